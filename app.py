@@ -1,0 +1,99 @@
+"""Entry point: log-in, then the navigation each role may see.
+
+Run with ``streamlit run app.py``. Pages live in ``pages/`` and stay thin: they read
+widgets, call one service from ``core.services`` and render the result or the error.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+
+from core import services
+from core.permissions import may_see
+from ui import session
+
+st.set_page_config(page_title="Publicaciones RRSS · ADSIB", page_icon="📣", layout="wide")
+
+PAGES = [
+    ("bandeja", "pages/bandeja.py", "Bandeja", "📥"),
+    ("solicitud", "pages/solicitud.py", "Solicitud", "📄"),
+    ("nueva_solicitud", "pages/nueva_solicitud.py", "Nueva solicitud", "📝"),
+    ("publicaciones_directas", "pages/publicaciones_directas.py", "Publicaciones directas", "📷"),
+]
+
+
+def login_page() -> None:
+    st.title("Publicaciones en redes sociales · ADSIB")
+    st.caption("Manual de procesos ADSIB-INST-MPROC-12 · Unidad de Gestión de Servicios")
+    ledger = session.ledger()
+    if services.needs_first_admin(ledger):
+        first_admin_form()
+        return
+    with st.form("login"):
+        username = st.text_input("Usuario", key="login_user")
+        password = st.text_input("Contraseña", type="password", key="login_password")
+        submitted = st.form_submit_button("Ingresar")
+    if submitted:
+        user = session.run(lambda: services.authenticate(session.repository(), username,
+                                                         password))
+        if user is not None:
+            st.session_state["username"] = user.username
+            st.session_state["last_seen"] = session.now()
+            st.rerun()
+
+
+def first_admin_form() -> None:
+    st.info("El libro está vacío. Cree la cuenta del administrador del sistema para empezar.")
+    with st.form("first_admin"):
+        username = st.text_input("Usuario", key="setup_user")
+        name = st.text_input("Nombre completo", key="setup_name")
+        password = st.text_input("Contraseña (mínimo 8 caracteres)", type="password",
+                                 key="setup_password")
+        submitted = st.form_submit_button("Crear administrador")
+    if submitted and session.run(
+        lambda: services.create_first_admin(session.repository(), username, name, password,
+                                            session.now()) or True,
+        "Administrador creado; inicie sesión.",
+    ):
+        st.rerun()
+
+
+def session_expired() -> bool:
+    last = st.session_state.get("last_seen")
+    current = session.now()
+    if last is not None and current - last > timedelta(minutes=session.SESSION_MINUTES):
+        return True
+    st.session_state["last_seen"] = current
+    return False
+
+
+def main() -> None:
+    try:
+        user = session.current_user()
+    except Exception as error:  # noqa: BLE001 - the ledger could not be opened at all
+        message = getattr(error, "message", None) or "No se pudo abrir el libro de registro."
+        st.error(message)
+        st.stop()
+    if user is not None and session_expired():
+        st.session_state.clear()
+        st.warning("Su sesión expiró por inactividad; ingrese de nuevo.")
+        user = None
+    if user is None:
+        st.navigation([st.Page(login_page, title="Ingresar", icon="🔐")]).run()
+        return
+    if session.settings().demo:
+        st.warning("Datos de demostración: este libro contiene usuarios y solicitudes de "
+                   "ejemplo (ver README).", icon="🧪")
+    st.sidebar.markdown(f"**{session.md_escape(user.full_name)}**  \n"
+                        f"{session.md_escape(session.role_labels(user.roles))}")
+    if st.sidebar.button("Cerrar sesión", key="logout"):
+        st.session_state.clear()
+        st.rerun()
+    pages = [st.Page(path, title=title, icon=icon, url_path=key)
+             for key, path, title, icon in PAGES if may_see(key, user.roles)]
+    st.navigation(pages).run()
+
+
+main()

@@ -1,0 +1,307 @@
+"""The manual's procedures as data: one row per stage, loaded and validated at start-up.
+
+A procedure table that a manager edits (a CSV in ``sheets_schema/`` or a tab of the
+ledger) must be refused early and precisely, naming the row and the field, rather than
+failing later in the middle of someone's approval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from core.errors import InvalidDefinition
+from core.roles import Role, parse_roles
+from core.validation import spanish_reason
+
+
+class OutcomeKind(StrEnum):
+    FORWARD = "avanzar"
+    COMMITTEE = "comite"
+    RETURN = "devolver"
+    REJECT = "rechazar"
+
+
+class DeadlineKind(StrEnum):
+    VARIABLE = "variable"
+    WORKING_DAYS = "dias"
+    SCHEDULE = "cronograma"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: OutcomeKind
+    target: int | None = None  # the stage a return goes back to
+
+    @property
+    def code(self) -> str:
+        return f"{self.kind}:{self.target}" if self.target else str(self.kind)
+
+    @property
+    def requires_comment(self) -> bool:
+        return self.kind in (OutcomeKind.RETURN, OutcomeKind.REJECT)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: DeadlineKind
+    days: int = 0
+
+    @property
+    def label(self) -> str:
+        if self.kind is DeadlineKind.WORKING_DAYS:
+            return "1 día hábil" if self.days == 1 else f"{self.days} días hábiles"
+        if self.kind is DeadlineKind.SCHEDULE:
+            return "De acuerdo a cronograma"
+        return "Variable"
+
+    @property
+    def code(self) -> str:
+        return str(self.days) if self.kind is DeadlineKind.WORKING_DAYS else str(self.kind)
+
+
+def parse_deadline(text: str) -> Deadline:
+    value = text.strip().lower()
+    if value in ("variable", ""):
+        return Deadline(DeadlineKind.VARIABLE)
+    if value in ("cronograma", "de acuerdo a cronograma"):
+        return Deadline(DeadlineKind.SCHEDULE)
+    digits = value.split()[0]
+    if digits.isdigit() and int(digits) > 0:
+        return Deadline(DeadlineKind.WORKING_DAYS, int(digits))
+    raise ValueError("plazo no reconocido: use «variable», «cronograma» o un número de días")
+
+
+def parse_outcomes(text: str) -> tuple[Outcome, ...]:
+    outcomes: list[Outcome] = []
+    for part in text.replace(",", ";").split(";"):
+        value = part.strip().lower()
+        if not value:
+            continue
+        name, _, target = value.partition(":")
+        try:
+            kind = OutcomeKind(name.strip())
+        except ValueError:
+            raise ValueError(
+                f"salida desconocida «{value}» (use avanzar, comite, devolver:N o rechazar)"
+            ) from None
+        if kind is OutcomeKind.RETURN:
+            if not target.strip().isdigit():
+                raise ValueError(
+                    f"«{value}»: una devolución debe indicar la etapa, p. ej. devolver:3"
+                )
+            outcomes.append(Outcome(kind, int(target)))
+        elif target:
+            raise ValueError(f"«{value}»: solo «devolver» lleva etapa de destino")
+        else:
+            outcomes.append(Outcome(kind))
+    if not outcomes:
+        raise ValueError("la etapa no tiene ninguna salida")
+    if len({o.code for o in outcomes}) != len(outcomes):
+        raise ValueError("salida repetida")
+    return tuple(outcomes)
+
+
+def _parse_yes_no(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("si", "sí", "s", "true", "1", "x"):
+        return True
+    if value in ("no", "n", "false", "0", ""):
+        return False
+    raise ValueError("use «sí» o «no»")
+
+
+class StageRow(BaseModel):
+    """One row of the procedure table, exactly as it is stored."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    procedure: int = Field(alias="procedimiento", ge=1)
+    procedure_name: str = Field(alias="nombre", min_length=1)
+    version: int = Field(alias="version", ge=1)
+    number: int = Field(alias="etapa", ge=1)
+    roles: tuple[Role, ...] = Field(alias="responsable")
+    protected_roles: tuple[Role, ...] = Field(alias="responsable_protegida", default=())
+    activity: str = Field(alias="actividad", min_length=1)
+    instrument: str = Field(alias="instrumento", default="")
+    deadline: Deadline = Field(alias="plazo")
+    outcomes: tuple[Outcome, ...] = Field(alias="salidas")
+    action_label: str = Field(alias="accion", min_length=1)
+    records_schedule: bool = Field(alias="registra_cronograma", default=False)
+    clause: str = Field(alias="clausula", min_length=1)
+    interpretation: str = Field(alias="interpretacion", default="")
+
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _roles(cls, value: object) -> tuple[Role, ...]:
+        roles = parse_roles(str(value)) if isinstance(value, str) else value
+        if not roles:
+            raise ValueError("falta el rol responsable")
+        return roles  # type: ignore[return-value]
+
+    @field_validator("protected_roles", mode="before")
+    @classmethod
+    def _protected_roles(cls, value: object) -> object:
+        return parse_roles(value) if isinstance(value, str) else value
+
+    @field_validator("deadline", mode="before")
+    @classmethod
+    def _deadline(cls, value: object) -> object:
+        return parse_deadline(value) if isinstance(value, str) else value
+
+    @field_validator("outcomes", mode="before")
+    @classmethod
+    def _outcomes(cls, value: object) -> object:
+        return parse_outcomes(value) if isinstance(value, str) else value
+
+    @field_validator("records_schedule", mode="before")
+    @classmethod
+    def _yes_no(cls, value: object) -> object:
+        return _parse_yes_no(value) if isinstance(value, str) else value
+
+    def roles_for(self, protected: bool) -> tuple[Role, ...]:
+        """Who acts here: the Committee replaces the unit head when content is protected."""
+        return self.protected_roles if protected and self.protected_roles else self.roles
+
+    def is_interpretation(self) -> bool:
+        return bool(self.interpretation)
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """One version of one procedure: its stages in order."""
+
+    number: int
+    version: int
+    name: str
+    stages: tuple[StageRow, ...]
+
+    def stage(self, number: int) -> StageRow:
+        return self.stages[number - 1]
+
+    @property
+    def last_stage(self) -> int:
+        return len(self.stages)
+
+    @property
+    def schedule_stage(self) -> int | None:
+        return next((s.number for s in self.stages if s.records_schedule), None)
+
+    def scheduled_stages(self) -> list[int]:
+        """Stages whose deadline comes from the schedule, after the stage that sets it."""
+        first = self.schedule_stage
+        if first is None:
+            return []
+        return [
+            s.number for s in self.stages
+            if s.deadline.kind is DeadlineKind.SCHEDULE and s.number > first
+        ]
+
+
+@dataclass(frozen=True)
+class ProcedureSet:
+    """Every version of every procedure; new requests take the highest version."""
+
+    procedures: Mapping[tuple[int, int], Procedure]
+
+    def get(self, number: int, version: int) -> Procedure | None:
+        return self.procedures.get((number, version))
+
+    def current(self, number: int) -> Procedure:
+        versions = [p for (n, _), p in self.procedures.items() if n == number]
+        if not versions:
+            raise InvalidDefinition(f"No existe el procedimiento {number}.")
+        return max(versions, key=lambda p: p.version)
+
+    def numbers(self) -> list[int]:
+        return sorted({n for n, _ in self.procedures})
+
+
+TABLE_COLUMNS = tuple(
+    f.alias for f in StageRow.model_fields.values() if f.alias is not None
+)
+
+
+def load_procedures(rows: Iterable[Mapping[str, str]], first_row: int = 2) -> ProcedureSet:
+    """Validate the table row by row, then as a whole; the first problem is refused.
+
+    ``first_row`` is the spreadsheet row number of the first data row (the header is 1).
+    """
+    stage_rows: list[tuple[int, StageRow]] = []
+    for offset, raw in enumerate(rows):
+        row_number = first_row + offset
+        if not any(str(v or "").strip() for v in raw.values()):
+            continue
+        missing = [c for c in ("procedimiento", "version", "etapa", "responsable", "plazo",
+                               "salidas") if c not in raw]
+        if missing:
+            raise InvalidDefinition(
+                f"Tabla de procedimientos: falta la columna «{missing[0]}»."
+            )
+        try:
+            stage_rows.append((row_number, StageRow.model_validate(dict(raw))))
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            value = raw.get(field, "")
+            raise InvalidDefinition(
+                f"Tabla de procedimientos, fila {row_number}, columna «{field}» "
+                f"(valor «{value}»): {spanish_reason(error)}."
+            ) from None
+    grouped: dict[tuple[int, int], list[tuple[int, StageRow]]] = {}
+    for row_number, stage in stage_rows:
+        grouped.setdefault((stage.procedure, stage.version), []).append((row_number, stage))
+    if not grouped:
+        raise InvalidDefinition("La tabla de procedimientos está vacía.")
+    procedures = {
+        key: _check_procedure(key, sorted(items, key=lambda item: item[1].number))
+        for key, items in grouped.items()
+    }
+    return ProcedureSet(procedures)
+
+
+def _check_procedure(key: tuple[int, int], items: list[tuple[int, StageRow]]) -> Procedure:
+    number, version = key
+    where = f"procedimiento {number} versión {version}"
+
+    def refuse(row: int, field: str, reason: str) -> InvalidDefinition:
+        return InvalidDefinition(
+            f"Tabla de procedimientos, fila {row}, columna «{field}» ({where}): {reason}."
+        )
+
+    stages = [stage for _, stage in items]
+    for expected, (row, stage) in enumerate(items, start=1):
+        if stage.number != expected:
+            raise refuse(row, "etapa", f"se esperaba la etapa {expected} y hay la {stage.number}"
+                         " (las etapas van de 1 en 1, sin huecos ni repeticiones)")
+        if stage.procedure_name != stages[0].procedure_name:
+            raise refuse(row, "nombre", "el nombre del procedimiento difiere del de la etapa 1")
+    last = len(stages)
+    schedule_stages = [s.number for s in stages if s.records_schedule]
+    if len(schedule_stages) > 1:
+        row = items[schedule_stages[1] - 1][0]
+        raise refuse(row, "registra_cronograma", "solo una etapa puede registrar el cronograma")
+    for row, stage in items:
+        kinds = {o.kind for o in stage.outcomes}
+        if OutcomeKind.FORWARD not in kinds:
+            raise refuse(row, "salidas", "toda etapa necesita «avanzar» para seguir adelante")
+        for outcome in stage.outcomes:
+            if outcome.kind is OutcomeKind.RETURN and not (
+                outcome.target is not None and 1 <= outcome.target < stage.number
+            ):
+                raise refuse(row, "salidas", f"«{outcome.code}» debe volver a una etapa anterior")
+            if outcome.kind is OutcomeKind.COMMITTEE:
+                following = stages[stage.number] if stage.number < last else None
+                if following is None or not following.protected_roles:
+                    raise refuse(row, "salidas", "«comite» requiere que la etapa siguiente tenga "
+                                 "«responsable_protegida»")
+        if stage.deadline.kind is DeadlineKind.SCHEDULE and not schedule_stages:
+            raise refuse(row, "plazo", "plazo «cronograma» sin ninguna etapa que registre el "
+                         "cronograma")
+        if stage.number == 1 and stage.outcomes != (Outcome(OutcomeKind.FORWARD),):
+            raise refuse(row, "salidas", "la etapa 1 es el registro de la solicitud: solo "
+                         "«avanzar»")
+    return Procedure(number, version, stages[0].procedure_name, tuple(stages))

@@ -1,0 +1,201 @@
+"""The one storage interface the services use, and an in-memory implementation for tests.
+
+An adapter (local workbook, Google Sheet) keeps the ledger as raw tabs of text. A use case
+describes what it writes as a :class:`Change`: rows to append and keyed rows to update,
+plus a *guard* that the adapter runs against the freshest content just before writing
+(for example: "the request is still at the sequence number the user saw"). Either the
+whole change is written, or nothing is.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Protocol
+
+from core import chain
+from core.errors import StorageError
+from core.ledger import Ledger, RawTab, TabSpec, header_problems
+from core.procedures import ProcedureSet
+from core.workflow import EVENTS_TAB
+
+Guard = Callable[[Ledger], None]
+
+
+@dataclass
+class Change:
+    """Everything one action writes, applied atomically by the adapter."""
+
+    appends: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    updates: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    guard: Guard | None = None
+    summary: str = ""
+
+    def append(self, tab: str, row: Mapping[str, str]) -> Change:
+        self.appends.append((tab, dict(row)))
+        return self
+
+    def update(self, tab: str, key: str, row: Mapping[str, str]) -> Change:
+        """Replace the named cells of the row whose key column equals ``key``."""
+        self.updates.append((tab, key, dict(row)))
+        return self
+
+    def tabs(self) -> set[str]:
+        return {t for t, _ in self.appends} | {t for t, _, _ in self.updates}
+
+
+class Snapshot:
+    """The ledger's raw tabs at one moment, with the typed view derived once and cached."""
+
+    def __init__(
+        self, tabs: Mapping[str, RawTab], specs: Mapping[str, TabSpec],
+        procedures: ProcedureSet, token: object = None,
+    ) -> None:
+        self.tabs = tabs
+        self.specs = specs
+        self.procedures = procedures
+        self.token = token
+        self.previous: tuple[Snapshot, Touched] | None = None
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        base = None
+        if self.previous is not None and "ledger" in self.previous[0].__dict__:
+            base = (self.previous[0].ledger, self.previous[1].rows)
+        self.previous = None  # do not keep a chain of old snapshots alive
+        return Ledger(self.tabs, self.specs, self.procedures, base=base)
+
+
+class Repository(Protocol):
+    def snapshot(self) -> Snapshot:
+        """The current ledger; cheap when nothing changed since the last call."""
+        ...
+
+    def commit(self, change: Change) -> Snapshot:
+        """Write ``change`` whole, after its guard passes on the freshest content."""
+        ...
+
+
+@dataclass(frozen=True)
+class Touched:
+    """Which rows a change wrote: (tab, index into ``RawTab.rows``)."""
+
+    rows: list[tuple[str, int]]
+
+
+def apply_change(
+    tabs: dict[str, RawTab], specs: Mapping[str, TabSpec], change: Change
+) -> Touched:
+    """Apply ``change`` to ``tabs`` in place (the caller works on a copy or under a lock).
+
+    Refuses, before touching anything, a change to a tab whose header lacks a column
+    the change writes: appending under a damaged header would misplace values.
+    """
+    for name in sorted(change.tabs()):
+        raw = tabs.get(name)
+        if raw is None:
+            raise StorageError(f"Falta la pestaña «{name}» en el libro; no se guardó nada.")
+        missing, _ = header_problems(specs[name], raw)
+        if missing:
+            raise StorageError(
+                f"La pestaña «{name}» no tiene la columna «{missing[0]}» en su encabezado. "
+                "Restaure el encabezado (ver página Salud de datos); no se guardó nada."
+            )
+    for name, key, _ in change.updates:
+        if _find_key(tabs[name], specs[name], key) is None:
+            raise StorageError(
+                f"No se encontró «{key}» en la pestaña «{name}»; no se guardó nada."
+            )
+    touched: list[tuple[str, int]] = []
+    for name, key, values in change.updates:
+        raw = tabs[name]
+        index = _find_key(raw, specs[name], key)
+        assert index is not None
+        raw.rows[index] = _merged(raw, raw.rows[index], values)
+        touched.append((name, index))
+    for name, values in change.appends:
+        raw = tabs[name]
+        if name == EVENTS_TAB:
+            values = seal(raw, specs[name], values)
+        raw.rows.append(_merged(raw, [], values))
+        touched.append((name, len(raw.rows) - 1))
+    return Touched(touched)
+
+
+def _find_key(raw: RawTab, spec: TabSpec, key: str) -> int | None:
+    column = spec.key_header
+    if column is None:
+        return None
+    position = raw.column_index().get(column)
+    if position is None:
+        return None
+    for index, cells in enumerate(raw.rows):
+        if position < len(cells) and cells[position].strip() == key:
+            return index
+    return None
+
+
+def _merged(raw: RawTab, cells: list[str], values: Mapping[str, str]) -> list[str]:
+    index = raw.column_index()
+    row = list(cells) + [""] * (len(raw.header) - len(cells))
+    for header, value in values.items():
+        if header in index:
+            row[index[header]] = value
+    while row and not row[-1]:
+        row.pop()
+    return row
+
+
+def last_hash(raw: RawTab) -> str:
+    position = raw.column_index().get(chain.HASH_COLUMN)
+    if position is None:
+        return chain.GENESIS
+    for cells in reversed(raw.rows):
+        if any(c.strip() for c in cells):
+            return cells[position] if position < len(cells) and cells[position] else chain.GENESIS
+    return chain.GENESIS
+
+
+def seal(raw: RawTab, spec: TabSpec, values: Mapping[str, str]) -> dict[str, str]:
+    """The event row with its ``hash`` linked to the last row of the events tab."""
+    ordered = [values.get(h, "") for h in spec.headers if h != chain.HASH_COLUMN]
+    return {**values, chain.HASH_COLUMN: chain.link(last_hash(raw), ordered)}
+
+
+class InMemoryRepository:
+    """A repository over raw tabs in memory: the fake that tests wire through the same door."""
+
+    def __init__(
+        self, tabs: Mapping[str, RawTab], specs: Mapping[str, TabSpec], procedures: ProcedureSet
+    ) -> None:
+        self._tabs = {name: copy.deepcopy(raw) for name, raw in tabs.items()}
+        self._specs = specs
+        self._procedures = procedures
+        self._lock = threading.Lock()
+        self._version = 0
+        self._snapshot = self._make_snapshot()
+        self.commits = 0
+
+    def _make_snapshot(self) -> Snapshot:
+        frozen = {name: RawTab(raw.name, list(raw.header), [list(r) for r in raw.rows])
+                  for name, raw in self._tabs.items()}
+        return Snapshot(frozen, self._specs, self._procedures, token=self._version)
+
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def commit(self, change: Change) -> Snapshot:
+        with self._lock:
+            if change.guard is not None:
+                change.guard(self._snapshot.ledger)
+            working = {name: RawTab(raw.name, list(raw.header), [list(r) for r in raw.rows])
+                       for name, raw in self._tabs.items()}
+            apply_change(working, self._specs, change)
+            self._tabs = working
+            self._version += 1
+            self.commits += 1
+            self._snapshot = self._make_snapshot()
+            return self._snapshot

@@ -1,0 +1,211 @@
+"""The built-in ledger: a local .xlsx workbook that mirrors the Google Sheet tab for tab.
+
+Writes are whole-file and atomic (temporary file, fsync, rename), serialised by a lock
+that holds across threads and processes. Before each write the adapter re-reads the file
+if anyone changed it (another app process, a person in LibreOffice) and re-checks the
+action's guard on that content, so no row written by someone else is ever lost. While
+LibreOffice or Excel holds the file open (their lock file sits beside it), writes are
+refused with an explanation: saving there later would overwrite ours.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from core.errors import LedgerLocked, StorageError
+from core.ledger import RawTab, TabSpec
+from core.procedures import ProcedureSet
+from core.repository import Change, Snapshot, apply_change
+from core.storage.xlsx import XlsxWriter, read_workbook
+
+StatKey = tuple[int, int, int]
+
+
+def office_lock_owner(path: Path) -> str | None:
+    """Who holds ``path`` open in LibreOffice or Excel, if their lock file is present."""
+    libre = path.with_name(f".~lock.{path.name}#")
+    excel = path.with_name(f"~${path.name}")
+    if libre.exists():
+        with contextlib.suppress(OSError):
+            fields = libre.read_text(encoding="utf-8", errors="replace").split(",")
+            if fields and fields[0].strip():
+                return fields[0].strip()
+        return "LibreOffice"
+    if excel.exists():
+        return "Excel"
+    return None
+
+
+class WorkbookRepository:
+    """Repository over one local workbook; see the module docstring for the guarantees."""
+
+    def __init__(
+        self,
+        path: Path,
+        specs: Mapping[str, TabSpec],
+        procedures: ProcedureSet,
+        lock_timeout: float = 10.0,
+    ) -> None:
+        self.path = Path(path)
+        self.specs = specs
+        self.procedures = procedures
+        self.lock_timeout = lock_timeout
+        self._mutex = threading.RLock()
+        self._file_lock = FileLock(str(self.path) + ".lock", timeout=lock_timeout)
+        self._cached: tuple[StatKey, Snapshot] | None = None
+        self._writer = XlsxWriter()
+        self._writer_stat: StatKey | None = None
+        self.reads = 0
+        self.writes = 0
+
+    # -- creation -----------------------------------------------------------------------
+
+    def create(self, rows: Mapping[str, Sequence[Mapping[str, str]]]) -> bool:
+        """Create the workbook with every tab's header and the given rows (demo or empty).
+
+        Returns False, writing nothing, when the workbook already exists (another process
+        may have created it a moment ago).
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tabs = {name: RawTab(name, list(spec.headers), []) for name, spec in self.specs.items()}
+        change = Change(summary="creación del libro")
+        for name, tab_rows in rows.items():
+            for row in tab_rows:
+                change.append(name, row)
+        apply_change(tabs, self.specs, change)
+        with self._locked():
+            if self.path.exists():
+                return False
+            self._write(list(tabs.values()), None)
+            return True
+
+    def add_missing_tabs(self) -> list[str]:
+        """Add tabs a newer version of the schema declares; existing tabs are untouched."""
+        with self._locked():
+            snapshot = self._fresh()
+            missing = [name for name in self.specs if name not in snapshot.tabs]
+            if not missing:
+                return []
+            tabs = list(snapshot.tabs.values()) + [
+                RawTab(name, list(self.specs[name].headers), []) for name in missing
+            ]
+            self._write(tabs, None)
+            return missing
+
+    # -- reading ------------------------------------------------------------------------
+
+    def _stat(self) -> StatKey:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            raise StorageError(
+                f"No se encuentra el libro {self.path}. Revise la variable RRSS_WORKBOOK "
+                "o reinicie la aplicación para crearlo."
+            ) from None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def snapshot(self) -> Snapshot:
+        with self._mutex:
+            return self._fresh()
+
+    def _fresh(self) -> Snapshot:
+        key = self._stat()
+        if self._cached is not None and self._cached[0] == key:
+            return self._cached[1]
+        try:
+            sheets = read_workbook(self.path)
+        except Exception as exc:  # noqa: BLE001 - calamine raises several types
+            raise StorageError(
+                f"No se pudo leer el libro {self.path}: {exc}. Si lo editó a mano, ábralo en "
+                "LibreOffice y guárdelo de nuevo como .xlsx."
+            ) from None
+        self.reads += 1
+        tabs: dict[str, RawTab] = {}
+        for name, rows in sheets:
+            header = [h.strip() for h in rows[0]] if rows else []
+            tabs[name] = RawTab(name, header, rows[1:])
+        snapshot = Snapshot(tabs, self.specs, self.procedures, token=key)
+        self._cached = (key, snapshot)
+        return snapshot
+
+    # -- writing ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self):  # type: ignore[no-untyped-def]
+        with self._mutex:
+            try:
+                self._file_lock.acquire()
+            except Timeout:
+                raise LedgerLocked(
+                    "Otra persona está guardando en el libro en este momento. Espere unos "
+                    "segundos y vuelva a intentar; no se guardó nada."
+                ) from None
+            try:
+                yield
+            finally:
+                self._file_lock.release()
+
+    def commit(self, change: Change) -> Snapshot:
+        owner = office_lock_owner(self.path)
+        if owner:
+            raise LedgerLocked(
+                f"El libro {self.path.name} está abierto en LibreOffice o Excel ({owner}). "
+                "Ciérrelo para que la aplicación pueda guardar; no se guardó nada."
+            )
+        with self._locked():
+            fresh = self._fresh()
+            if change.guard is not None:
+                change.guard(fresh.ledger)
+            names = change.tabs()
+            tabs = {
+                name: RawTab(raw.name, raw.header, list(raw.rows)) if name in names else raw
+                for name, raw in fresh.tabs.items()
+            }
+            touched = apply_change(tabs, self.specs, change)
+            by_tab: dict[str, set[int]] = {}
+            for name, index in touched.rows:
+                by_tab.setdefault(name, set()).add(index)
+            incremental = by_tab if self._writer_stat == fresh.token else None
+            key = self._write(list(tabs.values()), incremental)
+            snapshot = Snapshot(tabs, self.specs, self.procedures, token=key)
+            snapshot.previous = (fresh, touched)  # lets the ledger re-parse only what changed
+            self._cached = (key, snapshot)
+            self.writes += 1
+            return snapshot
+
+    def _write(self, tabs: list[RawTab], touched: dict[str, set[int]] | None) -> StatKey:
+        directory = self.path.parent
+        handle, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=directory)
+        os.close(handle)
+        temp = Path(temp_name)
+        try:
+            self._writer.write(temp, [(t.name, t.header, t.rows) for t in tabs], touched)
+            with open(temp, "rb+") as written:
+                os.fsync(written.fileno())
+            os.replace(temp, self.path)
+        except OSError as exc:
+            temp.unlink(missing_ok=True)
+            self._writer_stat = None
+            raise StorageError(
+                f"No se pudo guardar el libro ({exc.strerror or exc}); no se guardó nada."
+            ) from None
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            self._writer_stat = None
+            raise
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        key = self._stat()
+        self._writer_stat = key
+        return key

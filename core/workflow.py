@@ -1,0 +1,308 @@
+"""The procedure engine: pure functions over a request's events.
+
+Given a request and its events, :func:`replay` yields where the request stands; given a
+user, :func:`allowed_actions` lists what they may do now; :func:`decide` turns a choice
+into the event to append, or refuses it with a domain error. Time and ids are passed in.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+from core.errors import (
+    CommentRequired,
+    ConcurrentChange,
+    InvalidInput,
+    NotAllowed,
+    RequestClosed,
+    TransitionNotAllowed,
+)
+from core.ledger_types import RowIssue
+from core.models import MAX_CELL_CHARS, Event, EventKind, Request, Status, User
+from core.procedures import Outcome, OutcomeKind, Procedure, StageRow
+from core.roles import UNIT_SCOPED_ROLES, Role
+
+EVENTS_TAB = "eventos"
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing a user may do at the current stage."""
+
+    outcome: Outcome
+    label: str
+    target_stage: int | None  # None when the action closes the request
+
+    @property
+    def code(self) -> str:
+        return self.outcome.code
+
+    @property
+    def requires_comment(self) -> bool:
+        return self.outcome.requires_comment
+
+
+@dataclass(frozen=True)
+class RequestState:
+    """Where one request stands after replaying its events."""
+
+    request: Request
+    procedure: Procedure
+    status: Status
+    stage: int | None
+    protected: bool
+    seq: int
+    stage_started_at: datetime
+    schedule: Mapping[int, date] = field(default_factory=dict)
+    events: tuple[Event, ...] = ()
+    superseded: tuple[Event, ...] = ()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is Status.IN_PROGRESS
+
+    @property
+    def stage_row(self) -> StageRow | None:
+        return self.procedure.stage(self.stage) if self.stage else None
+
+    def roles_now(self) -> tuple[Role, ...]:
+        row = self.stage_row
+        return row.roles_for(self.protected) if row else ()
+
+    @property
+    def closed_at(self) -> datetime | None:
+        return None if self.is_open or not self.events else self.events[-1].at
+
+
+def initial_state(request: Request, procedure: Procedure) -> RequestState:
+    return RequestState(
+        request=request, procedure=procedure, status=Status.IN_PROGRESS, stage=1,
+        protected=request.protected, seq=0, stage_started_at=request.created_at,
+    )
+
+
+def acting_role(state: RequestState, user: User) -> Role | None:
+    """The role in which ``user`` may act at the current stage, if any."""
+    if not state.is_open or not user.active:
+        return None
+    for role in state.roles_now():
+        if not user.has(role):
+            continue
+        if role in UNIT_SCOPED_ROLES and user.unit != state.request.unit:
+            continue
+        return role
+    return None
+
+
+def _label(stage: StageRow, outcome: Outcome, procedure: Procedure) -> str:
+    if outcome.kind is OutcomeKind.FORWARD:
+        return stage.action_label
+    if outcome.kind is OutcomeKind.COMMITTEE:
+        return "Derivar al Comité (protegida por norma)"
+    if outcome.kind is OutcomeKind.RETURN:
+        assert outcome.target is not None
+        return f"Devolver a la etapa {outcome.target} con observaciones"
+    return "Rechazar"
+
+
+def _target(state: RequestState, outcome: Outcome) -> int | None:
+    assert state.stage is not None
+    if outcome.kind in (OutcomeKind.FORWARD, OutcomeKind.COMMITTEE):
+        return state.stage + 1 if state.stage < state.procedure.last_stage else None
+    if outcome.kind is OutcomeKind.RETURN:
+        return outcome.target
+    return None
+
+
+def stage_actions(state: RequestState) -> list[Action]:
+    """Every action the current stage offers, whoever may take it."""
+    row = state.stage_row
+    if row is None:
+        return []
+    actions = []
+    for outcome in row.outcomes:
+        if outcome.kind is OutcomeKind.COMMITTEE and state.protected:
+            continue  # already routed to the Committee: plain forward does it
+        actions.append(Action(outcome, _label(row, outcome, state.procedure),
+                              _target(state, outcome)))
+    return actions
+
+
+def allowed_actions(state: RequestState, user: User) -> list[Action]:
+    """What ``user`` may do now: empty unless their role acts at this stage."""
+    if acting_role(state, user) is None:
+        return []
+    return stage_actions(state)
+
+
+def must_act_label(state: RequestState) -> str:
+    """Who must act now, in words: «Jefatura de unidad solicitante (UAF)»."""
+    roles = state.roles_now()
+    if not roles:
+        return "—"
+    labels = [r.label + (f" ({state.request.unit})" if r in UNIT_SCOPED_ROLES else "")
+              for r in roles]
+    return " o ".join(labels)
+
+
+def decide(
+    state: RequestState,
+    user: User,
+    outcome_code: str,
+    *,
+    comment: str,
+    now: datetime,
+    event_id: str,
+    expected_seq: int,
+    schedule: Mapping[int, date] | None = None,
+) -> Event:
+    """The event that records ``user`` taking ``outcome_code`` now, or a domain error."""
+    if expected_seq != state.seq:
+        raise ConcurrentChange()
+    if not state.is_open:
+        raise RequestClosed(
+            f"La solicitud {state.request.request_id} ya está {state.status.label.lower()}: "
+            "no admite más acciones."
+        )
+    row = state.stage_row
+    assert row is not None and state.stage is not None
+    action = next((a for a in stage_actions(state) if a.code == outcome_code), None)
+    if action is None:
+        raise TransitionNotAllowed(
+            f"La acción «{outcome_code}» no corresponde a la etapa {row.number} "
+            f"({row.activity})."
+        )
+    role = acting_role(state, user)
+    if role is None:
+        raise NotAllowed(
+            f"La etapa {row.number} corresponde a {must_act_label(state)}; "
+            f"«{user.full_name}» no puede actuar en ella."
+        )
+    text = comment.strip()
+    if action.requires_comment and not text:
+        kind = "devolución" if action.outcome.kind is OutcomeKind.RETURN else "un rechazo"
+        raise CommentRequired(
+            f"Para {'una ' + kind if kind == 'devolución' else kind} escriba un comentario "
+            "con las observaciones."
+        )
+    if len(text) > MAX_CELL_CHARS:
+        raise InvalidInput(f"El comentario supera {MAX_CELL_CHARS} caracteres.")
+    payload: dict[str, object] = {}
+    if row.records_schedule and action.outcome.kind is OutcomeKind.FORWARD:
+        dates = check_schedule(state, schedule or {}, now.date())
+        payload["cronograma"] = {str(k): v.isoformat() for k, v in sorted(dates.items())}
+    return Event(
+        event_id=event_id, kind=EventKind.REQUEST, subject=state.request.request_id,
+        seq=state.seq + 1, stage=state.stage, outcome=action.code,
+        target_stage=action.target_stage, actor=user.username, role=role.value, at=now,
+        comment=text, data=json.dumps(payload, ensure_ascii=False, sort_keys=True)
+        if payload else "",
+    )
+
+
+def check_schedule(
+    state: RequestState, schedule: Mapping[int, date], today: date
+) -> dict[int, date]:
+    """The schedule fixed at the proposal stage: one date per scheduled stage, in order."""
+    needed = state.procedure.scheduled_stages()
+    missing = [n for n in needed if n not in schedule]
+    if missing:
+        raise InvalidInput(
+            "El cronograma debe dar una fecha a cada etapa «de acuerdo a cronograma»: "
+            f"falta la etapa {missing[0]}."
+        )
+    dates = {n: schedule[n] for n in needed}
+    previous: tuple[int, date] | None = None
+    for number in needed:
+        when = dates[number]
+        if when < today:
+            raise InvalidInput(f"La fecha de la etapa {number} ({when:%d/%m/%Y}) ya pasó.")
+        if previous and when < previous[1]:
+            raise InvalidInput(
+                f"El cronograma va hacia atrás: la etapa {number} ({when:%d/%m/%Y}) es "
+                f"anterior a la etapa {previous[0]} ({previous[1]:%d/%m/%Y})."
+            )
+        previous = (number, when)
+    limit = state.request.publish_to
+    last = state.procedure.last_stage
+    if limit and previous and previous[1] > limit:
+        raise InvalidInput(
+            f"El cronograma termina el {previous[1]:%d/%m/%Y}, después del fin de la "
+            f"ventana de publicación ({limit:%d/%m/%Y})."
+        )
+    _ = last
+    return dates
+
+
+def evolve(state: RequestState, event: Event) -> RequestState:
+    """Apply an event already known to be valid."""
+    outcome_kind = OutcomeKind(event.outcome.partition(":")[0])
+    schedule = dict(state.schedule)
+    for key, value in event.payload().get("cronograma", {}).items():
+        schedule[int(key)] = date.fromisoformat(value)
+    changes: dict[str, object] = {
+        "seq": event.seq, "events": (*state.events, event), "schedule": schedule,
+        "stage_started_at": event.at,
+    }
+    if outcome_kind is OutcomeKind.REJECT:
+        changes.update(status=Status.REJECTED, stage=None)
+    elif event.target_stage is None:
+        changes.update(status=Status.PUBLISHED, stage=None)
+    else:
+        changes.update(stage=event.target_stage)
+    if outcome_kind is OutcomeKind.COMMITTEE:
+        changes["protected"] = True
+    return replace(state, **changes)  # type: ignore[arg-type]
+
+
+def _replay_problem(state: RequestState, event: Event) -> str | None:
+    """Why a stored event cannot follow ``state``; None when it can."""
+    if not state.is_open:
+        return "la solicitud ya estaba cerrada"
+    if event.stage != state.stage:
+        return f"registra la etapa {event.stage} pero la solicitud estaba en la {state.stage}"
+    row = state.stage_row
+    assert row is not None
+    outcome = next((o for o in row.outcomes if o.code == event.outcome), None)
+    if outcome is None:
+        return f"la acción «{event.outcome}» no existe en la etapa {state.stage}"
+    if _target(state, outcome) != event.target_stage:
+        return "la etapa de destino no corresponde a la acción"
+    if event.role not in {r.value for r in state.roles_now()}:
+        return f"el rol «{event.role}» no actúa en la etapa {state.stage}"
+    return None
+
+
+def replay(
+    request: Request, procedure: Procedure, events: Iterable[tuple[int, Event]]
+) -> tuple[RequestState, list[RowIssue]]:
+    """Fold a request's events, in sequence order; the first row of a sequence wins.
+
+    A duplicate (same sequence number) is kept as *superseded*; an event that cannot
+    follow is reported with its row and skipped. Nothing is dropped from the ledger.
+    """
+    state = initial_state(request, procedure)
+    issues: list[RowIssue] = []
+    superseded: list[Event] = []
+    ordered = sorted(events, key=lambda item: (item[1].seq, item[0]))
+    for row_number, event in ordered:
+        if event.seq <= state.seq:
+            superseded.append(event)
+            issues.append(RowIssue(EVENTS_TAB, row_number, "secuencia", str(event.seq),
+                                   f"evento duplicado de la solicitud {request.request_id}: "
+                                   "prevalece la primera fila, esta queda como superada"))
+            continue
+        problem = _replay_problem(state, event)
+        if problem is None and event.seq != state.seq + 1:
+            problem = f"falta el evento con secuencia {state.seq + 1}"
+        if problem:
+            issues.append(RowIssue(EVENTS_TAB, row_number, "accion", event.outcome,
+                                   f"evento ignorado ({request.request_id}): {problem}"))
+            continue
+        state = evolve(state, event)
+    if superseded:
+        state = replace(state, superseded=tuple(superseded))
+    return state, issues

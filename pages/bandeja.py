@@ -1,0 +1,45 @@
+"""Bandeja: my pending actions, oldest first, with due dates; then every request."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import services
+from core.models import Status
+from ui import session
+from ui.tables import request_frame
+
+user = session.require_user()
+session.show_flash()
+ledger = session.ledger()
+today = session.now().date()
+calendar = session.calendar()
+
+st.title("Bandeja")
+items = services.inbox(ledger, user.username, calendar, today)
+if items:
+    overdue = sum(1 for item in items if item.due.overdue)
+    st.subheader(f"Pendientes de mi acción ({len(items)})")
+    if overdue:
+        st.error(f"{overdue} vencida(s): atiéndalas primero.")
+    st.dataframe(request_frame(items), hide_index=True, width="stretch",
+                 key="inbox_table")
+    choice = st.selectbox("Abrir solicitud", [i.request.request_id for i in items],
+                          format_func=lambda rid: f"{rid} · {ledger.requests[rid].title}",
+                          key="inbox_pick")
+    if st.button("Abrir", key="inbox_open", type="primary"):
+        st.session_state["request_id"] = choice
+        st.switch_page("pages/solicitud.py")
+else:
+    st.success("No tiene acciones pendientes.")
+
+st.subheader("Todas las solicitudes")
+statuses = st.multiselect("Estado", list(Status), default=[Status.IN_PROGRESS],
+                          format_func=lambda s: s.label, key="all_status")
+everything = [i for i in services.open_requests(ledger, calendar, today)
+              if i.state.status in statuses]
+st.dataframe(request_frame(everything), hide_index=True, width="stretch",
+             key="all_table")
+if ledger.issues:
+    st.caption(f"⚠️ {len(ledger.issues)} fila(s) del libro no pasan la validación; se "
+               "conservan sin cambios y no se usan hasta corregirlas.")

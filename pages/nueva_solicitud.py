@@ -1,0 +1,77 @@
+"""Nueva solicitud: the insumos of section 9 of the manual; registering completes stage 1."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+
+from core import services
+from core.roles import UNIT_SCOPED_ROLES
+from ui import session
+
+user = session.require_user()
+session.show_flash()
+ledger = session.ledger()
+today = session.now().date()
+
+st.title("Nueva solicitud")
+numbers = services.creatable_procedures(ledger, user)
+if not numbers:
+    st.info("Su rol no inicia ninguno de los procedimientos 1 a 3.")
+    st.stop()
+procedures = {n: ledger.procedures.current(n) for n in numbers}
+procedure_number = st.selectbox(
+    "Tipo de publicación", numbers, key="new_procedure",
+    format_func=lambda n: f"{n} · {procedures[n].name}")
+procedure = procedures[procedure_number]
+first = procedure.stage(1)
+st.caption(f"Etapa 1 ({first.clause}): {first.activity}. Instrumento: {first.instrument}.")
+
+unit_scoped = any(user.has(r) for r in first.roles if r in UNIT_SCOPED_ROLES) and not any(
+    user.has(r) for r in first.roles if r not in UNIT_SCOPED_ROLES)
+units = {code: unit.name for code, unit in ledger.units.items() if unit.active}
+
+with st.form("new_request", clear_on_submit=False):
+    title = st.text_input("Título", key="new_title", max_chars=50_000)
+    objective = st.text_area("Objetivo", key="new_objective", max_chars=50_000)
+    summary = st.text_area("Resumen", key="new_summary", max_chars=50_000)
+    if unit_scoped:
+        st.text_input("Unidad solicitante", value=f"{user.unit} · {units.get(user.unit, '')}",
+                      disabled=True, key="new_unit_fixed")
+        unit = user.unit
+    else:
+        unit = st.selectbox("Unidad solicitante", list(units), key="new_unit",
+                            format_func=lambda code: f"{code} · {units[code]}")
+    links = st.text_area("Fotos, capturas o enlaces (uno por línea)", key="new_links")
+    left, right = st.columns(2)
+    publish_from = left.date_input("Publicar desde", value=today, key="new_from",
+                                   format="DD/MM/YYYY")
+    publish_to = right.date_input("Publicar hasta", value=today + timedelta(days=30),
+                                  key="new_to", format="DD/MM/YYYY")
+    protected = st.checkbox("Contenido protegido por norma (lo aprueba el Comité)",
+                            key="new_protected")
+    reference = st.text_input("Referencia (Plan de Promoción, Nota Interna o Informe Técnico)",
+                              key="new_reference")
+    schedule = {}
+    if first.records_schedule:
+        st.markdown("**Cronograma** · fecha de cada etapa «de acuerdo a cronograma»")
+        for number in procedure.scheduled_stages():
+            stage = procedure.stage(number)
+            schedule[number] = st.date_input(
+                f"Etapa {number}: {stage.activity[:70]}", value=today + timedelta(days=7),
+                min_value=today, key=f"new_schedule_{number}", format="DD/MM/YYYY")
+    submitted = st.form_submit_button("Registrar solicitud", type="primary")
+
+if submitted:
+    request_id = session.run(lambda: services.create_request(
+        session.repository(), user.username, {
+            "procedure": procedure_number, "title": title, "objective": objective,
+            "summary": summary, "unit": unit or "", "links": links,
+            "publish_from": publish_from, "publish_to": publish_to, "protected": protected,
+            "reference": reference, "schedule": schedule,
+        }, session.now()))
+    if request_id:
+        st.session_state["flash"] = f"Solicitud {request_id} registrada."
+        st.session_state["request_id"] = request_id
+        st.switch_page("pages/solicitud.py")

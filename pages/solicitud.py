@@ -1,0 +1,145 @@
+"""Solicitud: details, timeline of every event, current stage, and the allowed actions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from core import services
+from core.deadlines import due_info
+from core.procedures import DeadlineKind
+from core.workflow import allowed_actions, must_act_label
+from ui import session
+
+user = session.require_user()
+session.show_flash()
+ledger = session.ledger()
+calendar = session.calendar()
+today = session.now().date()
+
+st.title("Solicitud")
+ids = sorted(ledger.requests, reverse=True)
+if not ids:
+    st.info("Aún no hay solicitudes.")
+    st.stop()
+wanted = st.session_state.get("request_id") or st.query_params.get("id")
+if wanted in ids and st.session_state.get("request_pick") != wanted:
+    st.session_state["request_pick"] = wanted
+request_id = st.selectbox("Solicitud", ids, key="request_pick",
+                          format_func=lambda rid: f"{rid} · {ledger.requests[rid].title}")
+st.session_state["request_id"] = request_id
+st.query_params["id"] = request_id
+state = ledger.state(request_id)
+if state is None:
+    st.error("Esta solicitud tiene datos inválidos en el libro; revise la página de salud de "
+             "datos.")
+    st.stop()
+request = state.request
+due = due_info(state, calendar, today)
+
+st.subheader(request.title)
+left, middle, right = st.columns(3)
+left.metric("Estado", state.status.label)
+middle.metric("Etapa", f"{state.stage} de {state.procedure.last_stage}" if state.stage
+              else "—")
+right.metric("Plazo", due.label if state.is_open else "—",
+             help=f"Vence el {due.due:%d/%m/%Y}" if due.due else None)
+
+details = {
+    "Procedimiento": f"{state.procedure.number} · {state.procedure.name} "
+                     f"(versión {state.procedure.version})",
+    "Unidad solicitante": f"{request.unit} · {ledger.units[request.unit].name}"
+                          if request.unit in ledger.units else request.unit,
+    "Registrada": f"{request.created_at:%d/%m/%Y %H:%M} por {request.created_by}",
+    "Objetivo": request.objective,
+    "Resumen": request.summary,
+    "Fotos o enlaces": request.links,
+    "Publicar": f"{request.publish_from or '—'} a {request.publish_to or '—'}",
+    "Protegida por norma": "sí (ruta del Comité)" if state.protected else "no",
+    "Referencia": request.reference,
+}
+st.dataframe(pd.DataFrame({"Campo": list(details), "Valor": list(details.values())}),
+             hide_index=True, width="stretch", key="details")
+
+if state.is_open and state.stage_row:
+    row = state.stage_row
+    st.markdown(f"#### Etapa {row.number}: {session.md_escape(row.activity)}")
+    st.markdown(
+        f"**Debe actuar:** {session.md_escape(must_act_label(state))} · "
+        f"**Instrumento:** {session.md_escape(row.instrument)} · "
+        f"**Plazo referencial:** {session.md_escape(row.deadline.label)} · "
+        f"**Cláusula:** {session.md_escape(row.clause)}"
+    )
+    if row.interpretation:
+        st.caption(f"Interpretación: {row.interpretation}")
+
+actions = allowed_actions(state, user)
+if actions:
+    st.markdown("#### Acciones")
+    comment = st.text_area("Comentario (obligatorio para devolver o rechazar)",
+                           key="action_comment", max_chars=50_000)
+    schedule = {}
+    row = state.stage_row
+    if row is not None and row.records_schedule:
+        st.markdown("**Cronograma** · fecha de cada etapa «de acuerdo a cronograma»")
+        for number in state.procedure.scheduled_stages():
+            stage = state.procedure.stage(number)
+            default = state.schedule.get(number) or calendar.due_date(session.now(), number)
+            schedule[number] = st.date_input(
+                f"Etapa {number}: {stage.activity[:70]}", value=max(default, today),
+                min_value=today, max_value=today + timedelta(days=730),
+                key=f"schedule_{number}", format="DD/MM/YYYY")
+    columns = st.columns(len(actions))
+    for column, action in zip(columns, actions, strict=True):
+        kind = "primary" if action.outcome.kind.value == "avanzar" else "secondary"
+        if column.button(action.label, key=f"action_{action.code}", type=kind):
+            done = session.run(lambda a=action: services.act(
+                session.repository(), user.username, request_id, a.code, comment=comment,
+                expected_seq=state.seq, now=session.now(), schedule=schedule or None),
+                f"Acción registrada: {action.label}.")
+            if done is not None:
+                st.session_state.pop("action_comment", None)
+                st.rerun()
+elif state.is_open:
+    st.info(f"Esta etapa corresponde a {must_act_label(state)}. Usted puede consultar la "
+            "solicitud, pero no actuar en ella.")
+
+st.markdown("#### Historial")
+names = {u.username: u.full_name for u in ledger.users.values()}
+timeline = []
+for event in state.events:
+    stage = state.procedure.stage(event.stage) if event.stage else None
+    timeline.append({
+        "#": event.seq,
+        "Fecha y hora": event.at,
+        "Etapa": f"{event.stage} · {stage.activity[:60]}" if stage else "",
+        "Acción": event.outcome,
+        "Hacia": event.target_stage or "cierre",
+        "Usuario": names.get(event.actor, event.actor),
+        "Rol": event.role,
+        "Comentario": event.comment,
+    })
+st.dataframe(pd.DataFrame(timeline), hide_index=True, width="stretch",
+             key="timeline")
+if state.superseded:
+    st.warning(f"{len(state.superseded)} evento(s) duplicado(s) quedaron como superados "
+               "(prevalece la primera fila); se conservan en el libro.")
+
+st.markdown("#### Procedimiento")
+stages = []
+for stage in state.procedure.stages:
+    mark = "✅" if (state.stage is None and state.status.value == "publicada") or (
+        state.stage is not None and stage.number < state.stage) else (
+        "▶️" if stage.number == state.stage else "")
+    scheduled = state.schedule.get(stage.number)
+    stages.append({
+        "": mark, "Etapa": stage.number, "Responsable": ", ".join(
+            r.label for r in stage.roles_for(state.protected)),
+        "Actividad": stage.activity,
+        "Plazo": stage.deadline.label + (f" ({scheduled:%d/%m/%Y})" if scheduled and
+                                         stage.deadline.kind is DeadlineKind.SCHEDULE else ""),
+        "Cláusula": stage.clause,
+    })
+st.dataframe(pd.DataFrame(stages), hide_index=True, width="stretch", key="stages")

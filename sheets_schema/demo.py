@@ -1,0 +1,178 @@
+"""The demo data set: one user per role, the agency's units, requests in every state.
+
+The requests are made by running the real use cases against an in-memory ledger with a
+clock set in the past, so the demo is exactly what the app would have written (hash
+chain included) and its deadlines are meaningful relative to the day it is created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+
+from core import services
+from core.ledger import RawTab
+from core.models import Unit, User
+from core.repository import InMemoryRepository
+from core.roles import Role
+from core.security import hash_password
+from core.workdays import WorkCalendar
+from sheets_schema import default_procedures
+from sheets_schema.tabs import ALL_TABS, TABS_BY_NAME
+
+DEMO_PASSWORD = "demo-adsib"
+
+UNITS = [
+    ("DE", "Dirección Ejecutiva"),
+    ("UGS", "Unidad de Gestión de Servicios"),
+    ("UAF", "Unidad Administrativa Financiera"),
+    ("UAJ", "Unidad de Asesoría Jurídica"),
+    ("NIC", "Unidad NIC Bolivia"),
+    ("CGII", "Centro de Gestión de Incidentes Informáticos"),
+    ("UIDT", "Unidad de Innovación y Desarrollo Tecnológico"),
+]
+
+# (user name, full name, roles, unit)
+USERS: list[tuple[str, str, tuple[Role, ...], str]] = [
+    ("directora", "Ana Mamani (Dirección Ejecutiva)", (Role.DE,), "DE"),
+    ("comite", "Luis Quispe (Comité de RRSS)", (Role.COMMITTEE,), "UAJ"),
+    ("jefe.ugs", "Rosa Condori (Jefatura UGS)", (Role.UGS_HEAD,), "UGS"),
+    ("profesional", "Jorge Flores (Promoción de Servicios)", (Role.PROFESSIONAL,), "UGS"),
+    ("disenio", "Carla Vargas (Diseño)", (Role.DESIGN,), "UGS"),
+    ("solicitante", "Pedro Choque (NIC Bolivia)", (Role.REQUESTER,), "NIC"),
+    ("jefe.nic", "Elena Rojas (Jefatura NIC Bolivia)", (Role.UNIT_HEAD, Role.REQUESTER), "NIC"),
+    ("admin.rrss", "Miguel Torrez (Administrador de RRSS)", (Role.ADMIN,), "UGS"),
+    ("editor", "Sofía Limachi (Editora de RRSS)", (Role.EDITOR,), "UGS"),
+    ("moderador", "Daniel Apaza (Moderador de RRSS)", (Role.MODERATOR,), "UGS"),
+    ("admin", "Administración del sistema", (Role.SYSADMIN,), "UGS"),
+]
+
+
+def empty_tabs() -> dict[str, RawTab]:
+    return {spec.name: RawTab(spec.name, list(spec.headers), []) for spec in ALL_TABS}
+
+
+def unit_rows() -> list[dict[str, str]]:
+    return [Unit(code=code, name=name).to_row() for code, name in UNITS]
+
+
+def user_row(username: str, name: str, roles: tuple[Role, ...], unit: str, password: str,
+             now: datetime) -> dict[str, str]:
+    return User(username=username, full_name=name, email=f"{username}@adsib.gob.bo",
+                roles=roles, unit=unit, password_hash=hash_password(password),
+                created_at=now).to_row()
+
+
+def _working_days_back(calendar: WorkCalendar, today: date, count: int) -> date:
+    day = today
+    while count > 0:
+        day -= timedelta(days=1)
+        if calendar.is_working_day(day):
+            count -= 1
+    return day
+
+
+def demo_rows(now: datetime, calendar: WorkCalendar) -> dict[str, list[dict[str, str]]]:
+    """Every tab's rows for a demo ledger whose story ends at ``now``."""
+    start = datetime.combine(_working_days_back(calendar, now.date(), 25), time(8, 30))
+    tabs = empty_tabs()
+    tabs["unidades"].rows = [[row[h] for h in TABS_BY_NAME["unidades"].headers]
+                             for row in unit_rows()]
+    tabs["usuarios"].rows = [
+        [row[h] for h in TABS_BY_NAME["usuarios"].headers]
+        for row in (user_row(u, n, r, unit, DEMO_PASSWORD, start) for u, n, r, unit in USERS)
+    ]
+    repo = InMemoryRepository(tabs, TABS_BY_NAME, default_procedures())
+
+    def at(days_ago: int, hour: int = 10, minute: int = 0) -> datetime:
+        day = _working_days_back(calendar, now.date(), days_ago)
+        return min(datetime.combine(day, time(hour, minute)), now)
+
+    def ahead(days: int) -> date:
+        return calendar.due_date(now, days)
+
+    Step = tuple[str, str, str, datetime, str]
+
+    def run(rid: str, steps: list[Step], schedule: Callable[[], dict[int, date]] | None = None
+            ) -> None:
+        for user, outcome, comment, when, _ in steps:
+            seq = repo.snapshot().ledger.state(rid).seq  # type: ignore[union-attr]
+            state = repo.snapshot().ledger.state(rid)
+            assert state is not None
+            needs = state.stage_row is not None and state.stage_row.records_schedule
+            services.act(repo, user, rid, outcome, comment=comment, expected_seq=seq, now=when,
+                         schedule=schedule() if (schedule and needs) else None)
+
+    def new(user: str, procedure: int, title: str, when: datetime, unit: str = "",
+            protected: bool = False, schedule: dict[int, date] | None = None,
+            window: tuple[date, date] | None = None) -> str:
+        publish_from, publish_to = window or (now.date(), now.date() + timedelta(days=45))
+        return services.create_request(repo, user, {
+            "procedure": procedure, "title": title, "unit": unit, "protected": protected,
+            "objective": f"Dar a conocer: {title.lower()}.",
+            "summary": "Resumen preparado por la unidad para la publicación en redes sociales.",
+            "links": "https://adsib.gob.bo", "publish_from": publish_from,
+            "publish_to": publish_to, "reference": "Plan de Promoción de Servicios 2026",
+            "schedule": schedule or {},
+        }, when)
+
+    sched3 = lambda: {6: ahead(3)}  # noqa: E731
+    # Procedure 3 — información específica, requested by NIC Bolivia.
+    late = new("solicitante", 3, "Renovación de dominios .bo con descuento", at(6, 9))
+    _ = late  # waits at stage 2 (DE), overdue
+    on_time = new("jefe.nic", 3, "Nuevo portal de registro de dominios", at(5, 9))
+    run(on_time, [("directora", "avanzar", "", at(5, 15), ""),
+                  ("jefe.ugs", "avanzar", "", at(4, 11), ""),
+                  ("profesional", "avanzar", "", at(2, 10), "")], sched3)
+    returned = new("solicitante", 3, "Campaña de seguridad en contraseñas", at(12, 9))
+    run(returned, [("directora", "avanzar", "", at(11, 10), ""),
+                   ("jefe.ugs", "avanzar", "", at(10, 10), ""),
+                   ("profesional", "avanzar", "", at(8, 16), ""),
+                   ("jefe.nic", "devolver:4", "Falta mencionar el horario de atención.",
+                    at(7, 12), "")], sched3)
+    published = new("solicitante", 3, "Horario de atención de fin de año", at(20, 9))
+    run(published, [("directora", "avanzar", "", at(19, 10), ""),
+                     ("jefe.ugs", "avanzar", "", at(18, 10), ""),
+                     ("profesional", "avanzar", "", at(17, 10), ""),
+                     ("jefe.nic", "avanzar", "", at(16, 10), ""),
+                     ("disenio", "avanzar", "", at(14, 10), ""),
+                     ("solicitante", "avanzar", "", at(13, 10), ""),
+                     ("jefe.ugs", "avanzar", "", at(12, 10), ""),
+                     ("admin.rrss", "avanzar", "", at(11, 10), "")],
+        lambda: {6: _working_days_back(calendar, now.date(), 14)})
+    rejected = new("solicitante", 3, "Sorteo de dominios gratuitos", at(9, 9))
+    run(rejected, [("directora", "rechazar", "No corresponde a la política institucional.",
+                    at(8, 10), "")])
+    # Procedure 1 — promoción, requested by DE; one routed to the Committee.
+    committee = new("directora", 1, "Promoción pagada: firma digital para trámites", at(7, 9),
+                    unit="CGII")
+    run(committee, [("jefe.ugs", "avanzar", "", at(6, 10), ""),
+                    ("profesional", "avanzar", "", at(5, 10), ""),
+                    ("jefe.ugs", "comite", "Contiene datos protegidos por norma.", at(4, 10), "")],
+        lambda: {6: ahead(4), 7: ahead(5), 8: ahead(6)})
+    new("directora", 1, "Promoción pagada: ciudadanía digital", at(0, 8), unit="UIDT")
+    # Procedure 2 — imágenes con diseño, proposed by the professional.
+    new("profesional", 2, "Infografía: cómo verificar un sitio .gob.bo", at(2, 9), unit="NIC",
+        schedule={4: ahead(5)})
+    design = new("profesional", 2, "Serie de tarjetas: servicios de la ADSIB", at(10, 9),
+                 unit="UAF", schedule={4: _working_days_back(calendar, now.date(), 6)})
+    run(design, [("jefe.ugs", "avanzar", "", at(9, 10), ""),
+                 ("directora", "avanzar", "", at(9, 15), ""),
+                 ("disenio", "avanzar", "", at(7, 10), ""),
+                 ("jefe.ugs", "avanzar", "", at(6, 10), "")])
+    # Direct publications, types 4–7.
+    for days, kind, title, channel in [
+        (4, "4", "Fotos del taller de ciudadanía digital", "Facebook"),
+        (2, "6", "Enlace al nuevo portal de trámites", "X (Twitter)"),
+        (1, "7", "Vídeo: qué es la firma digital", "YouTube"),
+    ]:
+        services.record_direct_publication(repo, "admin.rrss", {
+            "type": kind, "title": title, "channel": channel,
+            "link": "https://adsib.gob.bo", "published_at": at(days, 11),
+        }, now)
+    final = repo.snapshot().tabs
+    return {
+        name: [dict(zip(raw.header, cells + [""] * (len(raw.header) - len(cells)), strict=True))
+               for cells in raw.rows]
+        for name, raw in final.items()
+    }

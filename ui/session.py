@@ -1,0 +1,114 @@
+"""Session, wiring and rendering helpers for the pages (the only Streamlit glue).
+
+Tests inject a repository and a clock through ``st.session_state`` ("repo", "clock");
+otherwise the repository comes from configuration, once per server process.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from core.errors import DomainError
+from core.ledger import Ledger
+from core.models import User
+from core.repository import Repository
+from core.roles import Role
+from core.workdays import WorkCalendar
+from wiring import Settings, local_now, open_workbook
+
+T = TypeVar("T")
+SESSION_MINUTES = 60
+
+
+@st.cache_resource(show_spinner=False)
+def _shared_repository(path: str, demo: bool, subdivision: str | None) -> Repository:
+    return open_workbook(Settings(Path(path), demo, subdivision))
+
+
+@st.cache_resource(show_spinner=False)
+def _shared_calendar(subdivision: str | None) -> WorkCalendar:
+    return WorkCalendar.for_bolivia(subdivision=subdivision)
+
+
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+def repository() -> Repository:
+    injected = st.session_state.get("repo")
+    if injected is not None:
+        return injected  # type: ignore[no-any-return]
+    config = settings()
+    return _shared_repository(str(config.workbook), config.demo, config.subdivision)
+
+
+def calendar() -> WorkCalendar:
+    injected = st.session_state.get("calendar")
+    if injected is not None:
+        return injected  # type: ignore[no-any-return]
+    return _shared_calendar(settings().subdivision)
+
+
+def now() -> datetime:
+    clock = st.session_state.get("clock")
+    return clock() if callable(clock) else local_now()
+
+
+def ledger() -> Ledger:
+    return repository().snapshot().ledger
+
+
+def current_user() -> User | None:
+    username = st.session_state.get("username")
+    if not username:
+        return None
+    user = ledger().users.get(username)
+    if user is None or not user.active:
+        st.session_state.pop("username", None)
+        return None
+    return user
+
+
+def require_user() -> User:
+    user = current_user()
+    if user is None:
+        st.warning("Inicie sesión para continuar.")
+        st.stop()
+    assert user is not None
+    return user
+
+
+def run(action: Callable[[], T], success: str | None = None) -> T | None:
+    """Call a service; show a domain error in Spanish instead of a stack trace."""
+    try:
+        result = action()
+    except DomainError as error:
+        st.error(error.message)
+        return None
+    if success:
+        st.session_state["flash"] = success
+    return result
+
+
+def show_flash() -> None:
+    message = st.session_state.pop("flash", None)
+    if message:
+        st.success(message)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md_escape(text: Any) -> str:
+    """User text inside markdown, shown literally: no links, no HTML, no formatting."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", "  \n")
+
+
+def role_labels(roles: tuple[Role, ...]) -> str:
+    return ", ".join(r.label for r in roles)

@@ -1,0 +1,63 @@
+"""The one place that chooses adapters from configuration; app, tests and benchmarks use it.
+
+Configuration comes from environment variables (documented in the README):
+``RRSS_WORKBOOK`` (path of the local workbook, default ``data/ledger.xlsx``),
+``RRSS_DEMO`` (``1`` creates a new workbook with demo data, ``0`` an empty ledger),
+``RRSS_HOLIDAY_SUBDIVISION`` (department for departmental holidays, default ``L``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from core.storage.workbook import WorkbookRepository
+from core.workdays import WorkCalendar
+from sheets_schema import default_procedures
+from sheets_schema.demo import demo_rows, unit_rows
+from sheets_schema.tabs import TABS_BY_NAME
+
+LA_PAZ = ZoneInfo("America/La_Paz")
+ROOT = Path(__file__).parent
+
+
+def local_now() -> datetime:
+    """Bolivian wall-clock time, naive, as the ledger stores it."""
+    return datetime.now(LA_PAZ).replace(tzinfo=None, microsecond=0)
+
+
+@dataclass(frozen=True)
+class Settings:
+    workbook: Path
+    demo: bool
+    subdivision: str | None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        path = Path(env.get("RRSS_WORKBOOK", "") or ROOT / "data" / "ledger.xlsx")
+        demo = env.get("RRSS_DEMO", "1").strip().lower() not in ("0", "no", "false")
+        subdivision = env.get("RRSS_HOLIDAY_SUBDIVISION", "L").strip() or None
+        return cls(path, demo, subdivision)
+
+
+def calendar_for(settings: Settings) -> WorkCalendar:
+    return WorkCalendar.for_bolivia(subdivision=settings.subdivision)
+
+
+def open_workbook(settings: Settings, now: datetime | None = None) -> WorkbookRepository:
+    """The local workbook, created on first run (demo data or an empty ledger)."""
+    repo = WorkbookRepository(settings.workbook, TABS_BY_NAME, default_procedures())
+    if not settings.workbook.exists():
+        when = now or local_now()
+        if settings.demo:
+            rows = demo_rows(when, calendar_for(settings))
+        else:
+            rows = {"unidades": unit_rows()}
+        repo.create(rows)
+    else:
+        repo.add_missing_tabs()
+    return repo
