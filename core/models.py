@@ -7,6 +7,7 @@ typed values and back. Field aliases are the column headers people see in the sh
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
@@ -40,29 +41,33 @@ def _parse_bool(value: object) -> object:
 def _parse_datetime(value: object) -> object:
     if isinstance(value, str):
         text = value.strip()
-        if len(text) == 10:
-            text += " 00:00:00"
-        elif len(text) == 16:
-            text += ":00"
         try:
-            return datetime.strptime(text.replace("T", " "), DATETIME_FORMAT)
+            parsed = datetime.fromisoformat(text)
         except ValueError:
             raise ValueError("no es una fecha y hora válida (use AAAA-MM-DD HH:MM)") from None
+        if parsed.tzinfo is not None:
+            raise ValueError("use la hora local de Bolivia, sin zona horaria")
+        return parsed
     return value
 
 
 def _parse_date(value: object) -> object:
     if isinstance(value, str):
-        text = value.strip()[:10]
+        text = value.strip()
         try:
-            return datetime.strptime(text, DATE_FORMAT).date()
+            return date.fromisoformat(text[:10]) if len(text) in (10, 19, 16) else \
+                date.fromisoformat(text)
         except ValueError:
             raise ValueError("no es una fecha válida (use AAAA-MM-DD)") from None
     return value
 
 
-OptStr = Annotated[str | None, BeforeValidator(_empty_to_none)]
-OptDate = Annotated[date | None, BeforeValidator(_empty_to_none), BeforeValidator(_parse_date)]
+def _optional(parse: Callable[[object], object]) -> Callable[[object], object]:
+    return lambda value: None if _empty_to_none(value) is None else parse(value)
+
+
+OptDate = Annotated[date | None, BeforeValidator(_optional(_parse_date))]
+OptStamp = Annotated[datetime | None, BeforeValidator(_optional(_parse_datetime))]
 Stamp = Annotated[datetime, BeforeValidator(_parse_datetime)]
 Flag = Annotated[bool, BeforeValidator(_parse_bool)]
 Text = Annotated[str, Field(max_length=MAX_CELL_CHARS)]
@@ -175,9 +180,7 @@ class Request(Row):
     status: Status = Field(alias="estado", default=Status.IN_PROGRESS)
     stage: int | None = Field(alias="etapa", default=None)
     seq: int = Field(alias="secuencia", default=0)
-    updated_at: Annotated[datetime | None, BeforeValidator(_empty_to_none),
-                          BeforeValidator(_parse_datetime)] = Field(
-        alias="actualizada_en", default=None)
+    updated_at: OptStamp = Field(alias="actualizada_en", default=None)
 
     @field_validator("stage", mode="before")
     @classmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from core.errors import (
@@ -237,42 +237,61 @@ def check_schedule(
     return dates
 
 
+def _step(
+    procedure: Procedure, stage: int, event: Event
+) -> tuple[Status, int | None, bool]:
+    """(status, stage, routed to the Committee) after a valid event at ``stage``."""
+    kind = event.outcome.partition(":")[0]
+    committee = kind == OutcomeKind.COMMITTEE
+    if kind == OutcomeKind.REJECT:
+        return Status.REJECTED, None, committee
+    if event.target_stage is None:
+        return Status.PUBLISHED, None, committee
+    return Status.IN_PROGRESS, event.target_stage, committee
+
+
+def _merge_schedule(schedule: dict[int, date], event: Event) -> None:
+    if event.data:
+        for key, value in event.payload().get("cronograma", {}).items():
+            schedule[int(key)] = date.fromisoformat(value)
+
+
 def evolve(state: RequestState, event: Event) -> RequestState:
     """Apply an event already known to be valid."""
-    outcome_kind = OutcomeKind(event.outcome.partition(":")[0])
+    assert state.stage is not None
+    status, stage, committee = _step(state.procedure, state.stage, event)
     schedule = dict(state.schedule)
-    for key, value in event.payload().get("cronograma", {}).items():
-        schedule[int(key)] = date.fromisoformat(value)
-    changes: dict[str, object] = {
-        "seq": event.seq, "events": (*state.events, event), "schedule": schedule,
-        "stage_started_at": event.at,
-    }
-    if outcome_kind is OutcomeKind.REJECT:
-        changes.update(status=Status.REJECTED, stage=None)
-    elif event.target_stage is None:
-        changes.update(status=Status.PUBLISHED, stage=None)
-    else:
-        changes.update(stage=event.target_stage)
-    if outcome_kind is OutcomeKind.COMMITTEE:
-        changes["protected"] = True
-    return replace(state, **changes)  # type: ignore[arg-type]
+    _merge_schedule(schedule, event)
+    return RequestState(
+        request=state.request, procedure=state.procedure, status=status, stage=stage,
+        protected=state.protected or committee, seq=event.seq,
+        stage_started_at=event.at, schedule=schedule, events=(*state.events, event),
+        superseded=state.superseded,
+    )
 
 
-def _replay_problem(state: RequestState, event: Event) -> str | None:
-    """Why a stored event cannot follow ``state``; None when it can."""
-    if not state.is_open:
+def _replay_problem(
+    procedure: Procedure, status: Status, stage: int | None, protected: bool, event: Event
+) -> str | None:
+    """Why a stored event cannot follow; None when it can."""
+    if status is not Status.IN_PROGRESS or stage is None:
         return "la solicitud ya estaba cerrada"
-    if event.stage != state.stage:
-        return f"registra la etapa {event.stage} pero la solicitud estaba en la {state.stage}"
-    row = state.stage_row
-    assert row is not None
+    if event.stage != stage:
+        return f"registra la etapa {event.stage} pero la solicitud estaba en la {stage}"
+    row = procedure.stage(stage)
     outcome = next((o for o in row.outcomes if o.code == event.outcome), None)
     if outcome is None:
-        return f"la acción «{event.outcome}» no existe en la etapa {state.stage}"
-    if _target(state, outcome) != event.target_stage:
+        return f"la acción «{event.outcome}» no existe en la etapa {stage}"
+    if outcome.kind is OutcomeKind.RETURN:
+        target = outcome.target
+    elif outcome.kind is OutcomeKind.REJECT:
+        target = None
+    else:
+        target = stage + 1 if stage < procedure.last_stage else None
+    if target != event.target_stage:
         return "la etapa de destino no corresponde a la acción"
-    if event.role not in {r.value for r in state.roles_now()}:
-        return f"el rol «{event.role}» no actúa en la etapa {state.stage}"
+    if event.role not in row.roles_for(protected):
+        return f"el rol «{event.role}» no actúa en la etapa {stage}"
     return None
 
 
@@ -284,25 +303,35 @@ def replay(
     A duplicate (same sequence number) is kept as *superseded*; an event that cannot
     follow is reported with its row and skipped. Nothing is dropped from the ledger.
     """
-    state = initial_state(request, procedure)
     issues: list[RowIssue] = []
     superseded: list[Event] = []
-    ordered = sorted(events, key=lambda item: (item[1].seq, item[0]))
-    for row_number, event in ordered:
-        if event.seq <= state.seq:
+    applied: list[Event] = []
+    status, stage, protected = Status.IN_PROGRESS, 1, request.protected
+    seq, started = 0, request.created_at
+    schedule: dict[int, date] = {}
+    for row_number, event in sorted(events, key=lambda item: (item[1].seq, item[0])):
+        if event.seq <= seq:
             superseded.append(event)
             issues.append(RowIssue(EVENTS_TAB, row_number, "secuencia", str(event.seq),
                                    f"evento duplicado de la solicitud {request.request_id}: "
                                    "prevalece la primera fila, esta queda como superada"))
             continue
-        problem = _replay_problem(state, event)
-        if problem is None and event.seq != state.seq + 1:
-            problem = f"falta el evento con secuencia {state.seq + 1}"
+        problem = _replay_problem(procedure, status, stage, protected, event)
+        if problem is None and event.seq != seq + 1:
+            problem = f"falta el evento con secuencia {seq + 1}"
         if problem:
             issues.append(RowIssue(EVENTS_TAB, row_number, "accion", event.outcome,
                                    f"evento ignorado ({request.request_id}): {problem}"))
             continue
-        state = evolve(state, event)
-    if superseded:
-        state = replace(state, superseded=tuple(superseded))
+        assert stage is not None
+        status, stage, committee = _step(procedure, stage, event)
+        protected = protected or committee
+        seq, started = event.seq, event.at
+        _merge_schedule(schedule, event)
+        applied.append(event)
+    state = RequestState(
+        request=request, procedure=procedure, status=status, stage=stage, protected=protected,
+        seq=seq, stage_started_at=started, schedule=schedule, events=tuple(applied),
+        superseded=tuple(superseded),
+    )
     return state, issues

@@ -1,0 +1,104 @@
+"""Benchmarks: prints one line per figure (median of repeated runs, seconds).
+
+Run: ``python benchmarks/run.py`` (add ``--quick`` for fewer repetitions). Figures are
+medians because the machines are noisy; compare ratios, not single runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("RRSS_BCRYPT_ROUNDS", "4")
+
+from benchmarks.synthetic import synthetic_tabs  # noqa: E402
+from core import services  # noqa: E402
+from core.storage.workbook import WorkbookRepository  # noqa: E402
+from core.workflow import acting_role  # noqa: E402
+from sheets_schema import default_procedures  # noqa: E402
+from sheets_schema.tabs import TABS_BY_NAME  # noqa: E402
+
+NOW = datetime(2026, 11, 30, 10, 0)
+
+
+def median_of(samples: list[float]) -> str:
+    return f"median {statistics.median(samples):.3f} s (min {min(samples):.3f}, n={len(samples)})"
+
+
+def timed(func: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+def workbook_with(events: int, directory: Path) -> Path:
+    tabs = synthetic_tabs(events, NOW)
+    path = directory / f"ledger-{events}.xlsx"
+    repo = WorkbookRepository(path, TABS_BY_NAME, default_procedures())
+    rows = {name: [dict(zip(raw.header, cells, strict=False)) for cells in raw.rows]
+            for name, raw in tabs.items()}
+    repo.create(rows)
+    return path
+
+
+def bench_workbook(repeats: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = workbook_with(20_000, Path(tmp))
+        size = path.stat().st_size / 1e6
+
+        def cold_load() -> None:
+            repo = WorkbookRepository(path, TABS_BY_NAME, default_procedures())
+            ledger = repo.snapshot().ledger
+            assert len(ledger.events) == 20_000 and ledger.states
+
+        loads = [timed(cold_load) for _ in range(repeats)]
+        print(f"workbook_load_20k_events (cold: read file, validate rows, replay requests; "
+              f"{size:.1f} MB): {median_of(loads)}")
+
+        repo = WorkbookRepository(path, TABS_BY_NAME, default_procedures())
+        repo.snapshot().ledger.states  # noqa: B018 - warm the cache as a running app would
+        warm = [timed(lambda: repo.snapshot().ledger.states) for _ in range(repeats)]
+        print(f"workbook_page_view_cached_20k_events (file unchanged): {median_of(warm)}")
+
+        ledger = repo.snapshot().ledger
+        open_ids = [rid for rid, s in ledger.states.items() if s.is_open]
+        samples = []
+        for request_id in open_ids:
+            if len(samples) >= repeats:
+                break
+            ledger = repo.snapshot().ledger
+            state = ledger.state(request_id)
+            assert state is not None
+            actor = next((u for u in ledger.users.values()
+                          if acting_role(state, u) is not None), None)
+            if actor is None or state.stage_row is None or state.stage_row.records_schedule:
+                continue
+
+            def act(rid: str = request_id, who: str = actor.username, seq: int = state.seq
+                    ) -> None:
+                services.act(repo, who, rid, "avanzar", expected_seq=seq, now=NOW)
+                repo.snapshot().ledger.states  # noqa: B018 - the page view that follows
+
+            samples.append(timed(act))
+        print(f"workbook_apply_one_action_20k_events (validate, write file, refresh view): "
+              f"{median_of(samples)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args()
+    repeats = 3 if args.quick else 7
+    bench_workbook(repeats)
+
+
+if __name__ == "__main__":
+    main()
