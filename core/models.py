@@ -252,6 +252,13 @@ class User(Row):
     password_hash: str = Field(alias="hash_contrasena", default="")
     active: Flag = Field(alias="activo", default=True)
     created_at: Stamp = Field(alias="creado_en")
+    failed_logins: int = Field(alias="intentos_fallidos", default=0, ge=0)
+    locked_until: OptStamp = Field(alias="bloqueado_hasta", default=None)
+
+    @field_validator("failed_logins", mode="before")
+    @classmethod
+    def _failed(cls, value: object) -> object:
+        return 0 if _empty_to_none(value) is None else value
 
     @field_validator("roles", mode="before")
     @classmethod
@@ -299,3 +306,207 @@ class DirectPublication(Row):
                 "los tipos 1 a 3 siguen un procedimiento; aquí solo van los tipos 4 a 7"
             )
         return value
+
+
+# -- tabs for deadlines, the promotion plan and the service logs (issue: dashboards) -------
+
+
+class DayOff(Row):
+    """An institutional day off (tab «dias_no_laborables»): not a working day for deadlines."""
+
+    key_field: ClassVar[str | None] = "day"
+
+    day: date = Field(alias="fecha")
+    description: str = Field(alias="descripcion", default="")
+    recorded_by: str = Field(alias="registrado_por", default="")
+
+    @field_validator("day", mode="before")
+    @classmethod
+    def _day(cls, value: object) -> object:
+        return _parse_date(value)
+
+
+class PlanStatus(StrEnum):
+    PLANNED = "planificado"
+    REQUESTED = "solicitado"
+    PUBLISHED = "publicado"
+    CANCELLED = "cancelado"
+
+
+class PlanItem(Row):
+    """One item of the Plan de Promoción de Servicios (tab «plan_promocion»)."""
+
+    key_field: ClassVar[str | None] = "item_id"
+
+    item_id: str = Field(alias="id_item", min_length=1)
+    service: Text = Field(alias="servicio", min_length=1)
+    campaign: Text = Field(alias="campania", default="")
+    channels: str = Field(alias="canales", default="")
+    type: PublicationType = Field(alias="tipo")
+    start: date = Field(alias="fecha_desde")
+    end: OptDate = Field(alias="fecha_hasta", default=None)
+    budget: float | None = Field(alias="presupuesto_bs", default=None, ge=0)
+    status: PlanStatus = Field(alias="estado", default=PlanStatus.PLANNED)
+    request_id: str = Field(alias="id_solicitud", default="")
+    notes: Text = Field(alias="notas", default="")
+    created_by: str = Field(alias="creado_por", default="")
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start(cls, value: object) -> object:
+        return _parse_date(value)
+
+    @field_validator("budget", mode="before")
+    @classmethod
+    def _budget(cls, value: object) -> object:
+        value = _empty_to_none(value)
+        if isinstance(value, str):
+            text = value.strip().replace("Bs", "").replace(" ", "")
+            if "," in text and "." in text:
+                text = text.replace(".", "").replace(",", ".")
+            elif "," in text:
+                text = text.replace(",", ".")
+            try:
+                return float(text)
+            except ValueError:
+                raise ValueError("el presupuesto debe ser un número (Bs)") from None
+        return value
+
+    def channel_list(self) -> list[str]:
+        return [c.strip() for c in self.channels.replace(";", ",").split(",") if c.strip()]
+
+
+class AnswerMode(StrEnum):
+    PUBLIC = "publica"
+    PRIVATE = "privada"
+
+
+class PublicQuestion(Row):
+    """A question from the public on a social network (tab «consultas»); 15-minute rule."""
+
+    key_field: ClassVar[str | None] = "question_id"
+
+    question_id: str = Field(alias="id_consulta", min_length=1)
+    received_at: Stamp = Field(alias="recibida_en")
+    channel: str = Field(alias="canal", min_length=1)
+    summary: Text = Field(alias="resumen", default="")
+    answered_at: OptStamp = Field(alias="respondida_en", default=None)
+    mode: AnswerMode | None = Field(alias="modo", default=None)
+    answered_by: str = Field(alias="atendida_por", default="")
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode(cls, value: object) -> object:
+        return _empty_to_none(value)
+
+
+class CrisisIncident(Row):
+    """A crisis on social networks (tab «incidentes»): UGS leads, staff involved accompany."""
+
+    key_field: ClassVar[str | None] = "incident_id"
+
+    incident_id: str = Field(alias="id_incidente", min_length=1)
+    description: Text = Field(alias="descripcion", min_length=1)
+    leader: str = Field(alias="lider_ugs", min_length=1)
+    staff: Text = Field(alias="personal_involucrado", default="")
+    actions: Text = Field(alias="acciones", default="")
+    opened_at: Stamp = Field(alias="abierto_en")
+    closed_at: OptStamp = Field(alias="cerrado_en", default=None)
+
+
+# -- tabs for trust and administration ------------------------------------------------------
+
+
+class MailStatus(StrEnum):
+    PENDING = "pendiente"
+    SENT = "enviado"
+    FAILED = "fallido"
+
+
+class OutboxMail(Row):
+    """A notification e-mail (tab «correo_saliente»); sent by SMTP when configured."""
+
+    key_field: ClassVar[str | None] = "mail_id"
+
+    mail_id: str = Field(alias="id_correo", min_length=1)
+    created_at: Stamp = Field(alias="creado_en")
+    to: str = Field(alias="para", min_length=1)
+    subject: Text = Field(alias="asunto", min_length=1)
+    body: Text = Field(alias="cuerpo", default="")
+    status: MailStatus = Field(alias="estado", default=MailStatus.PENDING)
+    attempts: int = Field(alias="intentos", default=0, ge=0)
+    last_error: Text = Field(alias="ultimo_error", default="")
+    sent_at: OptStamp = Field(alias="enviado_en", default=None)
+
+    @field_validator("attempts", mode="before")
+    @classmethod
+    def _attempts(cls, value: object) -> object:
+        return 0 if _empty_to_none(value) is None else value
+
+
+class DeletionOrder(Row):
+    """DE's order to remove a published item (tab «ordenes_eliminacion»), manual 6 a)."""
+
+    key_field: ClassVar[str | None] = "order_id"
+
+    order_id: str = Field(alias="id_orden", min_length=1)
+    publication: str = Field(alias="publicacion", min_length=1)
+    channel: str = Field(alias="canal", min_length=1)
+    reason: Text = Field(alias="motivo", min_length=1)
+    via: str = Field(alias="via", min_length=1)
+    ordered_by: str = Field(alias="ordenada_por", min_length=1)
+    ordered_at: Stamp = Field(alias="ordenada_en")
+    confirmed_by: str = Field(alias="confirmada_por", default="")
+    confirmed_at: OptStamp = Field(alias="confirmada_en", default=None)
+
+
+class IntakeRow(Row):
+    """A row that staff or a Google Form add to the intake tab («ingreso»).
+
+    Kept as text: the intake step validates it and writes its verdict in ``estado_ingreso``.
+    """
+
+    key_field: ClassVar[str | None] = None
+
+    submitted_at: str = Field(alias="marca_temporal", default="")
+    username: str = Field(alias="usuario", default="")
+    unit: str = Field(alias="unidad", default="")
+    title: str = Field(alias="titulo", default="")
+    objective: str = Field(alias="objetivo", default="")
+    summary: str = Field(alias="resumen", default="")
+    links: str = Field(alias="fotos_enlaces", default="")
+    publish_from: str = Field(alias="publicar_desde", default="")
+    publish_to: str = Field(alias="publicar_hasta", default="")
+    protected: str = Field(alias="protegida_por_norma", default="")
+    intake_status: str = Field(alias="estado_ingreso", default="")
+    request_id: str = Field(alias="id_solicitud", default="")
+
+
+class ProcedureStatus(StrEnum):
+    PUBLISHED = "publicado"
+    DRAFT = "borrador"
+
+
+class ProcedureTableRow(Row):
+    """A stage row of the tab «procedimientos», as text; core.procedures validates it.
+
+    Published versions are what requests follow; a draft is edited until it validates.
+    """
+
+    key_field: ClassVar[str | None] = None
+
+    procedure: str = Field(alias="procedimiento", min_length=1)
+    procedure_name: str = Field(alias="nombre", default="")
+    version: str = Field(alias="version", min_length=1)
+    number: str = Field(alias="etapa", min_length=1)
+    roles: str = Field(alias="responsable", default="")
+    protected_roles: str = Field(alias="responsable_protegida", default="")
+    activity: str = Field(alias="actividad", default="")
+    instrument: str = Field(alias="instrumento", default="")
+    deadline: str = Field(alias="plazo", default="")
+    outcomes: str = Field(alias="salidas", default="")
+    action_label: str = Field(alias="accion", default="")
+    records_schedule: str = Field(alias="registra_cronograma", default="")
+    clause: str = Field(alias="clausula", default="")
+    interpretation: str = Field(alias="interpretacion", default="")
+    status: ProcedureStatus = Field(alias="estado", default=ProcedureStatus.PUBLISHED)

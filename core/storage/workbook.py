@@ -87,17 +87,35 @@ class WorkbookRepository:
             return True
 
     def add_missing_tabs(self) -> list[str]:
-        """Add tabs a newer version of the schema declares; existing tabs are untouched."""
+        """Bring an older workbook up to the schema: add new tabs and new optional columns.
+
+        Existing cells are never moved: new columns go after the last header. A missing
+        *required* column is left for a person to fix (it is reported, writes refused).
+        """
         with self._locked():
             snapshot = self._fresh()
-            missing = [name for name in self.specs if name not in snapshot.tabs]
-            if not missing:
-                return []
-            tabs = list(snapshot.tabs.values()) + [
-                RawTab(name, list(self.specs[name].headers), []) for name in missing
-            ]
-            self._write(tabs, None)
-            return missing
+            added: list[str] = []
+            tabs: list[RawTab] = []
+            for raw in snapshot.tabs.values():
+                spec = self.specs.get(raw.name)
+                present = {h.strip() for h in raw.header}
+                required = set(spec.model.required_headers()) if spec else set()
+                extra = [h for h in (spec.headers if spec else [])
+                         if h not in present and h not in required]
+                if extra:
+                    header = list(raw.header)
+                    while header and not header[-1].strip():
+                        header.pop()
+                    raw = RawTab(raw.name, header + extra, raw.rows)
+                    added.extend(f"{raw.name}.{h}" for h in extra)
+                tabs.append(raw)
+            for name, spec in self.specs.items():
+                if name not in snapshot.tabs:
+                    tabs.append(RawTab(name, list(spec.headers), []))
+                    added.append(name)
+            if added:
+                self._write(tabs, None)
+            return added
 
     # -- reading ------------------------------------------------------------------------
 
