@@ -21,12 +21,25 @@ PAGES = [
     ("solicitud", "pages/solicitud.py", "Solicitud", "📄"),
     ("nueva_solicitud", "pages/nueva_solicitud.py", "Nueva solicitud", "📝"),
     ("publicaciones_directas", "pages/publicaciones_directas.py", "Publicaciones directas", "📷"),
+    ("tablero", "pages/tablero.py", "Tablero de plazos", "⏱️"),
+    ("plan_promocion", "pages/plan_promocion.py", "Plan de promoción", "🗓️"),
+    ("atencion", "pages/atencion.py", "Consultas y crisis", "💬"),
+    ("informe", "pages/informe.py", "Informe técnico", "📑"),
+    ("dias_no_laborables", "pages/dias_no_laborables.py", "Días no laborables", "🏖️"),
+    ("eliminaciones", "pages/eliminaciones.py", "Órdenes de eliminación", "🗑️"),
+    ("procedimientos", "pages/procedimientos.py", "Procedimientos", "🧭"),
+    ("permisos", "pages/permisos.py", "Permisos", "🔑"),
+    ("usuarios", "pages/usuarios.py", "Usuarios y unidades", "👥"),
+    ("correo", "pages/correo.py", "Correo saliente", "✉️"),
+    ("auditoria", "pages/auditoria.py", "Auditoría", "🛡️"),
+    ("salud_datos", "pages/salud_datos.py", "Salud de datos", "🩺"),
 ]
 
 
 def login_page() -> None:
     st.title("Publicaciones en redes sociales · ADSIB")
     st.caption("Manual de procesos ADSIB-INST-MPROC-12 · Unidad de Gestión de Servicios")
+    session.show_flash()  # e.g. «Administrador creado; inicie sesión.»
     ledger = session.ledger()
     if services.needs_first_admin(ledger):
         first_admin_form()

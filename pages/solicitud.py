@@ -25,11 +25,15 @@ if not ids:
     st.info("Aún no hay solicitudes.")
     st.stop()
 wanted = st.session_state.get("request_id") or st.query_params.get("id")
-if wanted in ids and st.session_state.get("request_pick") != wanted:
+# A request chosen elsewhere (Bandeja, Nueva solicitud, a link) is applied once; after that
+# the selectbox is the person's own choice and must not snap back to the previous one.
+if wanted in ids and st.session_state.get("request_pick") != wanted and (
+        "request_pick" not in st.session_state
+        or wanted != st.session_state.get("request_shown")):
     st.session_state["request_pick"] = wanted
 request_id = st.selectbox("Solicitud", ids, key="request_pick",
                           format_func=lambda rid: f"{rid} · {ledger.requests[rid].title}")
-st.session_state["request_id"] = request_id
+st.session_state["request_id"] = st.session_state["request_shown"] = request_id
 st.query_params["id"] = request_id
 state = ledger.state(request_id)
 if state is None:

@@ -1,0 +1,9 @@
+"""Placeholder while this page is being built (replaced in this same change set)."""
+
+import streamlit as st
+
+from ui import session
+
+session.require_user()
+st.title("salud_datos")
+st.info("Esta página se está construyendo.")
