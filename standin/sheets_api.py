@@ -1,0 +1,1711 @@
+"""An in-process stand-in for the Google Sheets API v4 (plus the Drive calls gspread makes).
+
+Why it exists: Google cannot be reached from the test machines, and mocks written by hand
+drift from the real service. This stand-in is mounted as a ``requests`` transport adapter,
+so gspread (or any ``requests`` code) runs unmodified against it, and it is kept honest by
+(1) refusing anything the official discovery document does not define and (2) replaying
+recordings of real gspread <-> Google traffic in ``tests/standin``.
+
+Main entry points: ``FakeSheetsServer`` (state, test helpers, fault injection, metering),
+``FakeSheetsAdapter`` (the transport), ``make_session`` and ``make_gspread_client``.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import datetime as dt
+import io
+import json
+import random
+import re
+import string
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+
+from .a1 import Bounds, format_range, index_to_col, parse_cells
+from .batch import protected_range_json, run_batch, shift_dimension
+from .cellvalues import (
+    ErrorResult,
+    json_number,
+    parse_raw,
+    parse_user_entered,
+)
+from .discovery import Discovery, Method, load_discovery
+from .errors import ApiError
+from .fieldmask import FieldMaskError, Mask, apply_mask, parse_mask
+from .model import (
+    DEFAULT_COL_PX,
+    DEFAULT_FORMAT,
+    DEFAULT_ROW_PX,
+    DEFAULT_THEME,
+    JsonDict,
+    Sheet,
+    Spreadsheet,
+    check_start_in_grid,
+    formatted,
+    grid_limit_error,
+    grid_range_json,
+    has_value,
+)
+
+SHEETS_HOST = "sheets.googleapis.com"
+DRIVE_HOST = "www.googleapis.com"
+SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
+DEFAULT_OWNER = "standin@standin-project.iam.gserviceaccount.com"
+
+#: Sheets methods Google meters against the *read* quota; every other Sheets method is a write.
+READ_OPERATIONS = frozenset(
+    {
+        "spreadsheets.get",
+        "spreadsheets.getByDataFilter",
+        "spreadsheets.values.get",
+        "spreadsheets.values.batchGet",
+        "spreadsheets.values.batchGetByDataFilter",
+        "spreadsheets.developerMetadata.get",
+        "spreadsheets.developerMetadata.search",
+    }
+)
+
+_ERROR_TYPES = {
+    "#DIV/0!": "DIVIDE_BY_ZERO",
+    "#VALUE!": "VALUE",
+    "#REF!": "REF",
+    "#NAME?": "NAME",
+    "#N/A": "N_A",
+    "#NUM!": "NUM",
+    "#ERROR!": "ERROR",
+}
+
+
+class Call(NamedTuple):
+    """One request the server received (kept in ``FakeSheetsServer.calls``)."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    operation: str | None  # e.g. "spreadsheets.values.append", "drive.files.get"
+    status: int | None  # None when the client got a timeout before any answer
+
+
+class QuotaLimits(NamedTuple):
+    """Requests allowed per rolling minute (Google's per-user Sheets quotas)."""
+
+    read: int = 60
+    write: int = 60
+
+
+Matcher = Callable[[Call], bool] | str | None
+
+
+@dataclass
+class _Fault:
+    status: int | None  # None = ReadTimeout
+    remaining: int
+    match: Matcher
+    after_apply: bool
+    message: str | None
+
+
+def _classify(operation: str | None) -> str:
+    if operation is None:
+        return "unknown"
+    if operation.startswith("drive."):
+        return "drive"
+    return "read" if operation in READ_OPERATIONS else "write"
+
+
+def _matches(matcher: Matcher, call: Call) -> bool:
+    if matcher is None:
+        return True
+    if callable(matcher):
+        return bool(matcher(call))
+    op = call.operation or ""
+    wanted = matcher.strip()
+    if wanted.upper() in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        return call.method == wanted.upper()
+    if wanted in ("read", "write", "drive"):
+        return _classify(call.operation) == wanted
+    return op == wanted or op.endswith("." + wanted) or op == "sheets." + wanted
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _rfc3339(when: dt.datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def _transpose(rows: list[list[Any]]) -> list[list[Any]]:
+    width = max((len(r) for r in rows), default=0)
+    return [[r[i] if i < len(r) else None for r in rows] for i in range(width)]
+
+
+def _strip_defaults(grid: JsonDict) -> JsonDict:
+    return {k: v for k, v in grid.items() if v or k in ("rowCount", "columnCount")}
+
+
+class FakeSheetsServer:
+    """In-memory Sheets/Drive service with Google's wire behaviour.
+
+    Thread-safe: each spreadsheet has its own lock, so requests on one spreadsheet are
+    serialised (as Google does) while different spreadsheets proceed independently.
+    A write is applied to a copy that replaces the stored spreadsheet only on success,
+    which makes ``spreadsheets.batchUpdate`` and ``values.batchUpdate`` atomic.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        owner_email: str = DEFAULT_OWNER,
+        clock: Callable[[], float] = time.monotonic,
+        quota_per_minute: QuotaLimits | tuple[int, int] | None = None,
+        require_auth: bool = False,
+        discovery: Discovery | None = None,
+    ) -> None:
+        self.discovery = discovery or load_discovery()
+        self.owner_email = owner_email
+        self.clock = clock
+        self.quota_per_minute: QuotaLimits | tuple[int, int] | None = quota_per_minute
+        self.require_auth = require_auth
+        self.calls: list[Call] = []
+        self.read_calls = 0
+        self.write_calls = 0
+        self.drive_calls = 0
+        self._rng = random.Random(seed)
+        self._files: dict[str, Spreadsheet] = {}
+        self._deleted: set[str] = set()
+        self._locks: dict[str, threading.RLock] = {}
+        self._registry_lock = threading.RLock()
+        self._meter_lock = threading.Lock()
+        self._faults: list[_Fault] = []
+        self._quota_hits: dict[str, deque[float]] = {"read": deque(), "write": deque()}
+
+    # ================================================================ test-facing helpers
+
+    def create_spreadsheet(
+        self,
+        title: str = "Untitled spreadsheet",
+        sheets: Iterable[str | JsonDict] | None = None,
+        *,
+        spreadsheet_id: str | None = None,
+        locale: str = "en_US",
+        time_zone: str = "Etc/GMT",
+    ) -> str:
+        """Create a spreadsheet directly (no request is metered) and return its id.
+
+        ``sheets`` items are titles or dicts with ``title``, optional ``rows``/``rowCount``,
+        ``cols``/``columnCount``, ``frozenRowCount``, ``sheetId`` and ``values`` (a list of
+        rows written as USER_ENTERED, the way a person would type them).
+        """
+        specs: list[JsonDict] = [
+            {"title": s} if isinstance(s, str) else dict(s) for s in (sheets or ["Sheet1"])
+        ]
+        if not specs:
+            raise ValueError("a spreadsheet needs at least one sheet")
+        with self._registry_lock:
+            ss_id = spreadsheet_id or self._new_file_id()
+            if ss_id in self._files:
+                raise ValueError(f"spreadsheet {ss_id} already exists")
+            sheet_objs = []
+            for i, spec in enumerate(specs):
+                grid = {
+                    "rowCount": spec.get("rows", spec.get("rowCount", 1000)),
+                    "columnCount": spec.get("cols", spec.get("columnCount", 26)),
+                }
+                if spec.get("frozenRowCount"):
+                    grid["frozenRowCount"] = spec["frozenRowCount"]
+                sheet_id = spec.get("sheetId", 0 if i == 0 else self._rng.randint(1, 2**31 - 1))
+                sheet = Sheet(
+                    {
+                        "sheetId": sheet_id,
+                        "title": spec.get("title", f"Sheet{i + 1}"),
+                        "sheetType": "GRID",
+                        "gridProperties": grid,
+                    }
+                )
+                for r, row in enumerate(spec.get("values") or []):
+                    for c, value in enumerate(row):
+                        if value is not None:
+                            uev, fmt = parse_user_entered(value)
+                            sheet.set_value(r, c, uev, fmt)
+                sheet_objs.append(sheet)
+            titles = [s.title.lower() for s in sheet_objs]
+            if len(set(titles)) != len(titles):
+                raise ValueError("sheet titles must be unique")
+            self._files[ss_id] = Spreadsheet(
+                id=ss_id,
+                properties={
+                    "title": title,
+                    "locale": locale,
+                    "autoRecalc": "ON_CHANGE",
+                    "timeZone": time_zone,
+                    "defaultFormat": copy.deepcopy(DEFAULT_FORMAT),
+                    "spreadsheetTheme": copy.deepcopy(DEFAULT_THEME),
+                },
+                sheets=sheet_objs,
+                permissions=[self._owner_permission()],
+            )
+            self._deleted.discard(ss_id)
+        return ss_id
+
+    def spreadsheet_ids(self) -> list[str]:
+        """Ids of all live spreadsheets."""
+        with self._registry_lock:
+            return list(self._files)
+
+    def values(
+        self,
+        spreadsheet_id: str,
+        sheet_title: str,
+        *,
+        value_render: str = "FORMATTED_VALUE",
+    ) -> list[list[Any]]:
+        """The whole sheet as values.get returns it (trailing empty rows/cells trimmed)."""
+        with self._locked(spreadsheet_id) as ss:
+            sheet = self._sheet(ss, sheet_title)
+            b = Bounds(0, 0, sheet.row_count, sheet.col_count)
+            return ss.read_values(sheet, b, "ROWS", value_render, "SERIAL_NUMBER")
+
+    def cell(self, spreadsheet_id: str, sheet_title: str, a1: str) -> str:
+        """One cell's FORMATTED_VALUE ("" when empty)."""
+        with self._locked(spreadsheet_id) as ss:
+            sheet = self._sheet(ss, sheet_title)
+            b = parse_cells(a1)
+            if b is None:
+                raise ValueError(f"not a cell: {a1}")
+            return str(ss.render(sheet, b.start_row, b.start_col, "FORMATTED_VALUE", ""))
+
+    def set_values(
+        self,
+        spreadsheet_id: str,
+        sheet_title: str,
+        values: list[list[Any]],
+        start: str = "A1",
+        *,
+        input_option: str = "USER_ENTERED",
+    ) -> None:
+        """Simulate a person typing into cells (not metered, grows the grid if needed).
+
+        ``None`` leaves a cell untouched; ``""`` empties it.
+        """
+        anchor = parse_cells(start)
+        if anchor is None:
+            raise ValueError(f"not a cell: {start}")
+        with self._mutating(spreadsheet_id) as ss:
+            sheet = self._sheet(ss, sheet_title)
+            height = anchor.start_row + len(values)
+            width = anchor.start_col + max((len(r) for r in values), default=0)
+            sheet.grid["rowCount"] = max(sheet.row_count, height)
+            sheet.grid["columnCount"] = max(sheet.col_count, width)
+            for i, row in enumerate(values):
+                for j, value in enumerate(row):
+                    if value is not None:
+                        self._store(
+                            sheet, anchor.start_row + i, anchor.start_col + j, value, input_option
+                        )
+
+    def clear_values(self, spreadsheet_id: str, sheet_title: str) -> None:
+        """Empty every cell value of a sheet, as a person selecting all + Delete would."""
+        with self._mutating(spreadsheet_id) as ss:
+            sheet = self._sheet(ss, sheet_title)
+            for r, c in list(sheet.cells):
+                sheet.set_value(r, c, None)
+
+    def rename_header(
+        self, spreadsheet_id: str, sheet_title: str, old: str, new: str, *, header_row: int = 1
+    ) -> None:
+        """Rename a header cell (the first cell in ``header_row`` whose text is ``old``)."""
+        with self._mutating(spreadsheet_id) as ss:
+            sheet = self._sheet(ss, sheet_title)
+            row = header_row - 1
+            for c in range(sheet.col_count):
+                if formatted(ss.effective(sheet, row, c), None) == old:
+                    sheet.set_value(row, c, {"stringValue": new})
+                    return
+            raise KeyError(f"no header {old!r} in row {header_row} of {sheet_title!r}")
+
+    def add_sheet(self, spreadsheet_id: str, title: str, rows: int = 1000, cols: int = 26) -> int:
+        """Add a tab the way a person would; returns the new sheetId."""
+        with self._mutating(spreadsheet_id) as ss:
+            if ss.sheet_by_title(title) is not None:
+                raise ValueError(f"sheet {title!r} already exists")
+            taken = {s.id for s in ss.sheets}
+            sheet_id = self._rng.randint(1, 2**31 - 1)
+            while sheet_id in taken:
+                sheet_id = self._rng.randint(1, 2**31 - 1)
+            ss.sheets.append(
+                Sheet(
+                    {
+                        "sheetId": sheet_id,
+                        "title": title,
+                        "sheetType": "GRID",
+                        "gridProperties": {"rowCount": rows, "columnCount": cols},
+                    }
+                )
+            )
+            return sheet_id
+
+    def delete_sheet(self, spreadsheet_id: str, sheet_title: str) -> None:
+        """Delete a tab the way a person would (refuses to delete the last one)."""
+        with self._mutating(spreadsheet_id) as ss:
+            sheet = self._sheet(ss, sheet_title)
+            if len(ss.sheets) == 1:
+                raise ValueError("cannot delete the only sheet")
+            ss.sheets.remove(sheet)
+
+    def rename_sheet(self, spreadsheet_id: str, old: str, new: str) -> None:
+        """Rename a tab the way a person would."""
+        with self._mutating(spreadsheet_id) as ss:
+            sheet = self._sheet(ss, old)
+            other = ss.sheet_by_title(new)
+            if other is not None and other is not sheet:
+                raise ValueError(f"sheet {new!r} already exists")
+            sheet.props["title"] = new
+
+    def insert_rows(
+        self, spreadsheet_id: str, sheet_title: str, index: int, count: int = 1
+    ) -> None:
+        """Insert empty rows before 1-based row ``index`` (a person's "insert row above")."""
+        with self._mutating(spreadsheet_id) as ss:
+            shift_dimension(ss, self._sheet(ss, sheet_title), "ROWS", index - 1, count)
+
+    def delete_rows(
+        self, spreadsheet_id: str, sheet_title: str, index: int, count: int = 1
+    ) -> None:
+        """Delete ``count`` rows starting at 1-based row ``index``."""
+        with self._mutating(spreadsheet_id) as ss:
+            shift_dimension(ss, self._sheet(ss, sheet_title), "ROWS", index - 1, -count)
+
+    def sheet_properties(self, spreadsheet_id: str, sheet_title: str) -> JsonDict:
+        """SheetProperties JSON of a tab (sheetId, index, gridProperties, ...)."""
+        with self._locked(spreadsheet_id) as ss:
+            sheet = self._sheet(ss, sheet_title)
+            return sheet.properties_json(ss.sheets.index(sheet))
+
+    def metadata(self, spreadsheet_id: str, *, include_grid_data: bool = False) -> JsonDict:
+        """The spreadsheets.get JSON (for assertions on protected ranges, merges, ...)."""
+        with self._locked(spreadsheet_id) as ss:
+            return self._spreadsheet_json(ss, include_grid_data, None)
+
+    def protected_ranges(self, spreadsheet_id: str, sheet_title: str) -> list[JsonDict]:
+        """Protected ranges of a tab as spreadsheets.get reports them."""
+        with self._locked(spreadsheet_id) as ss:
+            sheet = self._sheet(ss, sheet_title)
+            return [
+                protected_range_json(self.owner_email, sheet, p) for p in sheet.protected_ranges
+            ]
+
+    def data_validation(self, spreadsheet_id: str, sheet_title: str, a1: str) -> JsonDict | None:
+        """The data-validation rule on one cell, if any."""
+        with self._locked(spreadsheet_id) as ss:
+            sheet = self._sheet(ss, sheet_title)
+            b = parse_cells(a1)
+            if b is None:
+                raise ValueError(f"not a cell: {a1}")
+            cell = sheet.cells.get((b.start_row, b.start_col)) or {}
+            return copy.deepcopy(cell.get("dataValidation"))
+
+    def delete_spreadsheet(self, spreadsheet_id: str) -> None:
+        """Delete a file as Drive would; later Sheets calls on it get 403 like Google's."""
+        with self._registry_lock:
+            if self._files.pop(spreadsheet_id, None) is None:
+                raise KeyError(spreadsheet_id)
+            self._deleted.add(spreadsheet_id)
+
+    # ------------------------------------------------------------- faults and metering
+
+    def inject(
+        self,
+        status: int = 429,
+        times: int = 1,
+        match: Matcher = None,
+        *,
+        message: str | None = None,
+    ) -> None:
+        """Fail the next ``times`` matching requests with Google's error body.
+
+        ``match`` is a callable taking a ``Call``, an operation name ("values.append",
+        "spreadsheets.batchUpdate"), an HTTP verb ("GET"), or "read" / "write" / "drive".
+        A 429 carries the read- or write-quota message that fits the request.
+        """
+        with self._meter_lock:
+            self._faults.append(_Fault(status, times, match, False, message))
+
+    def inject_timeout(
+        self, times: int = 1, after_apply: bool = False, match: Matcher = None
+    ) -> None:
+        """Raise ``requests.exceptions.ReadTimeout`` for the next ``times`` matching requests.
+
+        With ``after_apply=True`` the request is fully applied first and only the answer is
+        lost: the dangerous case where a retry duplicates an append.
+        """
+        with self._meter_lock:
+            self._faults.append(_Fault(None, times, match, after_apply, None))
+
+    def clear_faults(self) -> None:
+        """Drop pending injected faults."""
+        with self._meter_lock:
+            self._faults.clear()
+
+    def reset_metrics(self) -> None:
+        """Forget recorded calls and counters (e.g. after test setup)."""
+        with self._meter_lock:
+            self.calls.clear()
+            self.read_calls = self.write_calls = self.drive_calls = 0
+            for hits in self._quota_hits.values():
+                hits.clear()
+
+    # ================================================================ transport entry point
+
+    def handle(self, request: requests.PreparedRequest) -> requests.Response:
+        """Answer one HTTP request (called by ``FakeSheetsAdapter.send``)."""
+        method = (request.method or "GET").upper()
+        url = request.url or ""
+        parts = urlsplit(url)
+        query = parse_qs(parts.query, keep_blank_values=True)
+        operation, route = self._route(parts.netloc, method, parts.path)
+        call = Call(method, unquote(parts.path), query, operation, None)
+        fault = self._take_fault(call)
+        if fault is not None and fault.status is None and not fault.after_apply:
+            self._record(call)
+            raise requests.exceptions.ReadTimeout(
+                f"stand-in: injected read timeout for {method} {url}", request=request
+            )
+        status, payload, content_type = self._process(
+            call, route, request, fault if fault is not None and fault.status else None
+        )
+        self._record(
+            call._replace(status=None if fault is not None and fault.status is None else status)
+        )
+        if fault is not None and fault.status is None:
+            raise requests.exceptions.ReadTimeout(
+                f"stand-in: injected read timeout (after applying) for {method} {url}",
+                request=request,
+            )
+        return _build_response(request, status, payload, content_type)
+
+    # ================================================================ internals: plumbing
+
+    def _owner_permission(self) -> JsonDict:
+        return {
+            "kind": "drive#permission",
+            "id": "owner",
+            "type": "user",
+            "role": "owner",
+            "emailAddress": self.owner_email,
+        }
+
+    def _new_file_id(self) -> str:
+        alphabet = string.ascii_letters + string.digits + "-_"
+        while True:
+            ss_id = "1" + "".join(self._rng.choice(alphabet) for _ in range(43))
+            if ss_id not in self._files:
+                return ss_id
+
+    def _lock_for(self, ss_id: str) -> threading.RLock:
+        with self._registry_lock:
+            return self._locks.setdefault(ss_id, threading.RLock())
+
+    def _get(self, ss_id: str) -> Spreadsheet:
+        ss = self._files.get(ss_id)
+        if ss is None:
+            if ss_id in self._deleted:
+                raise ApiError(403)
+            raise ApiError(404)
+        return ss
+
+    class _Locked:
+        def __init__(self, server: FakeSheetsServer, ss_id: str, mutate: bool) -> None:
+            self.server, self.ss_id, self.mutate = server, ss_id, mutate
+            self.lock = server._lock_for(ss_id)
+            self.work: Spreadsheet | None = None
+
+        def __enter__(self) -> Spreadsheet:
+            self.lock.acquire()
+            try:
+                ss = self.server._get(self.ss_id)
+            except ApiError:
+                self.lock.release()
+                raise
+            self.work = ss.clone() if self.mutate else ss
+            return self.work
+
+        def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+            try:
+                if self.mutate and exc_type is None and self.work is not None:
+                    self.work.modified = _now()
+                    self.work.version += 1
+                    with self.server._registry_lock:
+                        if self.ss_id in self.server._files:
+                            self.server._files[self.ss_id] = self.work
+            finally:
+                self.lock.release()
+
+    def _locked(self, ss_id: str) -> FakeSheetsServer._Locked:
+        return FakeSheetsServer._Locked(self, ss_id, False)
+
+    def _mutating(self, ss_id: str) -> FakeSheetsServer._Locked:
+        return FakeSheetsServer._Locked(self, ss_id, True)
+
+    @staticmethod
+    def _sheet(ss: Spreadsheet, title: str) -> Sheet:
+        sheet = ss.sheet_by_title(title)
+        if sheet is None:
+            raise KeyError(f"no sheet {title!r}")
+        return sheet
+
+    def _record(self, call: Call) -> None:
+        with self._meter_lock:
+            self.calls.append(call)
+
+    def _take_fault(self, call: Call) -> _Fault | None:
+        with self._meter_lock:
+            for fault in self._faults:
+                if fault.remaining > 0 and _matches(fault.match, call):
+                    fault.remaining -= 1
+                    if fault.remaining == 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def _meter(self, call: Call) -> None:
+        kind = _classify(call.operation)
+        with self._meter_lock:
+            if kind == "read":
+                self.read_calls += 1
+            elif kind == "write":
+                self.write_calls += 1
+            elif kind == "drive":
+                self.drive_calls += 1
+
+    def _check_quota(self, kind: str) -> None:
+        limits = self.quota_per_minute
+        if limits is None or kind not in ("read", "write"):
+            return
+        limit = limits[0] if kind == "read" else limits[1]
+        now = self.clock()
+        with self._meter_lock:
+            hits = self._quota_hits[kind]
+            while hits and hits[0] <= now - 60:
+                hits.popleft()
+            if len(hits) >= limit:
+                raise ApiError.quota(kind)
+            hits.append(now)
+
+    def _route(
+        self, host: str, method: str, raw_path: str
+    ) -> tuple[str | None, tuple[str, Method | None, dict[str, str]] | None]:
+        if host == SHEETS_HOST:
+            found = self.discovery.route(method, raw_path)
+            if found is None:
+                return None, None
+            m, params = found
+            return m.name, ("sheets", m, params)
+        if host == DRIVE_HOST:
+            drive = _route_drive(method, raw_path)
+            if drive is None:
+                return None, None
+            name, params = drive
+            return name, ("drive", None, params)
+        return None, None
+
+    def _process(
+        self,
+        call: Call,
+        route: tuple[str, Method | None, dict[str, str]] | None,
+        request: requests.PreparedRequest,
+        fault: _Fault | None,
+    ) -> tuple[int, Any, str]:
+        try:
+            if route is None:
+                raise ApiError(
+                    404,
+                    f"The requested URL {call.path} ({call.method}) was not found on this "
+                    "server (it is not defined in the Sheets v4 discovery document).",
+                )
+            api, method, path_params = route
+            self._meter(call)
+            if self.require_auth and not request.headers.get("Authorization"):
+                raise ApiError(401)
+            if fault is not None:
+                assert fault.status is not None
+                if fault.status == 429:
+                    kind = "write" if _classify(call.operation) == "write" else "read"
+                    err = ApiError.quota(kind)
+                    if fault.message:
+                        err.message = fault.message
+                    raise err
+                raise ApiError(fault.status, fault.message)
+            self._check_quota(_classify(call.operation))
+            if api == "drive":
+                return self._drive(call, path_params, request)
+            assert method is not None
+            return self._sheets(call, method, path_params, request)
+        except ApiError as err:
+            return err.code, err.body(), "application/json; charset=UTF-8"
+
+    # ================================================================ Sheets API
+
+    def _sheets(
+        self,
+        call: Call,
+        method: Method,
+        path_params: dict[str, str],
+        request: requests.PreparedRequest,
+    ) -> tuple[int, Any, str]:
+        params = self.discovery.validate_query(method, call.query)
+        body: Any = None
+        raw = request.body
+        if method.request_schema is not None:
+            payload = _decode_json(raw)
+            root = (
+                "data"
+                if method.name in ("spreadsheets.values.update", "spreadsheets.values.append")
+                else ""
+            )
+            body = self.discovery.validate_body(method.request_schema, payload, root)
+        elif raw not in (None, b"", ""):
+            raise ApiError.invalid("Invalid JSON payload received. Unexpected request body.")
+        mask: Mask | None = None
+        if "fields" in params:
+            try:
+                mask = parse_mask(params["fields"])
+            except FieldMaskError:
+                raise ApiError.invalid(f"Invalid field selection {params['fields']}") from None
+        handler = getattr(self, "_op_" + method.name.replace(".", "_"), None)
+        if handler is None:
+            raise ApiError(
+                501,
+                f"The stand-in does not implement {method.name}; add it to "
+                "standin/sheets_api.py if the adapter needs it.",
+            )
+        result = handler(path_params, params, body, mask)
+        if mask is not None:
+            result = apply_mask(result, mask)
+            if method.name == "spreadsheets.get":
+                _trim_grid_data(result)
+        return 200, result, "application/json; charset=UTF-8"
+
+    # ---------------------------------------------------------------- spreadsheets.*
+
+    def _op_spreadsheets_get(
+        self, path: dict[str, str], params: JsonDict, body: None, mask: Mask | None
+    ) -> JsonDict:
+        include = bool(params.get("includeGridData"))
+        if mask is not None and isinstance(mask.get("sheets"), dict):
+            # Naming sheets.data in ?fields= asks for grid data, as with Google.
+            include = include or "data" in mask["sheets"]  # type: ignore[operator]
+        with self._locked(path["spreadsheetId"]) as ss:
+            ranges = params.get("ranges") or None
+            return self._spreadsheet_json(ss, include, ranges)
+
+    def _op_spreadsheets_create(
+        self, path: dict[str, str], params: JsonDict, body: JsonDict, mask: Mask | None
+    ) -> JsonDict:
+        props = body.get("properties") or {}
+        sheets = []
+        for i, sheet in enumerate(body.get("sheets") or [{}]):
+            p = sheet.get("properties") or {}
+            grid = p.get("gridProperties") or {}
+            sheets.append(
+                {
+                    "title": p.get("title", f"Sheet{i + 1}"),
+                    "rowCount": grid.get("rowCount", 1000),
+                    "columnCount": grid.get("columnCount", 26),
+                    "frozenRowCount": grid.get("frozenRowCount", 0),
+                    "sheetId": p.get("sheetId", 0 if i == 0 else self._rng.randint(1, 2**31 - 1)),
+                }
+            )
+        ss_id = self.create_spreadsheet(
+            props.get("title", "Untitled spreadsheet"),
+            sheets,
+            locale=props.get("locale", "en_US"),
+            time_zone=props.get("timeZone", "Etc/GMT"),
+        )
+        with self._locked(ss_id) as ss:
+            return self._spreadsheet_json(ss, False, None)
+
+    def _op_spreadsheets_batchUpdate(
+        self, path: dict[str, str], params: JsonDict, body: JsonDict, mask: Mask | None
+    ) -> JsonDict:
+        requests_ = body.get("requests") or []
+        if not requests_:
+            raise ApiError.invalid("Must specify at least one request.")
+        with self._mutating(path["spreadsheetId"]) as work:
+            replies = run_batch(work, requests_, self._rng, self.owner_email)
+            out: JsonDict = {"spreadsheetId": work.id, "replies": replies}
+            if body.get("includeSpreadsheetInResponse"):
+                out["updatedSpreadsheet"] = self._spreadsheet_json(
+                    work,
+                    bool(body.get("responseIncludeGridData")),
+                    body.get("responseRanges") or None,
+                )
+            return out
+
+    def _op_spreadsheets_sheets_copyTo(
+        self, path: dict[str, str], params: JsonDict, body: JsonDict, mask: Mask | None
+    ) -> JsonDict:
+        dest_id = body.get("destinationSpreadsheetId")
+        if not dest_id:
+            raise ApiError.invalid("Invalid destinationSpreadsheetId.")
+        with self._locked(path["spreadsheetId"]) as src:
+            sheet = src.sheet_by_id(int(path["sheetId"]))
+            if sheet is None:
+                raise ApiError(404)
+            clone = copy.deepcopy(sheet)
+        with self._mutating(dest_id) as dest:
+            taken = {s.id for s in dest.sheets}
+            new_id = self._rng.randint(1, 2**31 - 1)
+            while new_id in taken:
+                new_id = self._rng.randint(1, 2**31 - 1)
+            title = f"Copy of {clone.title}"
+            n = 2
+            while dest.sheet_by_title(title) is not None:
+                title = f"Copy {n} of {clone.title}"
+                n += 1
+            clone.props.update({"sheetId": new_id, "title": title})
+            clone.protected_ranges = []
+            dest.sheets.append(clone)
+            return clone.properties_json(len(dest.sheets) - 1)
+
+    # ---------------------------------------------------------------- spreadsheets.values.*
+
+    def _op_spreadsheets_values_get(
+        self, path: dict[str, str], params: JsonDict, body: None, mask: Mask | None
+    ) -> JsonDict:
+        with self._locked(path["spreadsheetId"]) as ss:
+            return self._value_range(ss, path["range"], params)
+
+    def _op_spreadsheets_values_batchGet(
+        self, path: dict[str, str], params: JsonDict, body: None, mask: Mask | None
+    ) -> JsonDict:
+        with self._locked(path["spreadsheetId"]) as ss:
+            out: JsonDict = {"spreadsheetId": ss.id}
+            ranges = params.get("ranges") or []
+            if ranges:
+                out["valueRanges"] = [self._value_range(ss, r, params) for r in ranges]
+            return out
+
+    def _op_spreadsheets_values_update(
+        self, path: dict[str, str], params: JsonDict, body: JsonDict, mask: Mask | None
+    ) -> JsonDict:
+        input_option = _input_option(params.get("valueInputOption"))
+        with self._mutating(path["spreadsheetId"]) as work:
+            _check_body_range(path["range"], body)
+            return self._update(work, path["range"], body, input_option, params)
+
+    def _op_spreadsheets_values_batchUpdate(
+        self, path: dict[str, str], params: JsonDict, body: JsonDict, mask: Mask | None
+    ) -> JsonDict:
+        input_option = _input_option(body.get("valueInputOption"))
+        response_params = {
+            "includeValuesInResponse": body.get("includeValuesInResponse"),
+            "responseValueRenderOption": body.get("responseValueRenderOption"),
+            "responseDateTimeRenderOption": body.get("responseDateTimeRenderOption"),
+        }
+        with self._mutating(path["spreadsheetId"]) as work:
+            out: JsonDict = {"spreadsheetId": work.id}
+            data = body.get("data") or []
+            if not data:
+                return out
+            responses = []
+            rows: set[tuple[int, int]] = set()
+            cols: set[tuple[int, int]] = set()
+            sheets: set[int] = set()
+            cells = 0
+            for i, item in enumerate(data):
+                if not item.get("range"):
+                    raise ApiError.invalid(f"Invalid data[{i}]: range is required.")
+                resp, written = self._update_tracked(
+                    work, item["range"], item, input_option, response_params
+                )
+                responses.append(resp)
+                for sheet_id, r, c in written:
+                    rows.add((sheet_id, r))
+                    cols.add((sheet_id, c))
+                    sheets.add(sheet_id)
+                cells += len(written)
+            if cells:
+                out.update(
+                    {
+                        "totalUpdatedRows": len(rows),
+                        "totalUpdatedColumns": len(cols),
+                        "totalUpdatedCells": cells,
+                        "totalUpdatedSheets": len(sheets),
+                    }
+                )
+            out["responses"] = responses
+            return out
+
+    def _op_spreadsheets_values_append(
+        self, path: dict[str, str], params: JsonDict, body: JsonDict, mask: Mask | None
+    ) -> JsonDict:
+        input_option = _input_option(params.get("valueInputOption"))
+        insert = params.get("insertDataOption", "OVERWRITE") == "INSERT_ROWS"
+        with self._mutating(path["spreadsheetId"]) as work:
+            _check_body_range(path["range"], body)
+            sheet, b = work.resolve(path["range"])
+            check_start_in_grid(sheet, b)
+            clamped = b.clamp(sheet.row_count, sheet.col_count)
+            table = find_table(sheet, clamped)
+            if table is not None:
+                assert table.end_row is not None
+                row0, col0 = table.end_row, table.start_col
+            else:
+                row0, col0 = clamped.start_row, clamped.start_col
+            rows = _rows_of(body)
+            height = len(rows)
+            width = max((len(r) for r in rows), default=0)
+            if insert and height and row0 < sheet.row_count:
+                shift_dimension(work, sheet, "ROWS", row0, height)
+            sheet.grid["rowCount"] = max(sheet.row_count, row0 + height)
+            sheet.grid["columnCount"] = max(sheet.col_count, col0 + width)
+            target = Bounds(row0, col0, row0 + 1, col0 + 1)
+            update, _ = self._write(
+                work, sheet, target, rows, input_option, path["range"], params, anchor_only=True
+            )
+            out: JsonDict = {"spreadsheetId": work.id}
+            if table is not None:
+                out["tableRange"] = format_range(sheet.title, table)
+            out["updates"] = update
+            return out
+
+    def _op_spreadsheets_values_clear(
+        self, path: dict[str, str], params: JsonDict, body: JsonDict, mask: Mask | None
+    ) -> JsonDict:
+        with self._mutating(path["spreadsheetId"]) as work:
+            return {"spreadsheetId": work.id, "clearedRange": self._clear(work, path["range"])}
+
+    def _op_spreadsheets_values_batchClear(
+        self, path: dict[str, str], params: JsonDict, body: JsonDict, mask: Mask | None
+    ) -> JsonDict:
+        with self._mutating(path["spreadsheetId"]) as work:
+            out: JsonDict = {"spreadsheetId": work.id}
+            ranges = body.get("ranges") or []
+            if ranges:
+                out["clearedRanges"] = [self._clear(work, r) for r in ranges]
+            return out
+
+    # ---------------------------------------------------------------- values helpers
+
+    def _value_range(self, ss: Spreadsheet, text: str, params: JsonDict) -> JsonDict:
+        sheet, b = ss.resolve_read(text)
+        major = params.get("majorDimension") or "ROWS"
+        if major == "DIMENSION_UNSPECIFIED":
+            major = "ROWS"
+        values = ss.read_values(
+            sheet,
+            b,
+            major,
+            params.get("valueRenderOption") or "FORMATTED_VALUE",
+            params.get("dateTimeRenderOption") or "SERIAL_NUMBER",
+        )
+        out: JsonDict = {"range": format_range(sheet.title, b), "majorDimension": major}
+        if values:
+            out["values"] = values
+        return out
+
+    def _clear(self, ss: Spreadsheet, text: str) -> str:
+        sheet, b = ss.resolve_read(text)
+        assert b.end_row is not None and b.end_col is not None
+        for r, c in list(sheet.cells):
+            if b.start_row <= r < b.end_row and b.start_col <= c < b.end_col:
+                sheet.set_value(r, c, None)
+        return format_range(sheet.title, b)
+
+    def _update(
+        self, ss: Spreadsheet, text: str, body: JsonDict, input_option: str, params: JsonDict
+    ) -> JsonDict:
+        resp, _ = self._update_tracked(ss, text, body, input_option, params)
+        return resp
+
+    def _update_tracked(
+        self, ss: Spreadsheet, text: str, body: JsonDict, input_option: str, params: JsonDict
+    ) -> tuple[JsonDict, list[tuple[int, int, int]]]:
+        sheet, b = ss.resolve(text)
+        resolved = b.resolve(sheet.row_count, sheet.col_count)
+        assert resolved.end_row is not None and resolved.end_col is not None
+        if (
+            b.start_row >= sheet.row_count
+            or b.start_col >= sheet.col_count
+            or resolved.end_row > sheet.row_count
+            or resolved.end_col > sheet.col_count
+        ):
+            raise grid_limit_error(sheet, b)
+        rows = _rows_of(body)
+        return self._write(
+            ss, sheet, b, rows, input_option, text, params, anchor_only=b.is_single_cell
+        )
+
+    def _write(
+        self,
+        ss: Spreadsheet,
+        sheet: Sheet,
+        b: Bounds,
+        rows: list[list[Any]],
+        input_option: str,
+        requested: str,
+        params: JsonDict,
+        *,
+        anchor_only: bool,
+    ) -> tuple[JsonDict, list[tuple[int, int, int]]]:
+        """Write a block of values; returns (UpdateValuesResponse, written cells)."""
+        row0, col0 = b.start_row, b.start_col
+        if anchor_only:
+            limit_row, limit_col = sheet.row_count, sheet.col_count
+        else:
+            r = b.resolve(sheet.row_count, sheet.col_count)
+            assert r.end_row is not None and r.end_col is not None
+            limit_row, limit_col = r.end_row, r.end_col
+        height = len(rows)
+        width = max((len(row) for row in rows), default=0)
+        if row0 + height > limit_row:
+            raise ApiError.invalid(
+                f"Requested writing within range [{requested}], but tried writing to row "
+                f"[{limit_row + 1}]"
+            )
+        if col0 + width > limit_col:
+            raise ApiError.invalid(
+                f"Requested writing within range [{requested}], but tried writing to column "
+                f"[{index_to_col(limit_col)}]"
+            )
+        written: list[tuple[int, int, int]] = []
+        for i, row in enumerate(rows):
+            for j, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, list | dict):
+                    kind = "list_value" if isinstance(value, list) else "struct_value"
+                    raise ApiError.invalid(
+                        f"Invalid values[{i}][{j}]: {kind} {{{json.dumps(value)}}}"
+                    )
+                self._store(sheet, row0 + i, col0 + j, value, input_option)
+                written.append((sheet.id, row0 + i, col0 + j))
+        out: JsonDict = {"spreadsheetId": ss.id}
+        if written:
+            rs = [r for _, r, _ in written]
+            cs = [c for _, _, c in written]
+            box = Bounds(min(rs), min(cs), max(rs) + 1, max(cs) + 1)
+            out["updatedRange"] = format_range(sheet.title, box)
+            out["updatedRows"] = len(set(rs))
+            out["updatedColumns"] = len(set(cs))
+            out["updatedCells"] = len(written)
+        else:
+            box = Bounds(row0, col0, row0 + 1, col0 + 1)
+            out["updatedRange"] = format_range(sheet.title, box)
+        if params.get("includeValuesInResponse"):
+            out["updatedData"] = self._value_range(
+                ss,
+                format_range(sheet.title, box),
+                {
+                    "valueRenderOption": params.get("responseValueRenderOption"),
+                    "dateTimeRenderOption": params.get("responseDateTimeRenderOption"),
+                },
+            )
+        return out, written
+
+    @staticmethod
+    def _store(sheet: Sheet, row: int, col: int, value: Any, input_option: str) -> None:
+        if input_option == "RAW":
+            sheet.set_value(row, col, parse_raw(value))
+        else:
+            uev, fmt = parse_user_entered(value)
+            sheet.set_value(row, col, uev, fmt)
+
+    # ---------------------------------------------------------------- spreadsheet JSON
+
+    def _spreadsheet_json(
+        self, ss: Spreadsheet, include_grid: bool, ranges: list[str] | None
+    ) -> JsonDict:
+        wanted: dict[int, list[Bounds]] | None = None
+        if ranges:
+            wanted = {}
+            for text in ranges:
+                sheet, b = ss.resolve_read(text)
+                wanted.setdefault(sheet.id, []).append(b)
+        sheets_out = []
+        for index, sheet in enumerate(ss.sheets):
+            if wanted is not None and sheet.id not in wanted:
+                continue
+            entry: JsonDict = {"properties": sheet.properties_json(index)}
+            if include_grid:
+                areas = (wanted or {}).get(sheet.id) or [
+                    Bounds(0, 0, sheet.row_count, sheet.col_count)
+                ]
+                entry["data"] = [self._grid_data(ss, sheet, b) for b in areas]
+            if sheet.merges:
+                entry["merges"] = [grid_range_json(sheet.id, m) for m in sheet.merges]
+            if sheet.protected_ranges:
+                entry["protectedRanges"] = [
+                    protected_range_json(self.owner_email, sheet, p)
+                    for p in sheet.protected_ranges
+                ]
+            if sheet.basic_filter is not None:
+                flt = copy.deepcopy(sheet.basic_filter)
+                flt["range"] = grid_range_json(sheet.id, flt["range"])
+                entry["basicFilter"] = flt
+            if sheet.row_groups:
+                entry["rowGroups"] = copy.deepcopy(sheet.row_groups)
+            if sheet.column_groups:
+                entry["columnGroups"] = copy.deepcopy(sheet.column_groups)
+            sheets_out.append(entry)
+        out: JsonDict = {
+            "spreadsheetId": ss.id,
+            "properties": copy.deepcopy(ss.properties),
+            "sheets": sheets_out,
+        }
+        if ss.named_ranges:
+            out["namedRanges"] = copy.deepcopy(ss.named_ranges)
+        out["spreadsheetUrl"] = f"https://docs.google.com/spreadsheets/d/{ss.id}/edit"
+        return out
+
+    def _grid_data(self, ss: Spreadsheet, sheet: Sheet, b: Bounds) -> JsonDict:
+        assert b.end_row is not None and b.end_col is not None
+        inside = [
+            (r, c)
+            for (r, c) in sheet.cells
+            if b.start_row <= r < b.end_row and b.start_col <= c < b.end_col
+        ]
+        out: JsonDict = {}
+        if b.start_row:
+            out["startRow"] = b.start_row
+        if b.start_col:
+            out["startColumn"] = b.start_col
+        if inside:
+            last_row = max(r for r, _ in inside)
+            row_data = []
+            for r in range(b.start_row, last_row + 1):
+                cols = [c for rr, c in inside if rr == r]
+                if not cols:
+                    row_data.append({})
+                    continue
+                values = [
+                    self._cell_json(ss, sheet, r, c) for c in range(b.start_col, max(cols) + 1)
+                ]
+                row_data.append({"values": values})
+            out["rowData"] = row_data
+        out["rowMetadata"] = [
+            {"pixelSize": DEFAULT_ROW_PX, **sheet.row_meta.get(r, {})}
+            for r in range(b.start_row, b.end_row)
+        ]
+        out["columnMetadata"] = [
+            {"pixelSize": DEFAULT_COL_PX, **sheet.col_meta.get(c, {})}
+            for c in range(b.start_col, b.end_col)
+        ]
+        for meta in (*out["rowMetadata"], *out["columnMetadata"]):
+            if not meta.get("hiddenByUser", True):
+                meta.pop("hiddenByUser")
+        return out
+
+    def _cell_json(self, ss: Spreadsheet, sheet: Sheet, r: int, c: int) -> JsonDict:
+        cell = sheet.cells.get((r, c))
+        if not cell:
+            return {}
+        out: JsonDict = {}
+        fmt = cell.get("userEnteredFormat")
+        if has_value(cell):
+            uev = dict(cell["userEnteredValue"])
+            if "numberValue" in uev:
+                uev["numberValue"] = json_number(uev["numberValue"])
+            out["userEnteredValue"] = uev
+            value = ss.effective(sheet, r, c)
+            if isinstance(value, ErrorResult):
+                out["effectiveValue"] = {
+                    "errorValue": {"type": _ERROR_TYPES.get(value, "ERROR"), "message": str(value)}
+                }
+            elif isinstance(value, bool):
+                out["effectiveValue"] = {"boolValue": value}
+            elif isinstance(value, float):
+                out["effectiveValue"] = {"numberValue": json_number(value)}
+            elif value is not None:
+                out["effectiveValue"] = {"stringValue": value}
+            out["formattedValue"] = formatted(value, (fmt or {}).get("numberFormat"))
+        if fmt:
+            out["userEnteredFormat"] = copy.deepcopy(fmt)
+        if has_value(cell) or fmt:
+            out["effectiveFormat"] = _merge(copy.deepcopy(DEFAULT_FORMAT), fmt or {})
+        for key in ("note", "dataValidation", "hyperlink", "textFormatRuns"):
+            if cell.get(key):
+                out[key] = copy.deepcopy(cell[key])
+        return out
+
+    # ================================================================ Drive (minimal)
+
+    def _drive(
+        self, call: Call, params: dict[str, str], request: requests.PreparedRequest
+    ) -> tuple[int, Any, str]:
+        assert call.operation is not None
+        query = {k: v[-1] for k, v in call.query.items()}
+        unknown = set(query) - _DRIVE_PARAMS.get(call.operation, set()) - _DRIVE_GLOBAL_PARAMS
+        if unknown:
+            name = sorted(unknown)[0]
+            raise _drive_error(
+                400, f"Invalid field selection {name}", "invalidParameter", location=name
+            )
+        mask: Mask | None = None
+        if query.get("fields"):
+            try:
+                mask = parse_mask(query["fields"])
+            except FieldMaskError:
+                raise _drive_error(
+                    400,
+                    f"Invalid field selection {query['fields']}",
+                    "invalidParameter",
+                    location="fields",
+                ) from None
+        op = call.operation
+        file_id = params.get("fileId", "")
+        json_type = "application/json; charset=UTF-8"
+        if op == "drive.files.create":
+            body = _decode_json(request.body) or {}
+            if body.get("mimeType") != SPREADSHEET_MIME:
+                raise ApiError(501, "The stand-in's Drive only creates Google spreadsheets.")
+            new_id = self.create_spreadsheet(body.get("name") or "Untitled spreadsheet")
+            return 200, self._file_json(new_id, mask), json_type
+        if op == "drive.files.list":
+            return 200, self._list_files(query, mask), json_type
+        if op == "drive.files.get":
+            return 200, self._file_json(file_id, mask), json_type
+        if op == "drive.files.delete":
+            with self._lock_for(file_id), self._registry_lock:
+                if file_id not in self._files:
+                    raise _drive_not_found(file_id)
+                self.delete_spreadsheet(file_id)
+            return 204, None, "text/html"
+        if op == "drive.files.copy":
+            body = _decode_json(request.body) or {}
+            with self._locked_drive(file_id) as src:
+                clone = src.clone()
+            new_id = self._new_file_id()
+            clone.id = new_id
+            clone.properties["title"] = body.get("name") or f"Copy of {src.title}"
+            clone.created = clone.modified = _now()
+            with self._registry_lock:
+                self._files[new_id] = clone
+            return 200, self._file_json(new_id, mask), json_type
+        if op == "drive.files.export":
+            return self._export(file_id, query.get("mimeType", ""))
+        if op == "drive.comments.list":
+            self._file_json(file_id, None)
+            return 200, apply_mask({"kind": "drive#commentList", "comments": []}, mask), json_type
+        if op == "drive.permissions.list":
+            with self._locked_drive(file_id) as ss:
+                perms = copy.deepcopy(ss.permissions)
+            return (
+                200,
+                apply_mask({"kind": "drive#permissionList", "permissions": perms}, mask),
+                json_type,
+            )
+        if op == "drive.permissions.create":
+            body = _decode_json(request.body) or {}
+            with self._locked_drive(file_id) as ss:
+                perm = {
+                    "kind": "drive#permission",
+                    "id": str(self._rng.randint(10**9, 10**10)),
+                    **{k: v for k, v in body.items() if v is not None},
+                }
+                ss.permissions.append(perm)
+            return 200, apply_mask(perm, mask), json_type
+        if op == "drive.permissions.delete":
+            with self._locked_drive(file_id) as ss:
+                before = len(ss.permissions)
+                ss.permissions[:] = [
+                    p for p in ss.permissions if p["id"] != params["permissionId"]
+                ]
+                if len(ss.permissions) == before:
+                    raise _drive_error(
+                        404,
+                        f"Permission not found: {params['permissionId']}.",
+                        "notFound",
+                        location="permissionId",
+                    )
+            return 204, None, "text/html"
+        if op == "drive.files.import":
+            return self._import_csv(file_id, request.body)
+        raise ApiError(501, f"The stand-in does not implement {op}.")
+
+    def _locked_drive(self, file_id: str) -> FakeSheetsServer._Locked:
+        if file_id not in self._files:
+            raise _drive_not_found(file_id)
+        return self._locked(file_id)
+
+    def _file_json(self, file_id: str, mask: Mask | None) -> JsonDict:
+        ss = self._files.get(file_id)
+        if ss is None:
+            raise _drive_not_found(file_id)
+        full = {
+            "kind": "drive#file",
+            "id": ss.id,
+            "name": ss.title,
+            "mimeType": SPREADSHEET_MIME,
+            "createdTime": _rfc3339(ss.created),
+            "modifiedTime": _rfc3339(ss.modified),
+            "owners": [{"kind": "drive#user", "emailAddress": self.owner_email, "me": True}],
+            "trashed": False,
+        }
+        if mask is None:
+            return {k: full[k] for k in ("kind", "id", "name", "mimeType")}
+        return apply_mask(full, mask)
+
+    def _list_files(self, query: dict[str, str], mask: Mask | None) -> JsonDict:
+        filters = _parse_drive_q(query.get("q", ""))
+        with self._registry_lock:
+            files = list(self._files.values())
+        matched = []
+        for ss in sorted(files, key=lambda s: s.modified, reverse=True):
+            record = {"name": ss.title, "mimeType": SPREADSHEET_MIME, "trashed": False}
+            if all(f(record) for f in filters):
+                matched.append(
+                    self._file_json(
+                        ss.id,
+                        {
+                            k: None
+                            for k in (
+                                "kind",
+                                "id",
+                                "name",
+                                "mimeType",
+                                "createdTime",
+                                "modifiedTime",
+                            )
+                        },
+                    )
+                )
+        size = int(query.get("pageSize") or 100)
+        start = int(query.get("pageToken") or 0) if (query.get("pageToken") or "").isdigit() else 0
+        page = matched[start : start + size]
+        out: JsonDict = {"kind": "drive#fileList", "incompleteSearch": False, "files": page}
+        if start + size < len(matched):
+            out["nextPageToken"] = str(start + size)
+        return (
+            apply_mask(out, mask)
+            if mask is not None
+            else {
+                "kind": out["kind"],
+                "incompleteSearch": False,
+                "files": [{k: f[k] for k in ("kind", "id", "name", "mimeType")} for f in page],
+                **({"nextPageToken": out["nextPageToken"]} if "nextPageToken" in out else {}),
+            }
+        )
+
+    def _export(self, file_id: str, mime: str) -> tuple[int, Any, str]:
+        if file_id not in self._files:
+            raise _drive_not_found(file_id)
+        if mime not in ("text/csv", "text/tab-separated-values"):
+            raise ApiError(501, f"The stand-in only exports CSV/TSV, not {mime!r}.")
+        with self._locked(file_id) as ss:
+            sheet = ss.sheets[0]
+            values = ss.read_values(sheet, Bounds(0, 0, sheet.row_count, sheet.col_count))
+        buf = io.StringIO()
+        writer = csv.writer(
+            buf, delimiter="," if mime == "text/csv" else "\t", lineterminator="\r\n"
+        )
+        width = max((len(r) for r in values), default=0)
+        for row in values:
+            writer.writerow(row + [""] * (width - len(row)))
+        text = buf.getvalue()
+        if text.endswith("\r\n"):
+            text = text[:-2]
+        return 200, text.encode("utf-8"), mime
+
+    def _import_csv(self, file_id: str, raw: bytes | str | None) -> tuple[int, Any, str]:
+        if file_id not in self._files:
+            raise _drive_not_found(file_id)
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else (raw or "")
+        rows = list(csv.reader(io.StringIO(text)))
+        with self._mutating(file_id) as ss:
+            sheet = Sheet(
+                {
+                    "sheetId": self._rng.randint(1, 2**31 - 1),
+                    "title": ss.title,
+                    "sheetType": "GRID",
+                    "gridProperties": {
+                        "rowCount": max(1000, len(rows)),
+                        "columnCount": max(26, *(len(r) for r in rows)) if rows else 26,
+                    },
+                }
+            )
+            for r, row in enumerate(rows):
+                for c, value in enumerate(row):
+                    uev, fmt = parse_user_entered(value)
+                    sheet.set_value(r, c, uev, fmt)
+            ss.sheets = [sheet]
+            ss.named_ranges = []
+            # Drive's converter gives imported files its default zone, as Google's did.
+            ss.properties["timeZone"] = "America/Los_Angeles"
+            out = {
+                "kind": "drive#file",
+                "id": ss.id,
+                "title": ss.title,
+                "mimeType": SPREADSHEET_MIME,
+            }
+        return 200, out, "application/json; charset=UTF-8"
+
+
+# ============================================================================ helpers
+
+
+def find_table(sheet: Sheet, b: Bounds) -> Bounds | None:
+    """Google's append "table detection".
+
+    Starting from the last cell holding data inside the range (row-major), grow a
+    rectangle over data cells that touch it (including diagonally), the way a spreadsheet's
+    "current region" works. Recorded Google behaviour this reproduces: with data in A1 and C1
+    (B1 empty) an append to "Sheet1" lands in C2, an append to "Sheet1!A1" lands in A2.
+    """
+    assert b.end_row is not None and b.end_col is not None
+    filled = {key for key, cell in sheet.cells.items() if has_value(cell)}
+    inside = [
+        (r, c) for r, c in filled if b.start_row <= r < b.end_row and b.start_col <= c < b.end_col
+    ]
+    if not inside:
+        return None
+    start = max(inside)
+    region = {start}
+    stack = [start]
+    top = bottom = start[0]
+    left = right = start[1]
+    while True:
+        while stack:
+            r, c = stack.pop()
+            for dr in (-1, 0, 1):
+                for dc in (-1, 0, 1):
+                    n = (r + dr, c + dc)
+                    if n in filled and n not in region:
+                        region.add(n)
+                        stack.append(n)
+                        top, bottom = min(top, n[0]), max(bottom, n[0])
+                        left, right = min(left, n[1]), max(right, n[1])
+        extra = [
+            k
+            for k in filled
+            if k not in region and top - 1 <= k[0] <= bottom + 1 and left - 1 <= k[1] <= right + 1
+        ]
+        if not extra:
+            break
+        for k in extra:
+            region.add(k)
+            stack.append(k)
+            top, bottom = min(top, k[0]), max(bottom, k[0])
+            left, right = min(left, k[1]), max(right, k[1])
+    return Bounds(top, left, bottom + 1, right + 1)
+
+
+def _merge(base: JsonDict, over: JsonDict) -> JsonDict:
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = copy.deepcopy(value)
+    return base
+
+
+def _trim_grid_data(result: JsonDict) -> None:
+    """After a field mask, Google drops trailing empty cells and rows from rowData."""
+    for sheet in result.get("sheets") or []:
+        for data in sheet.get("data") or []:
+            rows = data.get("rowData")
+            if rows is None:
+                continue
+            for row in rows:
+                values = row.get("values")
+                if values is not None:
+                    while values and not values[-1]:
+                        values.pop()
+                    if not values:
+                        row.pop("values")
+            while rows and not rows[-1]:
+                rows.pop()
+            if not rows:
+                data.pop("rowData")
+
+
+def _decode_json(raw: bytes | str | None) -> Any:
+    if raw in (None, b"", ""):
+        return {}
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ApiError.invalid(
+            f"Invalid JSON payload received. Unexpected token.\n{text[:40]}\n^"
+        ) from None
+
+
+def _input_option(value: str | None) -> str:
+    if value not in ("RAW", "USER_ENTERED"):
+        raise ApiError.invalid(
+            f"Invalid valueInputOption: {value or 'INPUT_VALUE_OPTION_UNSPECIFIED'}"
+        )
+    return value
+
+
+def _check_body_range(url_range: str, body: JsonDict) -> None:
+    given = body.get("range")
+    if given and given != url_range:
+        raise ApiError.invalid(
+            f"Requested range [{url_range}] does not match the range in the body [{given}]."
+        )
+
+
+def _rows_of(body: JsonDict) -> list[list[Any]]:
+    rows = body.get("values") or []
+    for i, row in enumerate(rows):
+        if not isinstance(row, list):
+            raise ApiError.invalid(
+                f"Invalid values[{i}]: {json.dumps(row)}", field=f"data.values[{i}]"
+            )
+    if body.get("majorDimension") == "COLUMNS":
+        rows = _transpose(rows)
+    return rows
+
+
+def _build_response(
+    request: requests.PreparedRequest, status: int, payload: Any, content_type: str
+) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response.reason = {
+        200: "OK",
+        204: "No Content",
+        400: "Bad Request",
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "Not Found",
+        429: "Too Many Requests",
+        500: "Internal Server Error",
+        501: "Not Implemented",
+        503: "Service Unavailable",
+    }.get(status, "")
+    if payload is None:
+        content = b""
+    elif isinstance(payload, bytes):
+        content = payload
+    else:
+        content = json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8")
+    response._content = content
+    response.raw = io.BytesIO(content)
+    response.encoding = "utf-8"
+    response.headers = CaseInsensitiveDict(
+        {"Content-Type": content_type, "Content-Length": str(len(content)), "Server": "ESF"}
+    )
+    response.url = request.url or ""
+    response.request = request
+    return response
+
+
+# ------------------------------------------------------------------------------- Drive
+
+_DRIVE_GLOBAL_PARAMS = {
+    "fields",
+    "alt",
+    "prettyPrint",
+    "quotaUser",
+    "key",
+    "supportsAllDrives",
+    "supportsTeamDrives",
+}
+_DRIVE_PARAMS: dict[str, set[str]] = {
+    "drive.files.create": {"uploadType", "ignoreDefaultVisibility", "keepRevisionForever"},
+    "drive.files.get": {"includeItemsFromAllDrives", "acknowledgeAbuse"},
+    "drive.files.list": {
+        "q",
+        "pageSize",
+        "pageToken",
+        "orderBy",
+        "corpora",
+        "spaces",
+        "includeItemsFromAllDrives",
+        "driveId",
+        "includeTeamDriveItems",
+    },
+    "drive.files.delete": set(),
+    "drive.files.copy": {"ignoreDefaultVisibility", "keepRevisionForever"},
+    "drive.files.export": {"mimeType"},
+    "drive.comments.list": {"includeDeleted", "pageSize", "pageToken", "startModifiedTime"},
+    "drive.permissions.list": {"pageSize", "pageToken", "includePermissionsForView"},
+    "drive.permissions.create": {
+        "emailMessage",
+        "sendNotificationEmail",
+        "transferOwnership",
+        "moveToNewOwnersRoot",
+        "useDomainAdminAccess",
+    },
+    "drive.permissions.delete": {"useDomainAdminAccess"},
+    "drive.files.import": {"uploadType", "convert"},
+}
+_DRIVE_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    ("POST", re.compile(r"^/drive/v3/files$"), "drive.files.create"),
+    ("GET", re.compile(r"^/drive/v3/files$"), "drive.files.list"),
+    ("GET", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)$"), "drive.files.get"),
+    ("DELETE", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)$"), "drive.files.delete"),
+    ("POST", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/copy$"), "drive.files.copy"),
+    ("GET", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/export$"), "drive.files.export"),
+    ("GET", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/comments$"), "drive.comments.list"),
+    (
+        "GET",
+        re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/permissions$"),
+        "drive.permissions.list",
+    ),
+    (
+        "POST",
+        re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/permissions$"),
+        "drive.permissions.create",
+    ),
+    (
+        "DELETE",
+        re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/permissions/(?P<permissionId>[^/]+)$"),
+        "drive.permissions.delete",
+    ),
+    ("PUT", re.compile(r"^/upload/drive/v2/files/(?P<fileId>[^/]+)$"), "drive.files.import"),
+]
+
+
+def _route_drive(method: str, raw_path: str) -> tuple[str, dict[str, str]] | None:
+    for verb, pattern, name in _DRIVE_ROUTES:
+        if verb == method:
+            m = pattern.match(raw_path)
+            if m:
+                return name, {k: unquote(v) for k, v in m.groupdict().items()}
+    return None
+
+
+def _drive_error(code: int, message: str, reason: str, location: str | None = None) -> ApiError:
+    entry: JsonDict = {"message": message, "domain": "global", "reason": reason}
+    if location:
+        entry.update({"location": location, "locationType": "parameter"})
+    return ApiError(code, message, errors=[entry])
+
+
+def _drive_not_found(file_id: str) -> ApiError:
+    return _drive_error(404, f"File not found: {file_id}.", "notFound", location="fileId")
+
+
+_Q_CLAUSE = re.compile(
+    r"""\s*(?:(?P<field>\w+)\s*(?P<op>=|!=|contains)\s*(?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|true|false)
+        |(?P<inval>'(?:[^'\\]|\\.)*')\s+in\s+(?P<infield>parents|owners|writers|readers))\s*""",
+    re.VERBOSE,
+)
+
+
+def _parse_drive_q(q: str) -> list[Callable[[JsonDict], bool]]:
+    """The subset of Drive's query language gspread uses: field = / != / contains value,
+    joined with "and" ("'x' in parents" is accepted and ignored: no folders here)."""
+    filters: list[Callable[[JsonDict], bool]] = []
+    rest = q.strip()
+    while rest:
+        m = _Q_CLAUSE.match(rest)
+        if not m:
+            raise _drive_error(400, "Invalid Value", "invalid", location="q")
+        if m.group("field"):
+            field, op, raw = m.group("field"), m.group("op"), m.group("value")
+            value: Any = (
+                raw == "true"
+                if raw in ("true", "false")
+                else (raw[1:-1].replace('\\"', '"').replace("\\'", "'"))
+            )
+            if field not in ("name", "mimeType", "trashed"):
+                raise _drive_error(400, "Invalid Value", "invalid", location="q")
+
+            def check(rec: JsonDict, field: str = field, op: str = op, value: Any = value) -> bool:
+                actual = rec.get(field)
+                if op == "=":
+                    return bool(actual == value)
+                if op == "!=":
+                    return bool(actual != value)
+                return str(value).lower() in str(actual).lower()
+
+            filters.append(check)
+        rest = rest[m.end() :]
+        if rest.lower().startswith("and "):
+            rest = rest[4:]
+        elif rest:
+            raise _drive_error(400, "Invalid Value", "invalid", location="q")
+    return filters
+
+
+# ============================================================================ transport
+
+
+class FakeSheetsAdapter(BaseAdapter):
+    """A ``requests`` transport adapter that answers from a ``FakeSheetsServer``."""
+
+    def __init__(self, server: FakeSheetsServer) -> None:
+        super().__init__()
+        self.server = server
+
+    def send(  # type: ignore[override]
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | None = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
+        """Hand the request to the server (may raise ReadTimeout when one is injected)."""
+        return self.server.handle(request)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def mount(session: requests.Session, server: FakeSheetsServer) -> requests.Session:
+    """Mount the stand-in on the Google hosts gspread talks to."""
+    adapter = FakeSheetsAdapter(server)
+    session.mount(f"https://{SHEETS_HOST}/", adapter)
+    session.mount(f"https://{DRIVE_HOST}/", adapter)
+    return session
+
+
+def make_credentials() -> Any:
+    """Credentials that never touch the network (a fixed bearer token)."""
+    from google.auth import credentials as ga_credentials
+
+    class StandinCredentials(ga_credentials.Credentials):
+        """Always-valid credentials: refreshing is a no-op."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.token = "standin-access-token"
+
+        def refresh(self, request: Any) -> None:
+            """Nothing to refresh: the stand-in accepts this token forever."""
+
+    return StandinCredentials()
+
+
+def make_session(server: FakeSheetsServer) -> requests.Session:
+    """An authorised session (adds an Authorization header) wired to the stand-in."""
+    from google.auth.transport.requests import AuthorizedSession
+
+    session = AuthorizedSession(make_credentials())
+    return mount(session, server)
+
+
+def make_gspread_client(server: FakeSheetsServer, http_client: Any = None) -> Any:
+    """A ``gspread.Client`` whose HTTP goes to ``server`` (gspread itself unmodified).
+
+    gspread uses the given session instead of building an ``AuthorizedSession`` from the
+    credentials, so the dummy credentials are only kept for code that inspects them.
+    """
+    import gspread
+    from gspread.http_client import HTTPClient
+
+    session = make_session(server)
+    creds = session.credentials  # type: ignore[attr-defined]
+    client = gspread.Client(auth=creds, session=session, http_client=http_client or HTTPClient)
+    client.http_client.auth = creds
+    return client
