@@ -185,7 +185,7 @@ class FakeSheetsServer:
         self.drive_calls = 0
         self._rng = random.Random(seed)
         self._files: dict[str, Spreadsheet] = {}
-        self._deleted: set[str] = set()
+        self._forbidden: set[str] = set()
         self._locks: dict[str, threading.RLock] = {}
         self._registry_lock = threading.RLock()
         self._meter_lock = threading.Lock()
@@ -257,7 +257,7 @@ class FakeSheetsServer:
                 sheets=sheet_objs,
                 permissions=[self._owner_permission()],
             )
-            self._deleted.discard(ss_id)
+            self._forbidden.discard(ss_id)
         return ss_id
 
     def spreadsheet_ids(self) -> list[str]:
@@ -417,12 +417,18 @@ class FakeSheetsServer:
             cell = sheet.cells.get((b.start_row, b.start_col)) or {}
             return copy.deepcopy(cell.get("dataValidation"))
 
+    def add_unshared_spreadsheet(self, spreadsheet_id: str) -> None:
+        """Make ``spreadsheet_id`` a file that exists but is not shared with the caller:
+        Sheets calls on it get Google's 403 PERMISSION_DENIED instead of 404."""
+        with self._registry_lock:
+            self._forbidden.add(spreadsheet_id)
+
     def delete_spreadsheet(self, spreadsheet_id: str) -> None:
         """Delete a file as Drive would; later Sheets calls on it get 403 like Google's."""
         with self._registry_lock:
             if self._files.pop(spreadsheet_id, None) is None:
                 raise KeyError(spreadsheet_id)
-            self._deleted.add(spreadsheet_id)
+            self._forbidden.add(spreadsheet_id)
 
     # ------------------------------------------------------------- faults and metering
 
@@ -521,7 +527,7 @@ class FakeSheetsServer:
     def _get(self, ss_id: str) -> Spreadsheet:
         ss = self._files.get(ss_id)
         if ss is None:
-            if ss_id in self._deleted:
+            if ss_id in self._forbidden:
                 raise ApiError(403)
             raise ApiError(404)
         return ss
