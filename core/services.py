@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -161,10 +161,20 @@ def next_request_id(ledger: Ledger, now: datetime) -> str:
     return f"{prefix}{max(taken, default=0) + 1:04d}"
 
 
+# Adds rows (and may wrap the guard) of a change that registers a request: called with the
+# ledger the change was built on, the new request id and the change itself.
+RequestExtension = Callable[[Ledger, str, Change], None]
+
+
 def create_request(
-    repo: Repository, username: str, form: Mapping[str, object], now: datetime
+    repo: Repository, username: str, form: Mapping[str, object], now: datetime,
+    *, extend: RequestExtension | None = None,
 ) -> str:
-    """Register a request: stage 1 of its procedure is done by registering it."""
+    """Register a request: stage 1 of its procedure is done by registering it.
+
+    ``extend`` writes more rows in the same all-or-nothing change (the promotion plan marks
+    its item «solicitado» this way); it is called again on each retry.
+    """
     try:
         data = RequestForm.model_validate(dict(form))
     except ValidationError as exc:
@@ -207,6 +217,8 @@ def create_request(
         change = Change(guard=guard, summary=f"nueva solicitud {request_id}")
         change.append("solicitudes", _request_row(request, after))
         change.append("eventos", event.to_row())
+        if extend is not None:
+            extend(ledger, request_id, change)
         try:
             repo.commit(change)
         except ConcurrentChange:
