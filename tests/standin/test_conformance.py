@@ -83,8 +83,11 @@ def _operation(method: str, uri: str) -> str:
             return "drive.files.create" if method == "POST" else "drive.files.list"
         return "drive.files.delete" if method == "DELETE" else "drive.files.get"
     if ":batchUpdate" in path:
-        return "spreadsheets.values.batchUpdate" if "/values:" in path else (
-            "spreadsheets.batchUpdate")
+        return (
+            "spreadsheets.values.batchUpdate"
+            if "/values:" in path
+            else ("spreadsheets.batchUpdate")
+        )
     if "/values:batchGet" in path:
         return "spreadsheets.values.batchGet"
     if "/values:batchClear" in path:
@@ -165,16 +168,19 @@ class Replay:
             return None
         if isinstance(recorded, list) and isinstance(ours, list):
             if len(recorded) != len(ours):
-                return (f"{path}: {len(ours)} items, Google has {len(recorded)}: "
-                        f"{json.dumps(recorded)[:160]} vs {json.dumps(ours)[:160]}")
+                return (
+                    f"{path}: {len(ours)} items, Google has {len(recorded)}: "
+                    f"{json.dumps(recorded)[:160]} vs {json.dumps(ours)[:160]}"
+                )
             for i, (a, b) in enumerate(zip(recorded, ours, strict=True)):
                 found = self._diff(a, b, f"{path}[{i}]")
                 if found:
                     return found
             return None
-        if recorded != ours or type(recorded) is not type(ours) and not (
-            isinstance(recorded, int | float) and isinstance(ours, int | float)
-        ):
+        numbers = all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in (recorded, ours)
+        )
+        if recorded != ours or (type(recorded) is not type(ours) and not numbers):
             return f"{path}: {json.dumps(ours)[:120]} (Google: {json.dumps(recorded)[:120]})"
         return None
 
@@ -206,12 +212,14 @@ class Replay:
         uri = self._map_text(req["uri"])
         unknown = [i for i in _SS_ID.findall(uri) if i not in self.file_ids.values()]
         if unknown:
-            self.problems.append(f"#{index} {method} {uri}: refers to a file the recording "
-                                 "did not create")
+            self.problems.append(
+                f"#{index} {method} {uri}: refers to a file the recording did not create"
+            )
             return
         body = req.get("body")
-        headers = {k: v[0] for k, v in (req.get("headers") or {}).items()
-                   if k.lower() == "content-type"}
+        headers = {
+            k: v[0] for k, v in (req.get("headers") or {}).items() if k.lower() == "content-type"
+        }
         data: bytes | None = None
         if body is not None:
             if headers.get("Content-Type", "").startswith("application/json"):
