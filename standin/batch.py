@@ -373,8 +373,12 @@ def update_sheet_properties(ctx: BatchContext, req: JsonDict) -> None:
         shift_dimension(ctx.ss, sheet, "COLUMNS", cols, -(before_cols - cols))
         grid["columnCount"] = cols
     if new_index is not None:
+        # Google counts the target index "before the move": moving S1 of (S1, S2, S3) ahead
+        # of S3 takes index 2, not 1.
+        old_index = ctx.ss.sheets.index(sheet)
         ctx.ss.sheets.remove(sheet)
-        ctx.ss.sheets.insert(min(int(new_index), len(ctx.ss.sheets)), sheet)
+        target_index = int(new_index) - (1 if int(new_index) > old_index else 0)
+        ctx.ss.sheets.insert(max(0, min(target_index, len(ctx.ss.sheets))), sheet)
 
 
 def update_spreadsheet_properties(ctx: BatchContext, req: JsonDict) -> None:
@@ -547,19 +551,6 @@ def set_data_validation(ctx: BatchContext, req: JsonDict) -> None:
             sheet.set_cell(r, c, cell)
 
 
-def _protected_range_out(ctx: BatchContext, sheet: Sheet, pr: JsonDict) -> JsonDict:
-    out: JsonDict = {"protectedRangeId": pr["protectedRangeId"]}
-    if "range" in pr:
-        out["range"] = grid_range_json(sheet.id, pr["range"])
-    for key in ("namedRangeId", "description", "unprotectedRanges"):
-        if pr.get(key):
-            out[key] = pr[key]
-    if pr.get("warningOnly"):
-        out["warningOnly"] = True
-    out["requestingUserCanEdit"] = True
-    return out
-
-
 def add_protected_range(ctx: BatchContext, req: JsonDict) -> JsonDict:
     """addProtectedRange: a protected area with a fresh protectedRangeId."""
     pr = copy.deepcopy(req.get("protectedRange") or {})
@@ -586,7 +577,7 @@ def add_protected_range(ctx: BatchContext, req: JsonDict) -> JsonDict:
     pr["editors"] = {"users": [ctx.owner, *[u for u in editors if u != ctx.owner]]}
     pr.pop("requestingUserCanEdit", None)
     sheet.protected_ranges.append(pr)
-    reply = _protected_range_out(ctx, sheet, pr)
+    reply = protected_range_json(ctx.owner, sheet, pr)
     reply["editors"] = {"users": editors} if editors else {}
     return {"addProtectedRange": {"protectedRange": reply}}
 
