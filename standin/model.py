@@ -128,7 +128,11 @@ def normalize_colors(obj: Any) -> Any:
 
 @dataclass
 class Sheet:
-    """One tab: properties in API shape plus sparse cells and structural metadata."""
+    """One tab: properties in API shape plus sparse cells and structural metadata.
+
+    Invariant: a stored cell dict is never modified in place; writers store a new dict.
+    ``Spreadsheet.clone`` relies on it.
+    """
 
     props: JsonDict
     cells: dict[tuple[int, int], JsonDict] = field(default_factory=dict)
@@ -232,8 +236,35 @@ class Spreadsheet:
         return str(self.properties["title"])
 
     def clone(self) -> Spreadsheet:
-        """Deep copy, used to apply a batch atomically (all requests or none)."""
-        return copy.deepcopy(self)
+        """Working copy for an atomic write (all requests or none).
+
+        Cell dicts are never mutated in place (writers build a new dict and ``set_cell`` it),
+        so the cell maps are copied shallowly: cloning stays cheap on large sheets.
+        """
+        sheets = [
+            Sheet(
+                props=copy.deepcopy(s.props),
+                cells=dict(s.cells),
+                merges=copy.deepcopy(s.merges),
+                protected_ranges=copy.deepcopy(s.protected_ranges),
+                basic_filter=copy.deepcopy(s.basic_filter),
+                row_groups=copy.deepcopy(s.row_groups),
+                column_groups=copy.deepcopy(s.column_groups),
+                row_meta=copy.deepcopy(s.row_meta),
+                col_meta=copy.deepcopy(s.col_meta),
+            )
+            for s in self.sheets
+        ]
+        return Spreadsheet(
+            id=self.id,
+            properties=copy.deepcopy(self.properties),
+            sheets=sheets,
+            named_ranges=copy.deepcopy(self.named_ranges),
+            created=self.created,
+            modified=self.modified,
+            permissions=copy.deepcopy(self.permissions),
+            version=self.version,
+        )
 
     # ------------------------------------------------------------------ lookups
 

@@ -12,6 +12,7 @@ Main entry points: ``FakeSheetsServer`` (state, test helpers, fault injection, m
 
 from __future__ import annotations
 
+import bisect
 import copy
 import csv
 import datetime as dt
@@ -1366,46 +1367,55 @@ class FakeSheetsServer:
 def find_table(sheet: Sheet, b: Bounds) -> Bounds | None:
     """Google's append "table detection".
 
-    Starting from the last cell holding data inside the range (row-major), grow a
-    rectangle over data cells that touch it (including diagonally), the way a spreadsheet's
-    "current region" works. Recorded Google behaviour this reproduces: with data in A1 and C1
-    (B1 empty) an append to "Sheet1" lands in C2, an append to "Sheet1!A1" lands in A2.
+    Start from the last cell holding data inside the range (row-major) and grow a rectangle
+    while any data cell touches it (diagonals included), like a spreadsheet's "current
+    region". Recorded Google behaviour this reproduces: with data in A1 and C1 (B1 empty) an
+    append to "Sheet1" lands in C2, while an append to "Sheet1!A1" lands in A2.
     """
     assert b.end_row is not None and b.end_col is not None
-    filled = {key for key, cell in sheet.cells.items() if has_value(cell)}
-    inside = [
-        (r, c) for r, c in filled if b.start_row <= r < b.end_row and b.start_col <= c < b.end_col
-    ]
-    if not inside:
+    by_row: dict[int, list[int]] = {}
+    by_col: dict[int, list[int]] = {}
+    start: tuple[int, int] | None = None
+    for (r, c), cell in sheet.cells.items():
+        if "userEnteredValue" not in cell:
+            continue
+        by_row.setdefault(r, []).append(c)
+        by_col.setdefault(c, []).append(r)
+        if (
+            b.start_row <= r < b.end_row
+            and b.start_col <= c < b.end_col
+            and (start is None or (r, c) > start)
+        ):
+            start = (r, c)
+    if start is None:
         return None
-    start = max(inside)
-    region = {start}
-    stack = [start]
+    for lst in (*by_row.values(), *by_col.values()):
+        lst.sort()
+
+    def any_in(index: dict[int, list[int]], line: int, lo: int, hi: int) -> bool:
+        items = index.get(line)
+        if not items:
+            return False
+        i = bisect.bisect_left(items, lo)
+        return i < len(items) and items[i] <= hi
+
     top = bottom = start[0]
     left = right = start[1]
-    while True:
-        while stack:
-            r, c = stack.pop()
-            for dr in (-1, 0, 1):
-                for dc in (-1, 0, 1):
-                    n = (r + dr, c + dc)
-                    if n in filled and n not in region:
-                        region.add(n)
-                        stack.append(n)
-                        top, bottom = min(top, n[0]), max(bottom, n[0])
-                        left, right = min(left, n[1]), max(right, n[1])
-        extra = [
-            k
-            for k in filled
-            if k not in region and top - 1 <= k[0] <= bottom + 1 and left - 1 <= k[1] <= right + 1
-        ]
-        if not extra:
-            break
-        for k in extra:
-            region.add(k)
-            stack.append(k)
-            top, bottom = min(top, k[0]), max(bottom, k[0])
-            left, right = min(left, k[1]), max(right, k[1])
+    grown = True
+    while grown:
+        grown = False
+        if top > 0 and any_in(by_row, top - 1, left - 1, right + 1):
+            top -= 1
+            grown = True
+        if any_in(by_row, bottom + 1, left - 1, right + 1):
+            bottom += 1
+            grown = True
+        if left > 0 and any_in(by_col, left - 1, top - 1, bottom + 1):
+            left -= 1
+            grown = True
+        if any_in(by_col, right + 1, top - 1, bottom + 1):
+            right += 1
+            grown = True
     return Bounds(top, left, bottom + 1, right + 1)
 
 

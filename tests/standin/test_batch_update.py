@@ -295,7 +295,10 @@ def test_empty_batch(session, sid) -> None:
 def test_sheet_index_moves_count_before_the_move(session, server) -> None:
     sid = server.create_spreadsheet("T", ["S1", "S2", "S3"])
     s1 = server.sheet_properties(sid, "S1")["sheetId"]
-    r = batch_update(session, sid, {"updateSheetProperties": {
-        "properties": {"sheetId": s1, "index": 2}, "fields": "index"}})
+    r = batch_update(
+        session,
+        sid,
+        {"updateSheetProperties": {"properties": {"sheetId": s1, "index": 2}, "fields": "index"}},
+    )
     assert r.status_code == 200
     assert [s["properties"]["title"] for s in server.metadata(sid)["sheets"]] == ["S2", "S1", "S3"]
