@@ -82,6 +82,9 @@ def parse_tab(spec: TabSpec, raw: RawTab | None) -> ParsedTab[Row]:
     missing, extra = header_problems(spec, raw)
     issues = [RowIssue(spec.name, 1, name, "", "falta esta columna en el encabezado")
               for name in missing]
+    issues += [RowIssue(spec.name, 1, name.strip(), "", "columna desconocida: la aplicación no "
+                        "la usa y la conserva tal como está")
+               for name in extra]
     index = raw.column_index()
     wanted = [(h, index[h]) for h in spec.headers if h in index]
     dicts: list[dict[str, str]] = []

@@ -154,9 +154,21 @@ def creatable_procedures(ledger: Ledger, user: User) -> list[int]:
     return numbers
 
 
+def _request_ids_in_use(ledger: Ledger) -> set[str]:
+    """Every request id the ledger mentions, rows that fail validation included: a number
+    on a damaged row (or only in the events) must not be given to a new request."""
+    ids = set(ledger.requests)
+    for tab, column in (("solicitudes", "id_solicitud"), ("eventos", "id_objeto")):
+        raw = ledger.raw.get(tab)
+        position = raw.column_index().get(column) if raw is not None else None
+        if raw is not None and position is not None:
+            ids.update(cells[position].strip() for cells in raw.rows if position < len(cells))
+    return ids
+
+
 def next_request_id(ledger: Ledger, now: datetime) -> str:
     prefix = f"SOL-{now.year}-"
-    taken = [int(rid[len(prefix):]) for rid in ledger.requests
+    taken = [int(rid[len(prefix):]) for rid in _request_ids_in_use(ledger)
              if rid.startswith(prefix) and rid[len(prefix):].isdigit()]
     return f"{prefix}{max(taken, default=0) + 1:04d}"
 
@@ -209,10 +221,11 @@ def create_request(
                        expected_seq=0, schedule=data.schedule)
         after = evolve(state, event)
 
-        def guard(fresh: Ledger, rid: str = request_id) -> None:
-            if rid in fresh.requests:
+        def guard(fresh: Ledger, rid: str = request_id, role: Role = role) -> None:
+            if rid in _request_ids_in_use(fresh):
                 raise ConcurrentChange("Otra solicitud tomó el mismo número; reintentando.")
-            current_user(fresh, username)
+            if not current_user(fresh, username).has(role):
+                raise NotAllowed("Su rol ya no le permite iniciar este procedimiento.")
 
         change = Change(guard=guard, summary=f"nueva solicitud {request_id}")
         change.append("solicitudes", _request_row(request, after))
@@ -357,7 +370,13 @@ def record_direct_publication(
     event = Event(event_id=_event_id(), kind=EventKind.DIRECT_PUBLICATION,
                   subject=publication_id, seq=1, outcome="registrar", actor=actor.username,
                   role=Role.ADMIN.value, at=now, comment=data.title[:200])
-    change = Change(summary=f"publicación directa {publication_id}")
+
+    def guard(fresh: Ledger) -> None:
+        if not current_user(fresh, username).has(Role.ADMIN):
+            raise NotAllowed("Solo el Administrador Principal de RRSS registra publicaciones "
+                             "de los tipos 4 a 7 (manual, sección 12).")
+
+    change = Change(guard=guard, summary=f"publicación directa {publication_id}")
     change.append("publicaciones_directas", publication.to_row())
     change.append("eventos", event.to_row())
     repo.commit(change)

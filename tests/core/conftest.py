@@ -1,0 +1,77 @@
+"""Shared fixtures for the core tests: the shipped procedures, a fixed clock and a seeded
+in-memory ledger (the agency's units and one user per role, from the demo helpers).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("RRSS_BCRYPT_ROUNDS", "4")
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+from core_helpers import EXTRA_USERS, INACTIVE, NOW, Walk, rows_to_cells
+
+from core.ledger import RawTab
+from core.procedures import ProcedureSet
+from core.repository import InMemoryRepository
+from core.workdays import WorkCalendar
+from sheets_schema import default_procedures
+from sheets_schema.demo import DEMO_PASSWORD, USERS, empty_tabs, unit_rows, user_row
+from sheets_schema.tabs import TABS_BY_NAME
+
+
+@pytest.fixture(scope="session")
+def procedures() -> ProcedureSet:
+    return default_procedures()
+
+
+@pytest.fixture
+def now() -> datetime:
+    return NOW
+
+
+@pytest.fixture(scope="session")
+def calendar() -> WorkCalendar:
+    return WorkCalendar.for_bolivia(years=range(2026, 2027))
+
+
+@pytest.fixture(scope="session")
+def seeded_tabs() -> dict[str, RawTab]:
+    """Units and users, hashed once per session (each repository copies them)."""
+    tabs = empty_tabs()
+    tabs["unidades"].rows = rows_to_cells("unidades", unit_rows())
+    users = []
+    for username, name, roles, unit in [*USERS, *EXTRA_USERS]:
+        row = user_row(username, name, roles, unit, DEMO_PASSWORD, NOW - timedelta(days=30))
+        if username in INACTIVE:
+            row["activo"] = "no"
+        users.append(row)
+    tabs["usuarios"].rows = rows_to_cells("usuarios", users)
+    return tabs
+
+
+@pytest.fixture
+def repo(seeded_tabs: dict[str, RawTab], procedures: ProcedureSet) -> InMemoryRepository:
+    """Units plus one user per role (demo), another unit's staff and a deactivated user."""
+    return InMemoryRepository(seeded_tabs, TABS_BY_NAME, procedures)
+
+
+@pytest.fixture
+def empty_repo(procedures: ProcedureSet) -> InMemoryRepository:
+    """A ledger with units and no users, as on the first run."""
+    tabs = empty_tabs()
+    tabs["unidades"].rows = rows_to_cells("unidades", unit_rows())
+    return InMemoryRepository(tabs, TABS_BY_NAME, procedures)
+
+
+@pytest.fixture
+def walk(procedures: ProcedureSet) -> Callable[..., Walk]:
+    """``walk(number, protected=..., publish_to=...)``: a request of a shipped procedure."""
+
+    def make(number: int, **options: object) -> Walk:
+        return Walk(procedures.current(number), **options)
+
+    return make
