@@ -994,10 +994,7 @@ class FakeSheetsServer:
                 if value is None:
                     continue
                 if isinstance(value, list | dict):
-                    kind = "list_value" if isinstance(value, list) else "struct_value"
-                    raise ApiError.invalid(
-                        f"Invalid values[{i}][{j}]: {kind} {{{json.dumps(value)}}}"
-                    )
+                    raise ApiError.invalid(f"Invalid values[{i}][{j}]: {_pb_text(value)}")
                 self._store(sheet, row0 + i, col0 + j, value, input_option)
                 written.append((sheet.id, row0 + i, col0 + j))
         out: JsonDict = {"spreadsheetId": ss.id}
@@ -1417,6 +1414,36 @@ def find_table(sheet: Sheet, b: Bounds) -> Bounds | None:
             right += 1
             grown = True
     return Bounds(top, left, bottom + 1, right + 1)
+
+
+def _pb_text(value: Any, indent: int = 0) -> str:
+    """A JSON value in protobuf text format, as Google quotes a nested cell value back."""
+    pad = "  " * indent
+    if isinstance(value, list):
+        inner = "".join(f"{pad}  values {{\n{_pb_text(v, indent + 2)}{pad}  }}\n" for v in value)
+        return (
+            f"list_value {{\n{inner}{pad}}}"
+            if indent == 0
+            else (f"{pad}list_value {{\n{inner}{pad}}}\n")
+        )
+    if isinstance(value, dict):
+        inner = "".join(
+            f'{pad}  fields {{\n{pad}    key: "{k}"\n{pad}    value {{\n'
+            f"{_pb_text(v, indent + 3)}{pad}    }}\n{pad}  }}\n"
+            for k, v in value.items()
+        )
+        return (
+            f"struct_value {{\n{inner}{pad}}}"
+            if indent == 0
+            else (f"{pad}struct_value {{\n{inner}{pad}}}\n")
+        )
+    if isinstance(value, bool):
+        return f"{pad}bool_value: {'true' if value else 'false'}\n"
+    if isinstance(value, int | float):
+        return f"{pad}number_value: {json_number(float(value))}\n"
+    if value is None:
+        return f"{pad}null_value: NULL_VALUE\n"
+    return f"{pad}string_value: {json.dumps(value, ensure_ascii=False)}\n"
 
 
 def _merge(base: JsonDict, over: JsonDict) -> JsonDict:

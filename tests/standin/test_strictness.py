@@ -173,3 +173,15 @@ def test_require_auth() -> None:
     r = plain.get(f"{BASE}/{sid}")
     assert r.status_code == 401
     assert r.json()["error"]["status"] == "UNAUTHENTICATED"
+
+
+def test_nested_cell_value_is_refused_like_google(session, sid) -> None:
+    r = session.put(
+        f"{BASE}/{sid}/values/Sheet1!A1",
+        params={"valueInputOption": "RAW"},
+        json={"values": [["ok", ["nested"]]]},
+    )
+    assert r.status_code == 400
+    assert r.json()["error"]["message"] == (
+        'Invalid values[0][1]: list_value {\n  values {\n    string_value: "nested"\n  }\n}'
+    )
