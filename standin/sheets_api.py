@@ -1156,7 +1156,7 @@ class FakeSheetsServer:
         if unknown:
             name = sorted(unknown)[0]
             raise _drive_error(
-                400, f"Invalid field selection {name}", "invalidParameter", location=name
+                400, f"Invalid parameter: {name}", "invalidParameter", location=name
             )
         mask: Mask | None = None
         if query.get("fields"):
