@@ -15,9 +15,16 @@ HASH_COLUMN = "hash"
 
 
 def canonical(values: Sequence[str]) -> bytes:
-    """Unambiguous bytes for a row: each value length-prefixed."""
+    """Unambiguous bytes for a row: each value length-prefixed.
+
+    Trailing empty values are dropped, so a column added to the events tab later (always
+    after the existing ones, empty in old rows) leaves the hashes of old rows valid.
+    """
+    end = len(values)
+    while end and values[end - 1] == "":
+        end -= 1
     parts = []
-    for value in values:
+    for value in values[:end]:
         data = value.encode("utf-8")
         parts.append(str(len(data)).encode() + b":" + data)
     return b"|".join(parts)

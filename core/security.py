@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 import bcrypt
@@ -27,10 +28,11 @@ def verify_password(password: str, hashed: str) -> bool:
         return False
 
 
-# A valid hash to compare against when the user does not exist, so that timing does not
-# reveal which user names exist.
-_DUMMY_HASH = "$2b$04$C6UzMDM.H6dfI/f/IKcEeO5Wz3aYnE3mqL7eYGZ0rJ3yV8x1lqY4a"
+@functools.cache
+def _dummy_hash() -> str:
+    # Same cost as real hashes, so an unknown user name takes as long as a wrong password.
+    return hash_password("no-such-user-password")
 
 
 def burn_time(password: str) -> None:
-    verify_password(password, _DUMMY_HASH)
+    verify_password(password, _dummy_hash())
