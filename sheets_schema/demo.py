@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
-from core import services
+from core import plan, service_logs, services
 from core.ledger import RawTab
 from core.models import Unit, User
 from core.repository import InMemoryRepository
@@ -170,9 +170,84 @@ def demo_rows(now: datetime, calendar: WorkCalendar) -> dict[str, list[dict[str,
             "type": kind, "title": title, "channel": channel,
             "link": "https://adsib.gob.bo", "published_at": at(days, 11),
         }, now)
+    _demo_plan_and_service_logs(repo, now, calendar, at)
     final = repo.snapshot().tabs
     return {
         name: [dict(zip(raw.header, cells + [""] * (len(raw.header) - len(cells)), strict=True))
                for cells in raw.rows]
         for name, raw in final.items()
     }
+
+
+def _demo_plan_and_service_logs(repo: InMemoryRepository, now: datetime,
+                                calendar: WorkCalendar,
+                                at: Callable[..., datetime]) -> None:
+    """A plan for the coming four weeks (one overloaded day, two items already requested),
+    questions from the public (on time, late, one unanswered) and two crisis incidents."""
+
+    def day(n: int) -> date:
+        return calendar.due_date(now, n)
+
+    items = [  # (service, campaign, channels, type, first day, last day, budget)
+        ("Firma digital", "Firma digital para todos", "Facebook, Instagram", "1", 2, 6, 1500),
+        ("Registro de dominios .bo", "Dominios .bo", "Facebook, X (Twitter)", "2", 3,
+         None, None),
+        ("Ciudadanía digital", "Firma digital para todos", "Facebook", "4", 3, None, None),
+        ("Ciudadanía digital", "", "Facebook, Instagram", "5", 3, None, None),
+        ("Portal de trámites", "", "Facebook, X (Twitter)", "6", 3, None, None),
+        ("Centro de Gestión de Incidentes", "Mes de la ciberseguridad", "Facebook, LinkedIn",
+         "3", 8, 12, None),
+        ("Verificación de sitios .gob.bo", "Dominios .bo", "Facebook, Instagram", "2", 9,
+         None, None),
+        ("Ciudadanía digital", "", "Facebook", "5", 10, None, None),
+        ("Firma digital", "Firma digital para todos", "YouTube", "7", 15, None, None),
+        ("Servicios de la ADSIB", "", "Facebook, Instagram, LinkedIn", "2", 18, None, None),
+    ]
+    ids = []
+    for number, (service, campaign, channels, kind, first, last, budget) in enumerate(items):
+        ids.append(plan.add_item(repo, "profesional", {
+            "service": service, "campaign": campaign, "channels": channels, "type": kind,
+            "start": day(first), "end": day(last) if last else None, "budget": budget,
+            "notes": "Según el Plan de Promoción de Servicios de la gestión.",
+        }, at(15 - number, 9)))
+    plan.cancel_item(repo, "profesional", ids[7], "Se une a la publicación del día 3.",
+                     at(3, 9))
+    plan.convert_to_request(repo, "profesional", ids[1], {
+        "unit": "NIC", "schedule": {4: day(2)}}, at(1, 15))
+    ledger = repo.snapshot().ledger
+    infographic = next(r.request_id for r in ledger.requests.values()
+                       if r.title.startswith("Infografía: cómo verificar"))
+    plan.link_request(repo, "profesional", ids[6], infographic, at(1, 16))
+
+    questions = [  # (user, days ago, hour, minute, channel, summary, minutes to answer, mode)
+        ("editor", 3, 9, 0, "Facebook", "¿Cómo renuevo mi dominio .bo?", 6, "publica"),
+        ("moderador", 3, 11, 30, "Instagram", "¿Dónde tramito la firma digital?", 12, "privada"),
+        ("editor", 2, 10, 0, "X (Twitter)", "El portal no carga desde mi celular.", 45,
+         "publica"),
+        ("admin.rrss", 2, 16, 10, "Facebook", "¿Atienden el sábado?", 9, "privada"),
+        ("moderador", 1, 9, 40, "Facebook", "¿Cuánto cuesta un dominio .com.bo?", 27, "publica"),
+        ("editor", 1, 17, 5, "Instagram", "Quiero reportar un sitio falso.", None, ""),
+    ]
+    for user, days, hour, minute, channel, summary, minutes, mode in questions:
+        received = at(days, hour, minute)
+        answered = received + timedelta(minutes=minutes) if minutes is not None else None
+        service_logs.record_question(repo, user, {
+            "received_at": received, "channel": channel, "summary": summary,
+            "answered_at": answered, "mode": mode or None,
+        }, answered or received)
+
+    closed = service_logs.open_incident(repo, "jefe.ugs", {
+        "description": "Publicación falsa atribuida a la ADSIB circula en Facebook.",
+        "leader": "jefe.ugs", "staff": "admin.rrss, editor",
+        "actions": "Se reportó la publicación a la plataforma.", "opened_at": at(9, 10),
+    }, at(9, 10, 15))
+    service_logs.update_incident(
+        repo, "jefe.ugs", closed, staff="admin.rrss, editor, directora",
+        actions="Se reportó la publicación a la plataforma. Comunicado oficial publicado.",
+        now=at(8, 17), close_at=at(8, 17))
+    service_logs.open_incident(repo, "jefe.ugs", {
+        "description": "Reclamos masivos por la caída del portal de trámites.",
+        "leader": "admin.rrss", "staff": "admin.rrss, moderador",
+        "actions": "Respuesta pública con el horario estimado de restablecimiento.",
+        "opened_at": at(1, 18),
+    }, at(1, 18, 10))
