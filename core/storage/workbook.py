@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import stat
 import threading
+import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -200,10 +201,14 @@ class WorkbookRepository:
 
     def _write(self, tabs: list[RawTab], touched: dict[str, set[int]] | None) -> StatKey:
         directory = self.path.parent
-        handle, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=directory)
-        os.close(handle)
-        temp = Path(temp_name)
+        temp = directory / f".tmp-{uuid.uuid4().hex}.xlsx"
         try:
+            # Not mkstemp, which makes the file 0600: a new workbook gets the umask's
+            # permissions and a rewrite keeps the workbook's own, so whoever could open
+            # it in LibreOffice still can after the app writes.
+            os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            with contextlib.suppress(FileNotFoundError):
+                os.chmod(temp, stat.S_IMODE(os.stat(self.path).st_mode))
             self._writer.write(temp, [(t.name, t.header, t.rows) for t in tabs], touched)
             with open(temp, "rb+") as written:
                 os.fsync(written.fileno())

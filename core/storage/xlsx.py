@@ -22,19 +22,15 @@ from xml.sax.saxutils import escape
 
 from python_calamine import CalamineWorkbook
 
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+# Characters XML cannot hold (and \r, which XML parsers turn into \n) are written as
+# _xHHHH_; an underscore that starts a literal _xHHHH_ is escaped as _x005F_ (a lookahead,
+# so that overlapping patterns such as "_x005F_x0041_" are each escaped).
+_INVALID_XML = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
 
 
 def _escape_xstring(value: str) -> str:
     """OOXML escapes characters XML cannot hold as _xHHHH_ (and a literal _xHHHH_ too)."""
-
-    def repl(match: re.Match[str]) -> str:
-        text = match.group(0)
-        if len(text) == 1:
-            return f"_x{ord(text):04X}_"
-        return "_x005F_" + text[1:]
-
-    return escape(_INVALID_XML.sub(repl, value))
+    return escape(_INVALID_XML.sub(lambda match: f"_x{ord(match.group(0)):04X}_", value))
 
 
 def column_letter(index: int) -> str:
