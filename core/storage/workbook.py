@@ -26,7 +26,7 @@ from core.procedures import ProcedureSet
 from core.repository import Change, Snapshot, apply_change
 from core.storage.xlsx import XlsxWriter, read_workbook
 
-StatKey = tuple[int, int, int]
+StatKey = tuple[int, int, int, int]  # mtime, ctime (not settable by users), size, inode
 
 
 def office_lock_owner(path: Path) -> str | None:
@@ -93,6 +93,8 @@ class WorkbookRepository:
         Existing cells are never moved: new columns go after the last header. A missing
         *required* column is left for a person to fix (it is reported, writes refused).
         """
+        if office_lock_owner(self.path):
+            return []  # a person has it open: migrate on a later start, never under them
         with self._locked():
             snapshot = self._fresh()
             added: list[str] = []
@@ -128,7 +130,7 @@ class WorkbookRepository:
                 f"No se encuentra el libro {self.path}. Revise la variable RRSS_WORKBOOK "
                 "o reinicie la aplicación para crearlo."
             ) from None
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
+        return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
 
     def snapshot(self) -> Snapshot:
         with self._mutex:
@@ -171,14 +173,17 @@ class WorkbookRepository:
             finally:
                 self._file_lock.release()
 
-    def commit(self, change: Change) -> Snapshot:
+    def _refuse_if_open_elsewhere(self) -> None:
         owner = office_lock_owner(self.path)
         if owner:
             raise LedgerLocked(
                 f"El libro {self.path.name} está abierto en LibreOffice o Excel ({owner}). "
                 "Ciérrelo para que la aplicación pueda guardar; no se guardó nada."
             )
+
+    def commit(self, change: Change) -> Snapshot:
         with self._locked():
+            self._refuse_if_open_elsewhere()
             fresh = self._fresh()
             if change.guard is not None:
                 change.guard(fresh.ledger)
