@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from core.storage.workbook import WorkbookRepository
 from core.workdays import WorkCalendar
-from sheets_schema import default_procedures
+from sheets_schema import default_procedures, procedure_rows
 from sheets_schema.demo import demo_rows, unit_rows
 from sheets_schema.tabs import TABS_BY_NAME
 
@@ -56,7 +56,7 @@ def open_workbook(settings: Settings, now: datetime | None = None) -> WorkbookRe
         if settings.demo:
             rows = demo_rows(when, calendar_for(settings))
         else:
-            rows = {"unidades": unit_rows()}
+            rows = {"unidades": unit_rows(), "procedimientos": procedure_rows()}
         repo.create(rows)
     else:
         repo.add_missing_tabs()

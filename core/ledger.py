@@ -15,12 +15,23 @@ from typing import Generic, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from core.ledger_types import RowIssue
-from core.models import DirectPublication, Event, EventKind, Request, Row, Unit, User
-from core.procedures import ProcedureSet
+from core.models import (
+    DirectPublication,
+    Event,
+    EventKind,
+    ProcedureStatus,
+    ProcedureTableRow,
+    Request,
+    Row,
+    Unit,
+    User,
+)
+from core.procedures import ProcedureSet, published_procedures
 from core.validation import spanish_reason
 from core.workflow import RequestState, replay
 
 T = TypeVar("T", bound=Row)
+PROCEDURES_TAB = "procedimientos"
 
 
 @dataclass(frozen=True)
@@ -146,10 +157,12 @@ class Ledger:
         procedures: ProcedureSet,
         base: tuple[Ledger, Sequence[tuple[str, int]]] | None = None,
     ) -> None:
-        """``base``: the ledger before a write and the rows it touched, to re-parse less."""
+        """``procedures``: the shipped ones, which apply where the «procedimientos» tab
+        has no valid published version. ``base``: the ledger before a write and the rows
+        it touched, to re-parse less."""
         self.raw = tabs
         self.specs = specs
-        self.procedures = procedures
+        self.shipped_procedures = procedures
         self._base = base
         self.parsed: dict[str, ParsedTab[Row]] = {}
         touched: dict[str, set[int]] = defaultdict(set)
@@ -168,6 +181,24 @@ class Ledger:
                                             len(before.raw[name].rows))
             else:
                 self.parsed[name] = parse_tab(spec, raw)
+        if base is not None and "_procedures" in base[0].__dict__ \
+                and self.parsed.get(PROCEDURES_TAB) is base[0].parsed.get(PROCEDURES_TAB) \
+                and procedures is base[0].shipped_procedures:
+            self.__dict__["_procedures"] = base[0]._procedures
+
+    @cached_property
+    def _procedures(self) -> tuple[ProcedureSet, list[RowIssue]]:
+        rows = [(number, record.to_row()) for number, record in self._records(PROCEDURES_TAB)
+                if isinstance(record, ProcedureTableRow)
+                and record.status is ProcedureStatus.PUBLISHED]
+        found, problems = published_procedures(rows, self.shipped_procedures)
+        return found, [RowIssue(PROCEDURES_TAB, p.row, p.column, p.value, p.reason)
+                       for p in problems]
+
+    @property
+    def procedures(self) -> ProcedureSet:
+        """Published versions of the «procedimientos» tab, over the shipped procedures."""
+        return self._procedures[0]
 
     def _records(self, tab: str) -> list[tuple[int, Row]]:
         parsed = self.parsed.get(tab)
@@ -212,7 +243,8 @@ class Ledger:
         if self._base is None or "_replay_by_request" not in self._base[0].__dict__:
             return None
         before, touched = self._base
-        if set(before.requests) - set(self.requests):
+        if set(before.requests) - set(self.requests) \
+                or any(name == PROCEDURES_TAB for name, _ in touched):
             return None
         affected: set[str] = set(self.requests) - set(before.requests)
         for name, index in touched:
@@ -274,7 +306,7 @@ class Ledger:
                 found.append(RowIssue("solicitudes", number, "id_solicitud", rid,
                                       "identificador repetido: vale la primera fila"))
             seen.add(rid)
-        return found + self._replayed[1]
+        return found + self._procedures[1] + self._replayed[1]
 
     def state(self, request_id: str) -> RequestState | None:
         return self.states.get(request_id)

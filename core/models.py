@@ -509,4 +509,5 @@ class ProcedureTableRow(Row):
     records_schedule: str = Field(alias="registra_cronograma", default="")
     clause: str = Field(alias="clausula", default="")
     interpretation: str = Field(alias="interpretacion", default="")
+    allows_self_approval: str = Field(alias="permite_autoaprobacion", default="")
     status: ProcedureStatus = Field(alias="estado", default=ProcedureStatus.PUBLISHED)

@@ -7,7 +7,7 @@ failing later in the middle of someone's approval.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -34,7 +34,7 @@ class DeadlineKind(StrEnum):
 @dataclass(frozen=True)
 class Outcome:
     kind: OutcomeKind
-    target: int | None = None  # the stage a return goes back to
+    target: int | None = None  # where a return goes back to, or a forward jump goes ahead to
 
     @property
     def code(self) -> str:
@@ -94,14 +94,20 @@ def parse_outcomes(text: str) -> tuple[Outcome, ...]:
                     f"«{value}»: una devolución debe indicar la etapa, p. ej. devolver:3"
                 )
             outcomes.append(Outcome(kind, int(target)))
+        elif kind is OutcomeKind.FORWARD and target:
+            if not target.strip().isdigit():
+                raise ValueError(f"«{value}»: «avanzar:N» necesita el número de etapa")
+            outcomes.append(Outcome(kind, int(target)))
         elif target:
-            raise ValueError(f"«{value}»: solo «devolver» lleva etapa de destino")
+            raise ValueError(f"«{value}»: solo «devolver» y «avanzar» llevan etapa de destino")
         else:
             outcomes.append(Outcome(kind))
     if not outcomes:
         raise ValueError("la etapa no tiene ninguna salida")
     if len({o.code for o in outcomes}) != len(outcomes):
         raise ValueError("salida repetida")
+    if sum(o.kind is OutcomeKind.FORWARD for o in outcomes) > 1:
+        raise ValueError("una etapa tiene una sola salida «avanzar»")
     return tuple(outcomes)
 
 
@@ -133,6 +139,7 @@ class StageRow(BaseModel):
     records_schedule: bool = Field(alias="registra_cronograma", default=False)
     clause: str = Field(alias="clausula", min_length=1)
     interpretation: str = Field(alias="interpretacion", default="")
+    allows_self_approval: bool = Field(alias="permite_autoaprobacion", default=True)
 
     @field_validator("roles", mode="before")
     @classmethod
@@ -161,6 +168,14 @@ class StageRow(BaseModel):
     @classmethod
     def _yes_no(cls, value: object) -> object:
         return _parse_yes_no(value) if isinstance(value, str) else value
+
+    @field_validator("allows_self_approval", mode="before")
+    @classmethod
+    def _self_approval(cls, value: object) -> object:
+        # An empty cell (or a table older than the column) keeps the permissive default.
+        if isinstance(value, str):
+            return True if not value.strip() else _parse_yes_no(value)
+        return value
 
     def roles_for(self, protected: bool) -> tuple[Role, ...]:
         """Who acts here: the Committee replaces the unit head when content is protected."""
@@ -223,39 +238,57 @@ class ProcedureSet:
 TABLE_COLUMNS = tuple(
     f.alias for f in StageRow.model_fields.values() if f.alias is not None
 )
+KEY_COLUMNS = ("procedimiento", "version", "etapa", "responsable", "plazo", "salidas")
 
 
-def load_procedures(rows: Iterable[Mapping[str, str]], first_row: int = 2) -> ProcedureSet:
+class ProcedureTableError(InvalidDefinition):
+    """A procedure table refused at one row and column (``row`` 1 is the header)."""
+
+    def __init__(self, message: str, row: int = 1, column: str = "", value: str = "",
+                 reason: str = "") -> None:
+        super().__init__(message)
+        self.row = row
+        self.column = column
+        self.value = value
+        self.reason = reason or message
+
+
+def load_procedures(
+    rows: Iterable[Mapping[str, str]],
+    first_row: int = 2,
+    row_numbers: Sequence[int] | None = None,
+) -> ProcedureSet:
     """Validate the table row by row, then as a whole; the first problem is refused.
 
-    ``first_row`` is the spreadsheet row number of the first data row (the header is 1).
+    ``first_row`` is the spreadsheet row number of the first data row (the header is 1);
+    ``row_numbers`` gives each row's own number instead, for rows picked out of a tab.
     """
     stage_rows: list[tuple[int, StageRow]] = []
     for offset, raw in enumerate(rows):
-        row_number = first_row + offset
+        row_number = row_numbers[offset] if row_numbers is not None else first_row + offset
         if not any(str(v or "").strip() for v in raw.values()):
             continue
-        missing = [c for c in ("procedimiento", "version", "etapa", "responsable", "plazo",
-                               "salidas") if c not in raw]
+        missing = [c for c in KEY_COLUMNS if c not in raw]
         if missing:
-            raise InvalidDefinition(
-                f"Tabla de procedimientos: falta la columna «{missing[0]}»."
-            )
+            raise ProcedureTableError(
+                f"Tabla de procedimientos: falta la columna «{missing[0]}».", 1, missing[0],
+                reason="falta esta columna en el encabezado")
         try:
             stage_rows.append((row_number, StageRow.model_validate(dict(raw))))
         except ValidationError as exc:
             error = exc.errors()[0]
             field = str(error["loc"][0]) if error["loc"] else "?"
-            value = raw.get(field, "")
-            raise InvalidDefinition(
+            value = str(raw.get(field, "") or "")
+            reason = spanish_reason(error)
+            raise ProcedureTableError(
                 f"Tabla de procedimientos, fila {row_number}, columna «{field}» "
-                f"(valor «{value}»): {spanish_reason(error)}."
-            ) from None
+                f"(valor «{value}»): {reason}.", row_number, field, value, reason) from None
     grouped: dict[tuple[int, int], list[tuple[int, StageRow]]] = {}
     for row_number, stage in stage_rows:
         grouped.setdefault((stage.procedure, stage.version), []).append((row_number, stage))
     if not grouped:
-        raise InvalidDefinition("La tabla de procedimientos está vacía.")
+        raise ProcedureTableError("La tabla de procedimientos está vacía.",
+                                  reason="la tabla no tiene ninguna etapa")
     procedures = {
         key: _check_procedure(key, sorted(items, key=lambda item: item[1].number))
         for key, items in grouped.items()
@@ -267,10 +300,10 @@ def _check_procedure(key: tuple[int, int], items: list[tuple[int, StageRow]]) ->
     number, version = key
     where = f"procedimiento {number} versión {version}"
 
-    def refuse(row: int, field: str, reason: str) -> InvalidDefinition:
-        return InvalidDefinition(
-            f"Tabla de procedimientos, fila {row}, columna «{field}» ({where}): {reason}."
-        )
+    def refuse(row: int, field: str, reason: str) -> ProcedureTableError:
+        return ProcedureTableError(
+            f"Tabla de procedimientos, fila {row}, columna «{field}» ({where}): {reason}.",
+            row, field, reason=f"{where}: {reason}")
 
     stages = [stage for _, stage in items]
     for expected, (row, stage) in enumerate(items, start=1):
@@ -287,21 +320,115 @@ def _check_procedure(key: tuple[int, int], items: list[tuple[int, StageRow]]) ->
     for row, stage in items:
         kinds = {o.kind for o in stage.outcomes}
         if OutcomeKind.FORWARD not in kinds:
-            raise refuse(row, "salidas", "toda etapa necesita «avanzar» para seguir adelante")
+            raise refuse(row, "salidas", "toda etapa necesita «avanzar» para seguir adelante: "
+                         "sin ella es un callejón sin salida y la solicitud nunca llegaría a "
+                         "publicarse")
         for outcome in stage.outcomes:
             if outcome.kind is OutcomeKind.RETURN and not (
                 outcome.target is not None and 1 <= outcome.target < stage.number
             ):
                 raise refuse(row, "salidas", f"«{outcome.code}» debe volver a una etapa anterior")
+            if outcome.kind is OutcomeKind.FORWARD and outcome.target is not None and not (
+                stage.number < outcome.target <= last
+            ):
+                raise refuse(row, "salidas", f"«{outcome.code}» debe ir a una etapa posterior "
+                             f"que exista (de la {stage.number + 1} a la {last})")
             if outcome.kind is OutcomeKind.COMMITTEE:
                 following = stages[stage.number] if stage.number < last else None
                 if following is None or not following.protected_roles:
                     raise refuse(row, "salidas", "«comite» requiere que la etapa siguiente tenga "
                                  "«responsable_protegida»")
-        if stage.deadline.kind is DeadlineKind.SCHEDULE and not schedule_stages:
-            raise refuse(row, "plazo", "plazo «cronograma» sin ninguna etapa que registre el "
-                         "cronograma")
-        if stage.number == 1 and stage.outcomes != (Outcome(OutcomeKind.FORWARD),):
+        if stage.deadline.kind is DeadlineKind.SCHEDULE:
+            if not schedule_stages:
+                raise refuse(row, "plazo", "plazo «cronograma» sin ninguna etapa que registre "
+                             "el cronograma")
+            if stage.number < schedule_stages[0]:
+                raise refuse(row, "plazo", f"plazo «cronograma» antes de la etapa "
+                             f"{schedule_stages[0]}, que es la que fija el cronograma: esta "
+                             "etapa no tendría fecha")
+        if stage.number == 1 and [o.kind for o in stage.outcomes] != [OutcomeKind.FORWARD]:
             raise refuse(row, "salidas", "la etapa 1 es el registro de la solicitud: solo "
                          "«avanzar»")
+    unreachable = _unreachable(stages)
+    if unreachable:
+        first = unreachable[0]
+        raise refuse(items[first - 1][0], "etapa", f"la etapa {first} no se alcanza desde la "
+                     "etapa 1: ninguna salida lleva a ella (revise los «avanzar:N» anteriores)")
     return Procedure(number, version, stages[0].procedure_name, tuple(stages))
+
+
+def next_stages(stage: StageRow, last: int) -> dict[Outcome, int | None]:
+    """Where each outcome of ``stage`` leads: a stage number, or None when it closes."""
+    found: dict[Outcome, int | None] = {}
+    for outcome in stage.outcomes:
+        if outcome.kind is OutcomeKind.REJECT:
+            found[outcome] = None
+        elif outcome.target is not None:
+            found[outcome] = outcome.target
+        else:
+            found[outcome] = stage.number + 1 if stage.number < last else None
+    return found
+
+
+def _unreachable(stages: Sequence[StageRow]) -> list[int]:
+    last = len(stages)
+    seen = {1}
+    pending = [1]
+    while pending:
+        current = stages[pending.pop() - 1]
+        for target in next_stages(current, last).values():
+            if target is not None and target not in seen:
+                seen.add(target)
+                pending.append(target)
+    return [n for n in range(1, last + 1) if n not in seen]
+
+
+# -- procedures kept in a ledger tab --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableProblem:
+    """Why some rows of the procedures tab do not count (``row`` 1 means the whole tab)."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+def published_procedures(
+    rows: Sequence[tuple[int, Mapping[str, str]]], shipped: ProcedureSet
+) -> tuple[ProcedureSet, list[TableProblem]]:
+    """The published versions of a ledger tab, each validated on its own, over ``shipped``.
+
+    A broken version does not hide the others: it is reported and skipped, and where a
+    procedure is left with no valid version in the tab, the shipped one (the manual's)
+    applies. Shipped versions stay readable for requests that started on them.
+    """
+    fallback = "rigen los procedimientos del manual incluidos en la aplicación"
+    if not rows:
+        return shipped, [TableProblem(1, "", "", "la pestaña no tiene ninguna versión "
+                                      f"publicada: {fallback}")]
+    groups: dict[tuple[str, str], list[tuple[int, Mapping[str, str]]]] = {}
+    for number, row in rows:
+        key = (str(row.get("procedimiento", "")).strip(), str(row.get("version", "")).strip())
+        groups.setdefault(key, []).append((number, row))
+    found = dict(shipped.procedures)
+    problems: list[TableProblem] = []
+    loaded: set[int] = set()
+    for items in groups.values():
+        try:
+            table = load_procedures([r for _, r in items], row_numbers=[n for n, _ in items])
+        except ProcedureTableError as error:
+            problems.append(TableProblem(error.row, error.column, error.value,
+                                         f"{error.reason} (esta versión no se aplica)"))
+            continue
+        found.update(table.procedures)
+        loaded.update(n for n, _ in table.procedures)
+    for number in shipped.numbers():
+        if number not in loaded:
+            problems.append(TableProblem(
+                1, "procedimiento", str(number), f"el procedimiento {number} no tiene ninguna "
+                "versión publicada válida en la pestaña: rige la del manual incluida en la "
+                "aplicación"))
+    return ProcedureSet(found), problems

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
 
 from core import chain
-from core.errors import StorageError
+from core.errors import ConcurrentChange, StorageError
 from core.ledger import Ledger, RawTab, TabSpec, header_problems
 from core.procedures import ProcedureSet
 from core.workflow import EVENTS_TAB
@@ -31,6 +31,7 @@ class Change:
 
     appends: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     updates: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    row_updates: list[tuple[str, int, list[str], dict[str, str]]] = field(default_factory=list)
     guard: Guard | None = None
     summary: str = ""
 
@@ -43,8 +44,20 @@ class Change:
         self.updates.append((tab, key, dict(row)))
         return self
 
+    def update_row(
+        self, tab: str, row_number: int, expected: Sequence[str], row: Mapping[str, str]
+    ) -> Change:
+        """Replace the named cells of sheet row ``row_number`` (the header is row 1).
+
+        For tabs without a key column. Refused, writing nothing, unless the row still
+        holds ``expected`` (its cells as read): a person may have edited or moved it.
+        """
+        self.row_updates.append((tab, row_number, list(expected), dict(row)))
+        return self
+
     def tabs(self) -> set[str]:
-        return {t for t, _ in self.appends} | {t for t, _, _ in self.updates}
+        return ({t for t, _ in self.appends} | {t for t, _, _ in self.updates}
+                | {t for t, _, _, _ in self.row_updates})
 
 
 class Snapshot:
@@ -109,7 +122,19 @@ def apply_change(
             raise StorageError(
                 f"No se encontró «{key}» en la pestaña «{name}»; no se guardó nada."
             )
+    for name, number, expected, _ in change.row_updates:
+        rows = tabs[name].rows
+        index = number - 2
+        if not (0 <= index < len(rows)) or _trimmed(rows[index]) != _trimmed(expected):
+            raise ConcurrentChange(
+                f"La fila {number} de la pestaña «{name}» cambió desde que se leyó; no se "
+                "guardó nada. Vuelva a cargar la página e intente de nuevo."
+            )
     touched: list[tuple[str, int]] = []
+    for name, number, _, values in change.row_updates:
+        raw = tabs[name]
+        raw.rows[number - 2] = _merged(raw, raw.rows[number - 2], values)
+        touched.append((name, number - 2))
     for name, key, values in change.updates:
         raw = tabs[name]
         index = _find_key(raw, specs[name], key)
@@ -136,6 +161,13 @@ def _find_key(raw: RawTab, spec: TabSpec, key: str) -> int | None:
         if position < len(cells) and cells[position].strip() == key:
             return index
     return None
+
+
+def _trimmed(cells: Sequence[str]) -> list[str]:
+    values = [c or "" for c in cells]
+    while values and not values[-1]:
+        values.pop()
+    return values
 
 
 def _merged(raw: RawTab, cells: list[str], values: Mapping[str, str]) -> list[str]:

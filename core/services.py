@@ -33,6 +33,7 @@ from core.models import (
     Status,
     User,
 )
+from core.permissions import Capability, holding_role, require
 from core.repository import Change, Repository
 from core.roles import UNIT_SCOPED_ROLES, Role
 from core.security import MIN_PASSWORD_LENGTH, burn_time, hash_password, verify_password
@@ -276,6 +277,8 @@ def act(
                    event_id=event_id or _event_id(), expected_seq=expected_seq,
                    schedule=schedule)
     after = evolve(state, event)
+    if after.status is Status.PUBLISHED:  # the last stage publishes (manual, 5 b–d)
+        require(actor, Capability.PUBLISH, acting_as=Role(event.role))
 
     def guard(fresh: Ledger) -> None:
         fresh_state = fresh.state(request_id)
@@ -350,9 +353,8 @@ def record_direct_publication(
     """Types 4–7 have no procedure: the Administrador Principal records them directly."""
     ledger = repo.snapshot().ledger
     actor = current_user(ledger, username)
-    if not actor.has(Role.ADMIN):
-        raise NotAllowed("Solo el Administrador Principal de RRSS registra publicaciones "
-                         "de los tipos 4 a 7 (manual, sección 12).")
+    require(actor, Capability.PUBLISH_DIRECT)
+    role = holding_role(actor, Capability.PUBLISH_DIRECT)
     try:
         data = DirectForm.model_validate(dict(form))
     except ValidationError as exc:
@@ -369,12 +371,10 @@ def record_direct_publication(
     )
     event = Event(event_id=_event_id(), kind=EventKind.DIRECT_PUBLICATION,
                   subject=publication_id, seq=1, outcome="registrar", actor=actor.username,
-                  role=Role.ADMIN.value, at=now, comment=data.title[:200])
+                  role=role.value if role else "", at=now, comment=data.title[:200])
 
     def guard(fresh: Ledger) -> None:
-        if not current_user(fresh, username).has(Role.ADMIN):
-            raise NotAllowed("Solo el Administrador Principal de RRSS registra publicaciones "
-                             "de los tipos 4 a 7 (manual, sección 12).")
+        require(current_user(fresh, username), Capability.PUBLISH_DIRECT)
 
     change = Change(guard=guard, summary=f"publicación directa {publication_id}")
     change.append("publicaciones_directas", publication.to_row())

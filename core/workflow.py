@@ -22,7 +22,7 @@ from core.errors import (
 )
 from core.ledger_types import RowIssue
 from core.models import MAX_CELL_CHARS, Event, EventKind, Request, Status, User
-from core.procedures import Outcome, OutcomeKind, Procedure, StageRow
+from core.procedures import Outcome, OutcomeKind, Procedure, StageRow, next_stages
 from core.roles import UNIT_SCOPED_ROLES, Role
 
 EVENTS_TAB = "eventos"
@@ -109,12 +109,9 @@ def _label(stage: StageRow, outcome: Outcome, procedure: Procedure) -> str:
 
 
 def _target(state: RequestState, outcome: Outcome) -> int | None:
-    assert state.stage is not None
-    if outcome.kind in (OutcomeKind.FORWARD, OutcomeKind.COMMITTEE):
-        return state.stage + 1 if state.stage < state.procedure.last_stage else None
-    if outcome.kind is OutcomeKind.RETURN:
-        return outcome.target
-    return None
+    row = state.stage_row
+    assert row is not None
+    return next_stages(row, state.procedure.last_stage)[outcome]
 
 
 def stage_actions(state: RequestState) -> list[Action]:
@@ -131,9 +128,20 @@ def stage_actions(state: RequestState) -> list[Action]:
     return actions
 
 
+def decides_own_request(state: RequestState, user: User) -> bool:
+    """Whether ``user`` registered the request and this stage's decision is someone else's.
+
+    The procedure table says so per stage (``permite_autoaprobacion``): where the manual
+    gives an approval to another person, the requester may not give it to themselves.
+    """
+    row = state.stage_row
+    return (row is not None and not row.allows_self_approval
+            and user.username == state.request.created_by)
+
+
 def allowed_actions(state: RequestState, user: User) -> list[Action]:
     """What ``user`` may do now: empty unless their role acts at this stage."""
-    if acting_role(state, user) is None:
+    if acting_role(state, user) is None or decides_own_request(state, user):
         return []
     return stage_actions(state)
 
@@ -180,6 +188,12 @@ def decide(
         raise NotAllowed(
             f"La etapa {row.number} corresponde a {must_act_label(state)}; "
             f"«{user.full_name}» no puede actuar en ella."
+        )
+    if decides_own_request(state, user):
+        raise NotAllowed(
+            f"Usted registró la solicitud {state.request.request_id}: la etapa {row.number} "
+            f"({row.clause}) la decide otra persona con el rol {must_act_label(state)}. "
+            "Nadie aprueba su propia solicitud."
         )
     text = comment.strip()
     if action.requires_comment and not text:
@@ -282,12 +296,7 @@ def _replay_problem(
     outcome = next((o for o in row.outcomes if o.code == event.outcome), None)
     if outcome is None:
         return f"la acción «{event.outcome}» no existe en la etapa {stage}"
-    if outcome.kind is OutcomeKind.RETURN:
-        target = outcome.target
-    elif outcome.kind is OutcomeKind.REJECT:
-        target = None
-    else:
-        target = stage + 1 if stage < procedure.last_stage else None
+    target = next_stages(row, procedure.last_stage)[outcome]
     if target != event.target_stage:
         return "la etapa de destino no corresponde a la acción"
     if event.role not in row.roles_for(protected):

@@ -17,7 +17,7 @@ from core.repository import InMemoryRepository
 from core.roles import Role
 from core.security import hash_password
 from core.workdays import WorkCalendar
-from sheets_schema import default_procedures
+from sheets_schema import default_procedures, procedure_rows
 from sheets_schema.tabs import ALL_TABS, TABS_BY_NAME
 
 DEMO_PASSWORD = "demo-adsib"
@@ -49,7 +49,11 @@ USERS: list[tuple[str, str, tuple[Role, ...], str]] = [
 
 
 def empty_tabs() -> dict[str, RawTab]:
-    return {spec.name: RawTab(spec.name, list(spec.headers), []) for spec in ALL_TABS}
+    """Every tab with its header and no rows, but for the procedures every ledger starts with."""
+    tabs = {spec.name: RawTab(spec.name, list(spec.headers), []) for spec in ALL_TABS}
+    procedures = tabs["procedimientos"]
+    procedures.rows = [[row.get(h, "") for h in procedures.header] for row in procedure_rows()]
+    return tabs
 
 
 def unit_rows() -> list[dict[str, str]]:

@@ -95,7 +95,7 @@ PROCEDURES = TabSpec(
     "Los procedimientos del manual, una fila por etapa y versión; las versiones publicadas "
     "rigen para solicitudes nuevas, las en curso conservan la suya.",
     choices={"estado": tuple(s.value for s in ProcedureStatus),
-             "registra_cronograma": YES_NO},
+             "registra_cronograma": YES_NO, "permite_autoaprobacion": YES_NO},
 )
 INTAKE = TabSpec(
     "ingreso", IntakeRow,
