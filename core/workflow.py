@@ -241,13 +241,19 @@ def check_schedule(
             )
         previous = (number, when)
     limit = state.request.publish_to
-    last = state.procedure.last_stage
     if limit and previous and previous[1] > limit:
         raise InvalidInput(
             f"El cronograma termina el {previous[1]:%d/%m/%Y}, después del fin de la "
             f"ventana de publicación ({limit:%d/%m/%Y})."
         )
-    _ = last
+    opening = state.request.publish_from
+    publication = dates.get(state.procedure.last_stage)
+    if opening and publication and publication < opening:
+        raise InvalidInput(
+            f"La publicación (etapa {state.procedure.last_stage}) queda el "
+            f"{publication:%d/%m/%Y}, antes del inicio de la ventana de publicación "
+            f"({opening:%d/%m/%Y})."
+        )
     return dates
 
 

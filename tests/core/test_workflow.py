@@ -5,7 +5,7 @@ stage, every role. Requests are driven with decide + evolve, one hour per action
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from core_helpers import NOW, OTHER_UNIT, UNIT, Walk, person, request_for, valid_schedule
@@ -18,9 +18,17 @@ from core.errors import (
     RequestClosed,
     TransitionNotAllowed,
 )
-from core.models import Event, Status
+from core.models import Event, Request, Status, User
 from core.roles import UNIT_SCOPED_ROLES, Role
-from core.workflow import allowed_actions, initial_state, must_act_label, replay, stage_actions
+from core.workflow import (
+    allowed_actions,
+    decide,
+    evolve,
+    initial_state,
+    must_act_label,
+    replay,
+    stage_actions,
+)
 from sheets_schema import default_procedures
 
 SHIPPED = default_procedures()
@@ -526,3 +534,25 @@ def test_a_request_without_events_is_still_at_stage_one() -> None:
     assert state == initial_state(request, SHIPPED.current(2))
     assert (state.stage, state.seq, state.stage_started_at, issues) == (1, 0, NOW, [])
     assert [a.code for a in stage_actions(state)] == ["avanzar"]
+
+
+
+def test_a_schedule_that_publishes_before_the_window_opens_is_refused():
+    procedure = SHIPPED.current(1)
+    request = Request(request_id="SOL-X", created_at=NOW, created_by="de", procedure=1,
+                      version=procedure.version, title="t", unit="UGS",
+                      publish_from=date(2026, 4, 1), publish_to=date(2026, 4, 30))
+    state = initial_state(request, procedure)
+    users = {role: User(username=role.value, full_name=role.value, roles=(role,), unit="UGS",
+                        created_at=NOW) for role in Role}
+    for seq, role in enumerate((Role.DE, Role.UGS_HEAD), start=1):
+        state = evolve(state, decide(state, users[role], "avanzar", comment="", now=NOW,
+                                     event_id=f"e{seq}", expected_seq=state.seq))
+    early = {6: date(2026, 3, 20), 7: date(2026, 3, 23), 8: date(2026, 3, 24)}
+    with pytest.raises(InvalidInput, match=r"antes del inicio de la ventana de publicación "
+                                           r"\(01/04/2026\)"):
+        decide(state, users[Role.PROFESSIONAL], "avanzar", comment="", now=NOW,
+               event_id="e3", expected_seq=state.seq, schedule=early)
+    inside = {6: date(2026, 3, 30), 7: date(2026, 3, 31), 8: date(2026, 4, 2)}
+    assert decide(state, users[Role.PROFESSIONAL], "avanzar", comment="", now=NOW,
+                  event_id="e3", expected_seq=state.seq, schedule=inside).seq == 3
