@@ -120,7 +120,8 @@ else:
             f"Versión {draft.version} publicada: rige para las solicitudes nuevas."):
         st.rerun()
     if discard.button("Descartar borrador", key="draft_discard") and session.run(
-            lambda: procedure_admin.discard_draft(repo, user.username, number, session.now()),
+            lambda: procedure_admin.discard_draft(repo, user.username, number, session.now())
+            or True,
             "Borrador descartado."):
         st.rerun()
 

@@ -94,12 +94,12 @@ with units_tab:
                 a, b = st.columns(2)
                 if a.button("Renombrar", key="unit_rename") and session.run(
                         lambda: admin.rename_unit(repo, user.username, picked, new_name,
-                                                  session.now()), "Unidad renombrada."):
+                                                  session.now()) or True, "Unidad renombrada."):
                     st.rerun()
                 toggle = "Reactivar" if not chosen.active else "Desactivar"
                 if b.button(toggle, key="unit_toggle") and session.run(
                         lambda: admin.set_unit_active(repo, user.username, picked,
-                                                      not chosen.active, session.now()),
+                                                      not chosen.active, session.now()) or True,
                         f"Unidad {'reactivada' if not chosen.active else 'desactivada'}."):
                     st.rerun()
     units_rows = [{"Código": u.code, "Nombre": u.name, "Activa": "sí" if u.active else "no",
@@ -141,7 +141,7 @@ with accounts_tab:
                                    key=f"user_roles_reason_{picked}")
             saved = st.form_submit_button("Guardar roles")
         if saved and session.run(lambda: admin.set_roles(
-                repo, user.username, picked, chosen, session.now(), comment=reason),
+                repo, user.username, picked, chosen, session.now(), comment=reason) or True,
                 "Roles actualizados."):
             st.rerun()
     else:
@@ -159,7 +159,8 @@ with accounts_tab:
             if st.form_submit_button("Guardar datos") and session.run(
                     lambda: admin.update_user_data(repo, user.username, picked, session.now(),
                                                    full_name=full_name, email=email,
-                                                   unit=unit), "Datos actualizados."):
+                                                   unit=unit) or True,
+                    "Datos actualizados."):
                 st.rerun()
         left, right = st.columns(2)
         with left:
@@ -167,8 +168,8 @@ with accounts_tab:
             if st.button(label, key="user_toggle"):
                 action = admin.deactivate_user if target.active else admin.reactivate_user
                 done = "Cuenta desactivada." if target.active else "Cuenta reactivada."
-                if session.run(lambda: action(repo, user.username, picked, session.now()),
-                               done):
+                if session.run(lambda: action(repo, user.username, picked, session.now())
+                               or True, done):
                     st.rerun()
         with right, st.form(f"reset_form_{picked}", clear_on_submit=True):
             chosen_password = st.text_input("Nueva contraseña (vacía: se genera una)",
