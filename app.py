@@ -106,7 +106,11 @@ def main() -> None:
         st.rerun()
     pages = [st.Page(path, title=title, icon=icon, url_path=key)
              for key, path, title, icon in PAGES if may_see(key, user.roles)]
-    st.navigation(pages).run()
+    st.session_state[session.ENTERED_THROUGH_APP] = True
+    try:
+        st.navigation(pages).run()
+    finally:
+        st.session_state.pop(session.ENTERED_THROUGH_APP, None)
 
 
 main()

@@ -19,6 +19,7 @@ from typing import Protocol
 from core import chain
 from core.errors import ConcurrentChange, StorageError
 from core.ledger import Ledger, RawTab, TabSpec, header_problems
+from core.models import MAX_CELL_CHARS
 from core.procedures import ProcedureSet
 from core.workflow import EVENTS_TAB
 
@@ -105,8 +106,10 @@ def apply_change(
     """Apply ``change`` to ``tabs`` in place (the caller works on a copy or under a lock).
 
     Refuses, before touching anything, a change to a tab whose header lacks a column
-    the change writes: appending under a damaged header would misplace values.
+    the change writes (appending under a damaged header would misplace values), and any
+    cell longer than a Google Sheets cell holds, whichever service wrote it.
     """
+    _check_cell_lengths(change)
     for name in sorted(change.tabs()):
         raw = tabs.get(name)
         if raw is None:
@@ -148,6 +151,19 @@ def apply_change(
         raw.rows.append(_merged(raw, [], values))
         touched.append((name, len(raw.rows) - 1))
     return Touched(touched)
+
+
+def _check_cell_lengths(change: Change) -> None:
+    values = [row for _, row in change.appends] + [row for _, _, row in change.updates] \
+        + [row for _, _, _, row in change.row_updates]
+    limit = f"{MAX_CELL_CHARS:,}".replace(",", ".")
+    for row in values:
+        for header, value in row.items():
+            if len(value) > MAX_CELL_CHARS:
+                raise StorageError(
+                    f"El texto de «{header}» supera {limit} caracteres (lo que cabe en una "
+                    "celda de Google Sheets); acórtelo. No se guardó nada."
+                )
 
 
 def _find_key(raw: RawTab, spec: TabSpec, key: str) -> int | None:

@@ -10,14 +10,16 @@ import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from core import notify
 from core.deadlines import DueInfo, due_info
 from core.errors import (
     AuthenticationFailed,
     ConcurrentChange,
+    DomainError,
     InvalidInput,
     NotAllowed,
     NotFound,
@@ -76,14 +78,81 @@ def current_user(ledger: Ledger, username: str) -> User:
     return user
 
 
-def authenticate(repo: Repository, username: str, password: str) -> User:
-    user = repo.snapshot().ledger.users.get(username.strip().lower())
-    if user is None or not user.active:
+LOGIN_FAILED = "Usuario o contraseña incorrectos."
+MAX_FAILED_LOGINS = 5
+LOCK_MINUTES = 15
+
+
+def authenticate(
+    repo: Repository, username: str, password: str, *, now: datetime | None = None
+) -> User:
+    """The user, if the password is right and the account is not locked.
+
+    With ``now`` (the app always passes it) failures are counted: after
+    ``MAX_FAILED_LOGINS`` in a row the account is locked for ``LOCK_MINUTES``; each failure
+    and each lock is an audited event, a success resets the count. Every refusal says the
+    same words and costs one bcrypt check, so nobody learns whether a user name exists;
+    unknown names write nothing (else anyone could fill the ledger with made-up names).
+    """
+    name = username.strip().lower()
+    user = repo.snapshot().ledger.users.get(name)
+    if user is None or not user.active or not user.password_hash:
         burn_time(password)
-        raise AuthenticationFailed("Usuario o contraseña incorrectos.")
+        raise AuthenticationFailed(LOGIN_FAILED)
+    if now is not None and user.locked_until is not None and now < user.locked_until:
+        burn_time(password)  # not even a right password opens a locked account
+        raise AuthenticationFailed(LOGIN_FAILED)
     if not verify_password(password, user.password_hash):
-        raise AuthenticationFailed("Usuario o contraseña incorrectos.")
+        if now is not None:
+            _count_failed_login(repo, name, now)
+        raise AuthenticationFailed(LOGIN_FAILED)
+    if now is not None and (user.failed_logins or user.locked_until is not None):
+        _write_login_counter(repo, name, {"intentos_fallidos": "0", "bloqueado_hasta": ""})
     return user
+
+
+def _write_login_counter(
+    repo: Repository, username: str, row: dict[str, str], *events: Event, seen: int = -1
+) -> bool:
+    def guard(fresh: Ledger) -> None:
+        user = fresh.users.get(username)
+        if user is None or (seen >= 0 and user.failed_logins != seen):
+            raise ConcurrentChange("Otro intento de ingreso se registró a la vez.")
+
+    change = Change(guard=guard, summary=f"ingreso de {username}")
+    change.update("usuarios", username, row)
+    for event in events:
+        change.append("eventos", event.to_row())
+    try:
+        repo.commit(change)
+    except ConcurrentChange:
+        return False
+    except DomainError:
+        return True  # the ledger cannot be written now: the refusal itself still stands
+    return True
+
+
+def _count_failed_login(repo: Repository, username: str, now: datetime) -> None:
+    for _ in range(3):
+        ledger = repo.snapshot().ledger
+        user = ledger.users[username]
+        failed = user.failed_logins + 1
+        seq = 1 + sum(1 for _, e in ledger.events
+                      if e.kind is EventKind.USER and e.subject == username)
+        events = [Event(event_id=_event_id(), kind=EventKind.USER, subject=username, seq=seq,
+                        outcome="login_fallido", actor=username, at=now,
+                        comment=f"intento fallido {failed} de {MAX_FAILED_LOGINS}")]
+        row = {"intentos_fallidos": str(failed), "bloqueado_hasta": ""}
+        if failed >= MAX_FAILED_LOGINS:
+            until = now + timedelta(minutes=LOCK_MINUTES)
+            row = {"intentos_fallidos": "0", "bloqueado_hasta": f"{until:%Y-%m-%d %H:%M:%S}"}
+            events.append(Event(
+                event_id=_event_id(), kind=EventKind.USER, subject=username, seq=seq + 1,
+                outcome="bloqueo", actor=username, at=now,
+                comment=f"{MAX_FAILED_LOGINS} intentos fallidos: cuenta bloqueada hasta las "
+                        f"{until:%H:%M} del {until:%d/%m/%Y}"))
+        if _write_login_counter(repo, username, row, *events, seen=user.failed_logins):
+            return
 
 
 def needs_first_admin(ledger: Ledger) -> bool:
@@ -181,7 +250,7 @@ RequestExtension = Callable[[Ledger, str, Change], None]
 
 def create_request(
     repo: Repository, username: str, form: Mapping[str, object], now: datetime,
-    *, extend: RequestExtension | None = None,
+    *, extend: RequestExtension | None = None, calendar: WorkCalendar | None = None,
 ) -> str:
     """Register a request: stage 1 of its procedure is done by registering it.
 
@@ -231,6 +300,7 @@ def create_request(
         change = Change(guard=guard, summary=f"nueva solicitud {request_id}")
         change.append("solicitudes", _request_row(request, after))
         change.append("eventos", event.to_row())
+        notify.queue_transition(change, ledger, state, after, event, calendar)
         if extend is not None:
             extend(ledger, request_id, change)
         try:
@@ -266,8 +336,13 @@ def act(
     now: datetime,
     schedule: Mapping[int, date] | None = None,
     event_id: str | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> RequestState:
-    """Take one action on a request: the stage's role is re-checked on fresh data."""
+    """Take one action on a request: the stage's role is re-checked on fresh data.
+
+    The mails to whoever must act next are queued in the same change (core.notify);
+    ``calendar`` gives their due dates (default: La Paz with the ledger's days off).
+    """
     ledger = repo.snapshot().ledger
     state = ledger.state(request_id)
     if state is None:
@@ -294,6 +369,7 @@ def act(
         k: v for k, v in _request_row(state.request, after).items()
         if k in ("estado", "etapa", "secuencia", "actualizada_en")
     })
+    notify.queue_transition(change, ledger, state, after, event, calendar)
     repo.commit(change)
     return after
 

@@ -43,7 +43,7 @@ if state is None:
 request = state.request
 due = due_info(state, calendar, today)
 
-st.subheader(request.title)
+st.subheader(session.md_escape(request.title))  # user text: shown literally
 left, middle, right = st.columns(3)
 left.metric("Estado", state.status.label)
 middle.metric("Etapa", f"{state.stage} de {state.procedure.last_stage}" if state.stage

@@ -75,7 +75,15 @@ def current_user() -> User | None:
     return user
 
 
+ENTERED_THROUGH_APP = "_entered_through_app"
+
+
 def require_user() -> User:
+    if not st.session_state.get(ENTERED_THROUGH_APP):
+        # Until app.py has run once in the server process, Streamlit treats ``pages/`` as an
+        # old-style pages folder and runs a linked page file on its own (no log-in form, every
+        # page listed). Go through app.py, which logs in and filters pages by role.
+        st.switch_page("app.py")
     user = current_user()
     if user is None:
         st.warning("Inicie sesión para continuar.")

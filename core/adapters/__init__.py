@@ -1,0 +1,1 @@
+"""Adapters to the outside world other than the ledger's storage (e-mail)."""
