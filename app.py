@@ -48,9 +48,12 @@ def login_page() -> None:
         username = st.text_input("Usuario", key="login_user")
         password = st.text_input("Contraseña", type="password", key="login_password")
         submitted = st.form_submit_button("Ingresar")
+    st.caption(f"Tras {services.MAX_FAILED_LOGINS} intentos fallidos seguidos la cuenta se "
+               f"bloquea {services.LOCK_MINUTES} minutos. La sesión se cierra tras "
+               f"{session.SESSION_MINUTES} minutos sin actividad.")
     if submitted:
         user = session.run(lambda: services.authenticate(session.repository(), username,
-                                                         password))
+                                                         password, now=session.now()))
         if user is not None:
             st.session_state["username"] = user.username
             st.session_state["last_seen"] = session.now()
@@ -104,6 +107,7 @@ def main() -> None:
     if st.sidebar.button("Cerrar sesión", key="logout"):
         st.session_state.clear()
         st.rerun()
+    session.queue_daily_digest_once()  # overdue items, once a day (core.notify)
     pages = [st.Page(path, title=title, icon=icon, url_path=key)
              for key, path, title, icon in PAGES if may_see(key, user.roles)]
     st.session_state[session.ENTERED_THROUGH_APP] = True

@@ -1,12 +1,15 @@
 """Session, wiring and rendering helpers for the pages (the only Streamlit glue).
 
-Tests inject a repository and a clock through ``st.session_state`` ("repo", "clock");
+Tests inject a repository, a clock and a mailer through ``st.session_state`` ("repo",
+"clock", "mailer");
 otherwise the repository comes from configuration, once per server process.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -14,8 +17,11 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
+from core import notify
+from core.adapters.smtp import mailer_from_env
 from core.errors import DomainError
 from core.ledger import Ledger
+from core.mailer import Mailer
 from core.models import User
 from core.repository import Repository
 from core.roles import Role
@@ -101,7 +107,62 @@ def run(action: Callable[[], T], success: str | None = None) -> T | None:
         return None
     if success:
         st.session_state["flash"] = success
+    deliver_mail_in_background()
     return result
+
+
+# -- e-mail (core.notify): never blocks or breaks a page ----------------------------------
+
+
+def mailer() -> Mailer | None:
+    """The SMTP mailer from ``RRSS_SMTP_*`` (none with demo data); tests may inject
+    ``st.session_state["mailer"]``."""
+    injected = st.session_state.get("mailer")
+    if injected is not None:
+        return injected  # type: ignore[no-any-return]
+    if settings().demo:
+        return None  # never mail the demo users' addresses (notify.DEMO_NO_MAIL)
+    try:
+        return mailer_from_env()
+    except ValueError:
+        return None  # misconfigured: the outbox page says why; mails stay queued
+
+
+def _deliver_quietly(repo: Repository, sender: Mailer, when: datetime) -> None:
+    try:
+        # A delivery already running read its list before this action's mails existed:
+        # wait for it rather than skip, or they would sit until the next trigger.
+        notify.deliver_pending(repo, sender, when, wait=120)
+    except Exception:  # the outbox page shows what stayed unsent (logged here)
+        logging.getLogger(__name__).exception("envío de correos en segundo plano")
+
+
+def deliver_mail_in_background() -> threading.Thread | None:
+    """Send pending mail in a daemon thread after an action; the page never waits for it."""
+    try:
+        sender = mailer()
+        if sender is None:
+            return None
+        thread = threading.Thread(target=_deliver_quietly, name="rrss-correo", daemon=True,
+                                  args=(repository(), sender, now()))
+        thread.start()
+        return thread
+    except Exception:  # mail must never break an action that succeeded
+        logging.getLogger(__name__).exception("no se pudo iniciar el envío de correos")
+        return None
+
+
+def queue_daily_digest_once() -> None:
+    """Queue today's digest of overdue items (idempotent) on a session's first page of the day."""
+    today = now().date()
+    if st.session_state.get("_digest_day") == today:
+        return
+    st.session_state["_digest_day"] = today
+    try:
+        if notify.queue_daily_digest(repository(), calendar(), now()):
+            deliver_mail_in_background()
+    except DomainError:
+        logging.getLogger(__name__).exception("resumen diario")
 
 
 def show_flash() -> None:
