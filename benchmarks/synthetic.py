@@ -2,7 +2,8 @@
 
 Requests walk their procedures with the right users (returns included), so every event
 is one the app could have written; rows are produced directly rather than through a
-repository so that building 100,000 events takes seconds.
+repository (the events' hash chain is computed here the way the repository seals it) so
+that building 100,000 events takes seconds rather than minutes.
 """
 
 from __future__ import annotations
@@ -10,18 +11,33 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 
+from core import chain
 from core.models import Request, User
-from core.repository import apply_change, Change
 from core.roles import Role
 from core.security import hash_password
-from core.workflow import acting_role, allowed_actions, decide, evolve, initial_state
+from core.workflow import (
+    RequestState,
+    acting_role,
+    allowed_actions,
+    decide,
+    evolve,
+    initial_state,
+)
 from sheets_schema import default_procedures
 from sheets_schema.demo import UNITS, USERS, empty_tabs, unit_rows
 from sheets_schema.tabs import TABS_BY_NAME
 
+RETURN_CODES = ("devolver:", "rechazar")
 
-def synthetic_tabs(event_target: int, now: datetime, seed: int = 7):  # type: ignore[no-untyped-def]
-    """Raw tabs holding about ``event_target`` request events, ending before ``now``."""
+
+def synthetic_tabs(  # type: ignore[no-untyped-def]
+    event_target: int, now: datetime, seed: int = 7, requests: int | None = None
+):
+    """Raw tabs holding about ``event_target`` request events, ending before ``now``.
+
+    ``requests``: aim at that many requests (about ``event_target / requests`` events
+    each, so returns are taken more often); by default requests walk 2 to N+2 steps.
+    """
     rng = random.Random(seed)
     procedures = default_procedures()
     password_hash = hash_password("benchmark")
@@ -34,11 +50,24 @@ def synthetic_tabs(event_target: int, now: datetime, seed: int = 7):  # type: ig
         users.append(User(username=f"jefe.{code.lower()}x", full_name=f"Jefatura {code}",
                           roles=(Role.UNIT_HEAD, Role.REQUESTER), unit=code,
                           password_hash=password_hash, created_at=now - timedelta(days=400)))
-    change = Change()
-    for row in unit_rows():
-        change.append("unidades", row)
-    for user in users:
-        change.append("usuarios", user.to_row())
+    tabs = empty_tabs()
+    tabs["unidades"].rows = [_cells("unidades", row) for row in unit_rows()]
+    tabs["usuarios"].rows = [_cells("usuarios", user.to_row()) for user in users]
+    event_headers = TABS_BY_NAME["eventos"].headers
+    chained = [h for h in event_headers if h != chain.HASH_COLUMN]
+    event_rows: list[list[str]] = []
+    request_rows: list[list[str]] = []
+    last_hash = chain.GENESIS
+    actors: dict[tuple[int, int, int, bool, str, str], User | None] = {}
+
+    def actor_for(state: RequestState) -> User | None:
+        key = (state.procedure.number, state.procedure.version, state.stage or 0,
+               state.protected, state.request.unit, state.request.created_by)
+        if key not in actors:
+            actors[key] = next((u for u in users if acting_role(state, u) is not None
+                                and allowed_actions(state, u)), None)
+        return actors[key]
+
     events = 0
     number = 0
     start = now - timedelta(days=360)
@@ -47,8 +76,10 @@ def synthetic_tabs(event_target: int, now: datetime, seed: int = 7):  # type: ig
         procedure = procedures.current(rng.choice([1, 2, 3]))
         unit = rng.choice([code for code, _ in UNITS])
         created = start + timedelta(minutes=number * 37 % (60 * 24 * 300))
+        creator = {1: "directora", 2: "profesional"}.get(procedure.number,
+                                                         f"jefe.{unit.lower()}x")
         request = Request(
-            request_id=f"SOL-B-{number:06d}", created_at=created, created_by="directora",
+            request_id=f"SOL-B-{number:06d}", created_at=created, created_by=creator,
             procedure=procedure.number, version=procedure.version,
             title=f"Publicación sintética {number}", objective="Objetivo", summary="Resumen",
             unit=unit, publish_from=created.date(), publish_to=date(2099, 1, 1),
@@ -56,16 +87,21 @@ def synthetic_tabs(event_target: int, now: datetime, seed: int = 7):  # type: ig
         )
         state = initial_state(request, procedure)
         when = created
-        steps = rng.randint(2, procedure.last_stage + 2)
+        if requests:
+            budget = (event_target - events) // max(1, requests - number + 1)
+            steps, loop_weight = rng.randint(1, max(1, 2 * budget - 1)), 16
+        else:
+            steps, loop_weight = rng.randint(2, procedure.last_stage + 2), 1
         for _ in range(steps):
             if not state.is_open or events >= event_target:
                 break
-            actor = next((u for u in users if acting_role(state, u) is not None), None)
+            actor = actor_for(state)
             if actor is None:
                 break
             actions = allowed_actions(state, actor)
-            action = rng.choices(actions, weights=[8 if a.code in ("avanzar", "comite") else 1
-                                                   for a in actions])[0]
+            action = rng.choices(actions, weights=[
+                loop_weight if a.code.startswith(RETURN_CODES[0]) else
+                1 if a.code == RETURN_CODES[1] else 8 for a in actions])[0]
             schedule = {n: (when + timedelta(days=3 + n)).date()
                         for n in procedure.scheduled_stages()}
             event = decide(state, actor, action.code, comment="Observación" if
@@ -73,12 +109,20 @@ def synthetic_tabs(event_target: int, now: datetime, seed: int = 7):  # type: ig
                            event_id=f"ev{number:06d}{state.seq:02d}",
                            expected_seq=state.seq, schedule=schedule)
             state = evolve(state, event)
-            change.append("eventos", event.to_row())
+            values = event.to_row()
+            last_hash = chain.link(last_hash, [values.get(h, "") for h in chained])
+            values[chain.HASH_COLUMN] = last_hash
+            event_rows.append([values.get(h, "") for h in event_headers])
             events += 1
             when += timedelta(hours=rng.randint(2, 40))
         request = request.model_copy(update={"status": state.status, "stage": state.stage,
                                              "seq": state.seq})
-        change.append("solicitudes", request.to_row())
-    tabs = empty_tabs()
-    apply_change(tabs, TABS_BY_NAME, change)
+        request_rows.append(_cells("solicitudes", request.to_row()))
+    tabs["eventos"].rows = event_rows
+    tabs["solicitudes"].rows = request_rows
     return tabs
+
+
+def _cells(tab: str, row: dict[str, str]) -> list[str]:
+    return [row.get(h, "") for h in TABS_BY_NAME[tab].headers]
+

@@ -27,6 +27,7 @@ from core.errors import (
 from core.ledger import Ledger
 from core.models import (
     MAX_CELL_CHARS,
+    DayOff,
     DirectPublication,
     Event,
     EventKind,
@@ -464,3 +465,57 @@ def request_status_counts(ledger: Ledger) -> dict[Status, int]:
     for state in ledger.states.values():
         counts[state.status] += 1
     return counts
+
+
+# -- institutional days off ----------------------------------------------------------------
+
+DAY_OFF_ROLES = (Role.DE, Role.UGS_HEAD, Role.SYSADMIN)
+DAYS_OFF_TAB = "dias_no_laborables"
+
+
+def institutional_days_off(ledger: Ledger) -> dict[date, str]:
+    """The days off recorded in the ledger (first row of a date wins), for the calendar."""
+    found: dict[date, str] = {}
+    parsed = ledger.parsed.get(DAYS_OFF_TAB)
+    for _, record in parsed.records if parsed else ():
+        if isinstance(record, DayOff):
+            found.setdefault(record.day, record.description.strip())
+    return found
+
+
+def add_day_off(
+    repo: Repository, username: str, day: date, description: str, now: datetime
+) -> None:
+    """Record an institutional day off: no stage deadline counts it as a working day.
+
+    Rows are only appended (with an audit event); a day off recorded by mistake is
+    removed by hand in the spreadsheet, where the audit event still shows who added it.
+    """
+    text = description.strip()
+    if len(text) > 200:
+        raise InvalidInput("Descripción: use como máximo 200 caracteres.")
+    if day.weekday() >= 5:
+        raise InvalidInput(f"El {day:%d/%m/%Y} es fin de semana: ya no es día hábil.")
+
+    def check(ledger: Ledger) -> Role:
+        actor = current_user(ledger, username)
+        role = next((r for r in DAY_OFF_ROLES if actor.has(r)), None)
+        if role is None:
+            raise NotAllowed("Solo la Dirección Ejecutiva, la Jefatura de la UGS o el "
+                             "administrador del sistema registran días no laborables.")
+        if day in institutional_days_off(ledger):
+            raise InvalidInput(f"El {day:%d/%m/%Y} ya está registrado como día no laborable.")
+        return role
+
+    def guard(fresh: Ledger) -> None:
+        check(fresh)
+
+    role = check(repo.snapshot().ledger)
+    row = DayOff(day=day, description=text, recorded_by=username)
+    event = Event(event_id=_event_id(), kind=EventKind.SYSTEM, subject=day.isoformat(),
+                  seq=1, outcome="registrar_dia_no_laborable", actor=username,
+                  role=role.value, at=now, comment=text[:200])
+    change = Change(guard=guard, summary=f"día no laborable {day.isoformat()}")
+    change.append(DAYS_OFF_TAB, row.to_row())
+    change.append("eventos", event.to_row())
+    repo.commit(change)

@@ -11,13 +11,13 @@ import logging
 import re
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import streamlit as st
 
-from core import notify
+from core import notify, services
 from core.adapters.smtp import mailer_from_env
 from core.errors import DomainError
 from core.ledger import Ledger
@@ -37,9 +37,11 @@ def _shared_repository(path: str, demo: bool, subdivision: str | None) -> Reposi
     return open_workbook(Settings(Path(path), demo, subdivision))
 
 
-@st.cache_resource(show_spinner=False)
-def _shared_calendar(subdivision: str | None) -> WorkCalendar:
-    return WorkCalendar.for_bolivia(subdivision=subdivision)
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _shared_calendar(subdivision: str | None,
+                     days_off: tuple[tuple[date, str], ...] = ()) -> WorkCalendar:
+    """One calendar per department and set of institutional days off (its index is lazy)."""
+    return WorkCalendar.for_bolivia(subdivision=subdivision, days_off=dict(days_off))
 
 
 def settings() -> Settings:
@@ -58,7 +60,8 @@ def calendar() -> WorkCalendar:
     injected = st.session_state.get("calendar")
     if injected is not None:
         return injected  # type: ignore[no-any-return]
-    return _shared_calendar(settings().subdivision)
+    days_off = tuple(sorted(services.institutional_days_off(ledger()).items()))
+    return _shared_calendar(settings().subdivision, days_off)
 
 
 def now() -> datetime:
