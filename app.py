@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from core import services
+from core import audit, services
 from core.permissions import may_see
 from ui import session
 
@@ -102,6 +102,10 @@ def main() -> None:
     if session.settings().demo:
         st.warning("Datos de demostración: este libro contiene usuarios y solicitudes de "
                    "ejemplo (ver README).", icon="🧪")
+    tampered = audit.banner_text(audit.monitor_for(session.repository()).check(
+        session.ledger().raw))  # hashed once per snapshot; see core.audit
+    if tampered:
+        st.error(tampered, icon="🛡️")
     st.sidebar.markdown(f"**{session.md_escape(user.full_name)}**  \n"
                         f"{session.md_escape(session.role_labels(user.roles))}")
     if st.sidebar.button("Cerrar sesión", key="logout"):

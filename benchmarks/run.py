@@ -19,12 +19,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("RRSS_BCRYPT_ROUNDS", "4")
 
-from benchmarks.synthetic import synthetic_tabs  # noqa: E402
-from core import services  # noqa: E402
-from core.storage.workbook import WorkbookRepository  # noqa: E402
-from core.workflow import acting_role  # noqa: E402
-from sheets_schema import default_procedures  # noqa: E402
-from sheets_schema.tabs import TABS_BY_NAME  # noqa: E402
+from benchmarks.synthetic import synthetic_tabs
+from core import audit, chain, services
+from core.ledger import RawTab
+from core.storage.workbook import WorkbookRepository
+from core.workflow import acting_role
+from sheets_schema import default_procedures
+from sheets_schema.tabs import TABS_BY_NAME
 
 NOW = datetime(2026, 11, 30, 10, 0)
 
@@ -92,84 +93,32 @@ def bench_workbook(repeats: int) -> None:
               f"{median_of(samples)}")
 
 
-def bench_dashboard(repeats: int) -> None:
-    """The deadline dashboard on 100,000 events: compute time, and ledger reads per view."""
-    from datetime import timedelta
+def chained_events(count: int) -> RawTab:
+    """``count`` request events as the app writes them (schema order, hash chain)."""
+    headers = TABS_BY_NAME["eventos"].headers
+    rows, previous = [], chain.GENESIS
+    for i in range(count):
+        request, seq = divmod(i, 8)
+        values = [f"{i:032x}", "solicitud", f"SOL-B-{request:06d}", str(seq + 1), str(seq + 1),
+                  "avanzar", str(seq + 2), "jefe.ugs", "jefe_ugs",
+                  f"2026-{1 + i % 12:02d}-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00",
+                  "Observación de la revisión" if i % 5 == 0 else "", ""]
+        previous = chain.link(previous, values)
+        rows.append([*values, previous])
+    return RawTab("eventos", list(headers), rows)
 
-    from core.dashboard import DashboardFilter, dashboard, stage_visits, summarize
-    from core.ledger import Ledger
-    from core.workdays import WorkCalendar
 
-    tabs = synthetic_tabs(100_000, NOW, requests=10_000)
-    ledger = Ledger(tabs, TABS_BY_NAME, default_procedures())
-    states = ledger.states  # the cached load every page view starts from
-    calendar = WorkCalendar.for_bolivia(days_off=services.institutional_days_off(ledger))
-    today = NOW.date()
-    period = DashboardFilter(today - timedelta(days=90), today)
-    size = (f"{len(ledger.events):,} events, {len(states):,} requests, "
-            f"{sum(s.is_open for s in states.values()):,} open")
-
-    def cold() -> None:
-        summarize(stage_visits(ledger, calendar), calendar, today, period)
-
-    samples = [timed(cold) for _ in range(repeats)]
-    cpu = []
+def bench_chain(repeats: int) -> None:
+    events = chained_events(100_000)
+    samples, cpu = [], []
     for _ in range(repeats):
-        start = time.process_time()
-        cold()
-        cpu.append(time.process_time() - start)
-    print(f"dashboard_100k_events_cold ({size}; walk every event, then the figures; ledger "
-          f"already loaded): {median_of(samples)}; CPU {statistics.median(cpu):.3f} s")
-    visits = stage_visits(ledger, calendar)
-    units = sorted({r.unit for r in ledger.requests.values()})
-    filters = [DashboardFilter(period.start, period.end, frozenset(units[i:i + 2]),
-                               frozenset({1 + i % 3})) for i in range(repeats)]
-    warm = [timed(lambda f=f: summarize(visits, calendar, today, f)) for f in filters]
-    print(f"dashboard_100k_events_new_filters (visits cached on the ledger): {median_of(warm)}")
-    dashboard(ledger, calendar, today, period)
-    again = [timed(lambda: dashboard(ledger, calendar, today, period)) for _ in range(repeats)]
-    print(f"dashboard_100k_events_same_view_again (cached result): {median_of(again)}")
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "ledger-dashboard.xlsx"
-        repo = WorkbookRepository(path, TABS_BY_NAME, default_procedures())
-        repo.create({name: [dict(zip(raw.header, cells, strict=False)) for cells in raw.rows]
-                     for name, raw in tabs.items()})
-        repo.snapshot().ledger.states  # noqa: B018 - the cached load
-        os.environ["RRSS_WORKBOOK"] = str(Path(tmp) / "unused.xlsx")
-        loads = repo.reads
-        views = dashboard_page_views(repo, repeats)
-        print(f"dashboard_page_view_100k_events (AppTest, Tablero de plazos as DE, filters "
-              f"changed each time): {median_of(views)}; ledger reads beyond the cached "
-              f"load: {repo.reads - loads}")
-
-
-def dashboard_page_views(repo: object, repeats: int) -> list[float]:
-    """Render «Tablero de plazos» through AppTest, changing a filter before each rerun."""
-    from streamlit.runtime.pages_manager import PagesManager
-    from streamlit.testing.v1 import AppTest, app_test
-
-    class NavigationPagesManager(PagesManager):  # as a running server settles (tests/app)
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-            PagesManager.uses_pages_directory = False
-
-    app_test.PagesManager = NavigationPagesManager  # type: ignore[misc]
-    app = str(Path(__file__).resolve().parent.parent / "app.py")
-    at = AppTest.from_file(app, default_timeout=600)
-    at.session_state["repo"] = repo
-    at.session_state["username"] = "directora"
-    at.run()
-    at.switch_page("pages/tablero.py")
-    samples = [timed(at.run)]
-    assert not at.exception, [e.message for e in at.exception]
-    units = at.multiselect(key="dash_units").options
-    for i in range(repeats - 1):
-        at.multiselect(key="dash_units").set_value(units[i % len(units): i % len(units) + 1])
-        samples.append(timed(at.run))
-        assert not at.exception, [e.message for e in at.exception]
-    return samples
-
+        start, start_cpu = time.perf_counter(), time.process_time()
+        report = audit.verify_chain(events)
+        samples.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+        assert report.intact and report.rows == 100_000
+    print(f"verify_chain_100k_events (cold, every row hashed): {median_of(samples)}; "
+          f"cpu median {statistics.median(cpu):.3f} s")
 
 
 def main() -> None:
@@ -178,7 +127,7 @@ def main() -> None:
     args = parser.parse_args()
     repeats = 3 if args.quick else 7
     bench_workbook(repeats)
-    bench_dashboard(repeats)
+    bench_chain(repeats)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
-from core import plan, service_logs, services
+from core import deletions, plan, service_logs, services
 from core.ledger import RawTab
 from core.models import Unit, User
 from core.repository import InMemoryRepository
@@ -175,6 +175,10 @@ def demo_rows(now: datetime, calendar: WorkCalendar) -> dict[str, list[dict[str,
             "link": "https://adsib.gob.bo", "published_at": at(days, 11),
         }, now)
     _demo_plan_and_service_logs(repo, now, calendar, at)
+    # A deletion order (manual 6 a) waiting for the administrator's confirmation.
+    deletions.order_deletion(repo, "directora", {
+        "publication": published, "channel": "Facebook", "via": "correo",
+        "reason": "El horario cambió; se publicará uno nuevo."}, at(3, 10))
     final = repo.snapshot().tabs
     return {
         name: [dict(zip(raw.header, cells + [""] * (len(raw.header) - len(cells)), strict=True))
