@@ -121,6 +121,85 @@ def bench_chain(repeats: int) -> None:
           f"cpu median {statistics.median(cpu):.3f} s")
 
 
+def bench_dashboard(repeats: int) -> None:
+    """The deadline dashboard on 100,000 events: compute time, and ledger reads per view."""
+    from datetime import timedelta
+
+    from core.dashboard import DashboardFilter, dashboard, stage_visits, summarize
+    from core.ledger import Ledger
+    from core.workdays import WorkCalendar
+
+    tabs = synthetic_tabs(100_000, NOW, requests=10_000)
+    ledger = Ledger(tabs, TABS_BY_NAME, default_procedures())
+    states = ledger.states  # the cached load every page view starts from
+    calendar = WorkCalendar.for_bolivia(days_off=services.institutional_days_off(ledger))
+    today = NOW.date()
+    period = DashboardFilter(today - timedelta(days=90), today)
+    size = (f"{len(ledger.events):,} events, {len(states):,} requests, "
+            f"{sum(s.is_open for s in states.values()):,} open")
+
+    def cold() -> None:
+        summarize(stage_visits(ledger, calendar), calendar, today, period)
+
+    samples = [timed(cold) for _ in range(repeats)]
+    cpu = []
+    for _ in range(repeats):
+        start = time.process_time()
+        cold()
+        cpu.append(time.process_time() - start)
+    print(f"dashboard_100k_events_cold ({size}; walk every event, then the figures; ledger "
+          f"already loaded): {median_of(samples)}; CPU {statistics.median(cpu):.3f} s")
+    visits = stage_visits(ledger, calendar)
+    units = sorted({r.unit for r in ledger.requests.values()})
+    filters = [DashboardFilter(period.start, period.end, frozenset(units[i:i + 2]),
+                               frozenset({1 + i % 3})) for i in range(repeats)]
+    warm = [timed(lambda f=f: summarize(visits, calendar, today, f)) for f in filters]
+    print(f"dashboard_100k_events_new_filters (visits cached on the ledger): {median_of(warm)}")
+    dashboard(ledger, calendar, today, period)
+    again = [timed(lambda: dashboard(ledger, calendar, today, period)) for _ in range(repeats)]
+    print(f"dashboard_100k_events_same_view_again (cached result): {median_of(again)}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ledger-dashboard.xlsx"
+        repo = WorkbookRepository(path, TABS_BY_NAME, default_procedures())
+        repo.create({name: [dict(zip(raw.header, cells, strict=False)) for cells in raw.rows]
+                     for name, raw in tabs.items()})
+        repo.snapshot().ledger.states  # noqa: B018 - the cached load
+        os.environ["RRSS_WORKBOOK"] = str(Path(tmp) / "unused.xlsx")
+        loads = repo.reads
+        views = dashboard_page_views(repo, repeats)
+        print(f"dashboard_page_view_100k_events (AppTest, Tablero de plazos as DE, filters "
+              f"changed each time): {median_of(views)}; ledger reads beyond the cached "
+              f"load: {repo.reads - loads}")
+
+
+def dashboard_page_views(repo: object, repeats: int) -> list[float]:
+    """Render «Tablero de plazos» through AppTest, changing a filter before each rerun."""
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import AppTest, app_test
+
+    class NavigationPagesManager(PagesManager):  # as a running server settles (tests/app)
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            PagesManager.uses_pages_directory = False
+
+    app_test.PagesManager = NavigationPagesManager  # type: ignore[misc]
+    app = str(Path(__file__).resolve().parent.parent / "app.py")
+    at = AppTest.from_file(app, default_timeout=600)
+    at.session_state["repo"] = repo
+    at.session_state["username"] = "directora"
+    at.run()
+    at.switch_page("pages/tablero.py")
+    samples = [timed(at.run)]
+    assert not at.exception, [e.message for e in at.exception]
+    units = at.multiselect(key="dash_units").options
+    for i in range(repeats - 1):
+        at.multiselect(key="dash_units").set_value(units[i % len(units): i % len(units) + 1])
+        samples.append(timed(at.run))
+        assert not at.exception, [e.message for e in at.exception]
+    return samples
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -128,6 +207,7 @@ def main() -> None:
     repeats = 3 if args.quick else 7
     bench_workbook(repeats)
     bench_chain(repeats)
+    bench_dashboard(repeats)
 
 
 if __name__ == "__main__":
