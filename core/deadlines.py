@@ -30,7 +30,8 @@ class DueInfo:
             return f"Vencida ({_days(self.days_late)})"
         if self.days_left == 0:
             return "Vence hoy"
-        return f"Quedan {_days(self.days_left)}"
+        verb = "Queda" if self.days_left == 1 else "Quedan"
+        return f"{verb} {_days(self.days_left)}"
 
 
 def _days(count: int) -> str:
