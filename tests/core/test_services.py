@@ -351,7 +351,7 @@ def test_the_inbox_lists_exactly_the_user_pending_actions_longest_waiting_first(
     assert [i.request.request_id for i in ugs] == [promotion, design, approved_late]
     assert {i.must_act for i in ugs} == {"Jefatura de la UGS"}
     assert ugs[0].due.label == "Vencida (1 día hábil)"  # since Friday, due Monday
-    assert ugs[2].due.label == "Quedan 1 día hábil"
+    assert ugs[2].due.label == "Queda 1 día hábil"
     assert [i.request.request_id for i in inbox(ledger, "directora", calendar, today)] == [
         waiting_de]
     for username in ("jefe.nic", "solicitante", "editor", "admin.rrss", "comite", "jefe.uaf"):
