@@ -8,8 +8,9 @@ channel, requests per procedure and outcome, deadline compliance and where reque
 Interpretations (said in the document too):
 
 * A request of types 1–3 counts as published in the period when its last stage was
-  completed in it. The procedure does not record the channel, so its channel is shown as
-  «no registrado»; direct publications (types 4–7) carry theirs.
+  completed in it, on the channels the administrator recorded when publishing (older
+  requests without them show «No registrado»); direct publications (types 4–7) carry
+  theirs.
 * «Requests per procedure and outcome» covers every request in progress at some point of
   the period (registered on or before its end, not closed before its start); the outcome
   is where it stood at the end of the period.
@@ -40,7 +41,7 @@ from core.workdays import WorkCalendar
 __all__ = ["UNKNOWN_CHANNEL", "DocumentKind", "PublicationLine", "ReportData",
            "bottleneck_png", "report_data", "report_docx"]
 
-UNKNOWN_CHANNEL = "No registrado (procedimiento)"
+UNKNOWN_CHANNEL = "No registrado"
 OUTCOMES = (Status.PUBLISHED, Status.REJECTED, Status.IN_PROGRESS)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -98,9 +99,11 @@ def report_data(
         request = state.request
         closed = state.closed_at
         if state.status is Status.PUBLISHED and closed and start <= closed.date() <= end:
-            lines.append(PublicationLine(closed, _type_label(request.procedure,
-                                                             state.procedure.name),
-                                         request.title, UNKNOWN_CHANNEL, request.request_id))
+            channels = state.events[-1].payload().get("canales") or [UNKNOWN_CHANNEL]
+            for channel in channels:
+                lines.append(PublicationLine(closed, _type_label(request.procedure,
+                                                                 state.procedure.name),
+                                             request.title, str(channel), request.request_id))
         if request.created_at.date() > end or (closed is not None and closed.date() < start):
             continue
         outcome = state.status if closed is not None and closed.date() <= end \

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -338,6 +338,8 @@ def act(
     schedule: Mapping[int, date] | None = None,
     event_id: str | None = None,
     calendar: WorkCalendar | None = None,
+    channels: Sequence[str] = (),
+    link: str = "",
 ) -> RequestState:
     """Take one action on a request: the stage's role is re-checked on fresh data.
 
@@ -351,7 +353,7 @@ def act(
     actor = current_user(ledger, username)
     event = decide(state, actor, outcome, comment=comment, now=now,
                    event_id=event_id or _event_id(), expected_seq=expected_seq,
-                   schedule=schedule)
+                   schedule=schedule, channels=channels, link=link)
     after = evolve(state, event)
     if after.status is Status.PUBLISHED:  # the last stage publishes (manual, 5 b–d)
         require(actor, Capability.PUBLISH, acting_as=Role(event.role))

@@ -8,7 +8,7 @@ into the event to append, or refuses it with a domain error. Time and ids are pa
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -114,6 +114,15 @@ def _target(state: RequestState, outcome: Outcome) -> int | None:
     return next_stages(row, state.procedure.last_stage)[outcome]
 
 
+def event_label(procedure: Procedure, event: Event) -> str:
+    """What an event did, in the words of the button that made it."""
+    if not event.stage or event.stage > procedure.last_stage:
+        return event.outcome
+    row = procedure.stage(event.stage)
+    outcome = next((o for o in row.outcomes if o.code == event.outcome), None)
+    return _label(row, outcome, procedure) if outcome else event.outcome
+
+
 def stage_actions(state: RequestState) -> list[Action]:
     """Every action the current stage offers, whoever may take it."""
     row = state.stage_row
@@ -166,8 +175,14 @@ def decide(
     event_id: str,
     expected_seq: int,
     schedule: Mapping[int, date] | None = None,
+    channels: Sequence[str] = (),
+    link: str = "",
 ) -> Event:
-    """The event that records ``user`` taking ``outcome_code`` now, or a domain error."""
+    """The event that records ``user`` taking ``outcome_code`` now, or a domain error.
+
+    ``channels`` and ``link`` say where the publishing stage published (kept in the
+    event's data for the Informe Técnico); other stages ignore them.
+    """
     if expected_seq != state.seq:
         raise ConcurrentChange()
     if not state.is_open:
@@ -208,6 +223,14 @@ def decide(
     if row.records_schedule and action.outcome.kind is OutcomeKind.FORWARD:
         dates = check_schedule(state, schedule or {}, now.date())
         payload["cronograma"] = {str(k): v.isoformat() for k, v in sorted(dates.items())}
+    publishes = action.outcome.kind is OutcomeKind.FORWARD and action.target_stage is None
+    cleaned = [c.strip() for c in channels if c.strip()]
+    if publishes and cleaned:
+        payload["canales"] = cleaned
+    if publishes and link.strip():
+        if len(link) > MAX_CELL_CHARS // 10:
+            raise InvalidInput("El enlace de la publicación es demasiado largo.")
+        payload["enlace"] = link.strip()
     return Event(
         event_id=event_id, kind=EventKind.REQUEST, subject=state.request.request_id,
         seq=state.seq + 1, stage=state.stage, outcome=action.code,

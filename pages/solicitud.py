@@ -10,7 +10,7 @@ import streamlit as st
 from core import services
 from core.deadlines import due_info
 from core.procedures import DeadlineKind
-from core.workflow import allowed_actions, must_act_label
+from core.workflow import allowed_actions, event_label, must_act_label
 from ui import session
 
 user = session.require_user()
@@ -20,6 +20,12 @@ calendar = session.calendar()
 today = session.now().date()
 
 st.title("Solicitud")
+
+
+def _day(value: object) -> str:
+    return f"{value:%d/%m/%Y}" if value else "—"
+
+
 ids = sorted(ledger.requests, reverse=True)
 if not ids:
     st.info("Aún no hay solicitudes.")
@@ -60,7 +66,7 @@ details = {
     "Objetivo": request.objective,
     "Resumen": request.summary,
     "Fotos o enlaces": request.links,
-    "Publicar": f"{request.publish_from or '—'} a {request.publish_to or '—'}",
+    "Publicar": f"{_day(request.publish_from)} a {_day(request.publish_to)}",
     "Protegida por norma": "sí (ruta del Comité)" if state.protected else "no",
     "Referencia": request.reference,
 }
@@ -79,33 +85,55 @@ if state.is_open and state.stage_row:
     if row.interpretation:
         st.caption(f"Interpretación: {row.interpretation}")
 
+CHANNELS = ["Facebook", "X (Twitter)", "Instagram", "YouTube", "TikTok", "LinkedIn",
+            "Sitio web"]
+
+
+def take_action(code: str, label: str, seen_seq: int) -> None:
+    """Runs before the rerun, with the sequence number the person saw when they clicked.
+
+    If someone else acted in between, the service refuses with «otra persona ya actuó»
+    and the message is shown above the new state, instead of the click vanishing.
+    """
+    schedule = {n: st.session_state[f"schedule_{n}"] for n in state.procedure.scheduled_stages()
+                if f"schedule_{n}" in st.session_state} if state.stage_row and \
+        state.stage_row.records_schedule else None
+    done = session.run(lambda: services.act(
+        session.repository(), user.username, request_id, code,
+        comment=st.session_state.get("action_comment", ""), expected_seq=seen_seq,
+        now=session.now(), schedule=schedule, calendar=calendar,
+        channels=st.session_state.get("publish_channels", []),
+        link=st.session_state.get("publish_link", "")), f"Acción registrada: {label}.",
+        defer_error=True)
+    if done is not None:
+        for key in ("action_comment", "publish_channels", "publish_link"):
+            st.session_state.pop(key, None)
+
+
+session.show_deferred_error()
 actions = allowed_actions(state, user)
 if actions:
     st.markdown("#### Acciones")
-    comment = st.text_area("Comentario (obligatorio para devolver o rechazar)",
-                           key="action_comment", max_chars=50_000)
-    schedule = {}
+    st.text_area("Comentario (obligatorio para devolver o rechazar)", key="action_comment",
+                 max_chars=50_000)
     row = state.stage_row
     if row is not None and row.records_schedule:
         st.markdown("**Cronograma** · fecha de cada etapa «de acuerdo a cronograma»")
         for number in state.procedure.scheduled_stages():
             stage = state.procedure.stage(number)
             default = state.schedule.get(number) or calendar.due_date(session.now(), number)
-            schedule[number] = st.date_input(
+            st.date_input(
                 f"Etapa {number}: {stage.activity[:70]}", value=max(default, today),
                 min_value=today, max_value=today + timedelta(days=730),
                 key=f"schedule_{number}", format="DD/MM/YYYY")
+    if any(a.target_stage is None and a.outcome.kind.value == "avanzar" for a in actions):
+        st.multiselect("Canales donde se publicó", CHANNELS, key="publish_channels")
+        st.text_input("Enlace de la publicación", key="publish_link")
     columns = st.columns(len(actions))
     for column, action in zip(columns, actions, strict=True):
         kind = "primary" if action.outcome.kind.value == "avanzar" else "secondary"
-        if column.button(action.label, key=f"action_{action.code}", type=kind):
-            done = session.run(lambda a=action: services.act(
-                session.repository(), user.username, request_id, a.code, comment=comment,
-                expected_seq=state.seq, now=session.now(), schedule=schedule or None),
-                f"Acción registrada: {action.label}.")
-            if done is not None:
-                st.session_state.pop("action_comment", None)
-                st.rerun()
+        column.button(action.label, key=f"action_{action.code}", type=kind,
+                      on_click=take_action, args=(action.code, action.label, state.seq))
 elif state.is_open:
     st.info(f"Esta etapa corresponde a {must_act_label(state)}. Usted puede consultar la "
             "solicitud, pero no actuar en ella.")
@@ -117,10 +145,10 @@ for event in state.events:
     stage = state.procedure.stage(event.stage) if event.stage else None
     timeline.append({
         "#": event.seq,
-        "Fecha y hora": event.at,
+        "Fecha y hora": f"{event.at:%d/%m/%Y %H:%M}",
         "Etapa": f"{event.stage} · {stage.activity[:60]}" if stage else "",
-        "Acción": event.outcome,
-        "Hacia": event.target_stage or "cierre",
+        "Acción": event_label(state.procedure, event),
+        "Hacia": str(event.target_stage or "cierre"),
         "Usuario": names.get(event.actor, event.actor),
         "Rol": event.role,
         "Comentario": event.comment,

@@ -104,8 +104,11 @@ def demo_rows(now: datetime, calendar: WorkCalendar) -> dict[str, list[dict[str,
             state = repo.snapshot().ledger.state(rid)
             assert state is not None
             needs = state.stage_row is not None and state.stage_row.records_schedule
+            publishes = state.stage == state.procedure.last_stage and outcome == "avanzar"
             services.act(repo, user, rid, outcome, comment=comment, expected_seq=seq, now=when,
-                         schedule=schedule() if (schedule and needs) else None)
+                         schedule=schedule() if (schedule and needs) else None,
+                         channels=("Facebook", "Instagram") if publishes else (),
+                         link="https://www.facebook.com/adsib.bo" if publishes else "")
 
     def new(user: str, procedure: int, title: str, when: datetime, unit: str = "",
             protected: bool = False, schedule: dict[int, date] | None = None,

@@ -101,12 +101,21 @@ def require_user() -> User:
     return user
 
 
-def run(action: Callable[[], T], success: str | None = None) -> T | None:
-    """Call a service; show a domain error in Spanish instead of a stack trace."""
+def run(
+    action: Callable[[], T], success: str | None = None, *, defer_error: bool = False
+) -> T | None:
+    """Call a service; show a domain error in Spanish instead of a stack trace.
+
+    From a widget callback (which runs before the page), pass ``defer_error=True``: the
+    page shows the message with :func:`show_deferred_error`.
+    """
     try:
         result = action()
     except DomainError as error:
-        st.error(error.message)
+        if defer_error:
+            st.session_state["deferred_error"] = error.message
+        else:
+            st.error(error.message)
         return None
     if success:
         st.session_state["flash"] = success
@@ -166,6 +175,12 @@ def queue_daily_digest_once() -> None:
             deliver_mail_in_background()
     except DomainError:
         logging.getLogger(__name__).exception("resumen diario")
+
+
+def show_deferred_error() -> None:
+    message = st.session_state.pop("deferred_error", None)
+    if message:
+        st.error(message)
 
 
 def show_flash() -> None:

@@ -85,11 +85,11 @@ def test_a_click_racing_another_persons_action_is_refused_and_nothing_is_doubled
     second.run()
     assert second.metric("Etapa") == "6 de 9"
     assert second.action_codes() == []
-    assert second.frame("timeline")["Acción"].tolist()[-1] == "avanzar"
+    assert second.frame("timeline")["Acción"].tolist()[-1] == "Autorizar elaboración"
     assert len(second.frame("timeline")) == len(after)
 
 
-def test_a_click_after_another_persons_action_finds_no_button_and_writes_nothing(
+def test_a_click_on_a_page_shown_before_another_persons_action_is_refused_and_explained(
         demo_repo: Repository) -> None:
     request_id = request_titled(demo_repo, "Renovación de dominios .bo con descuento")
     first = UserSession("directora", demo_repo)
@@ -106,6 +106,7 @@ def test_a_click_after_another_persons_action_finds_no_button_and_writes_nothing
     assert outcomes(demo_repo, request_id) == [*before, (2, "directora", "avanzar")]
     assert second.metric("Etapa") == "3 de 9"
     assert second.action_codes() == []
+    assert any(e.startswith(RACED) for e in second.errors())
     assert not any(s.startswith("Acción registrada") for s in second.successes())
 
 

@@ -140,7 +140,12 @@ def test_a_request_for_specific_information_goes_from_request_to_publication(
     assert timeline["Usuario"].tolist() == [NAMES[u] for u in (
         "solicitante", "directora", "jefe.ugs", "profesional", "jefe.nic", "profesional",
         "jefe.nic", "disenio", "solicitante", "jefe.ugs", "admin.rrss")]
-    assert timeline["Acción"].tolist() == ["avanzar"] * 4 + ["devolver:4"] + ["avanzar"] * 6
+    assert timeline["Acción"].tolist() == [
+        "Registrar requerimiento", "Aprobar y derivar a la UGS", "Derivar al Profesional",
+        "Enviar propuesta y tiempo requerido", "Devolver a la etapa 4 con observaciones",
+        "Enviar propuesta y tiempo requerido", "Autorizar elaboración",
+        "Enviar material a la unidad vía UGS", "Remitir material aprobado a la UGS",
+        "Derivar al Administrador", "Publicar"]
     assert timeline["Etapa"].str.split(" · ").str[0].tolist() == [
         "1", "2", "3", "4", "5", "4", "5", "6", "7", "8", "9"]
     assert timeline["Hacia"].tolist()[-1] == "cierre"

@@ -1,0 +1,49 @@
+"""The publishing stage records where it published, and the Informe Técnico says so."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+
+os.environ.setdefault("RRSS_BCRYPT_ROUNDS", "4")
+
+from core.ledger import RawTab  # noqa: E402
+from core.report import UNKNOWN_CHANNEL, report_data  # noqa: E402
+from core.repository import InMemoryRepository  # noqa: E402
+from core.workdays import WorkCalendar  # noqa: E402
+from sheets_schema import default_procedures  # noqa: E402
+from sheets_schema.demo import demo_rows  # noqa: E402
+from sheets_schema.tabs import TABS_BY_NAME  # noqa: E402
+
+NOW = datetime(2026, 11, 30, 10, 0)
+CALENDAR = WorkCalendar.for_bolivia()
+
+
+def demo_repo() -> InMemoryRepository:
+    rows = demo_rows(NOW, CALENDAR)
+    tabs = {name: RawTab(name, TABS_BY_NAME[name].headers,
+                         [[row.get(h, "") for h in TABS_BY_NAME[name].headers] for row in data])
+            for name, data in rows.items()}
+    return InMemoryRepository(tabs, TABS_BY_NAME, default_procedures())
+
+
+def test_the_publishing_event_keeps_the_channels_and_the_link():
+    ledger = demo_repo().snapshot().ledger
+    published = [s for s in ledger.states.values() if s.status.value == "publicada"]
+    assert published, "the demo has a published request"
+    payload = published[0].events[-1].payload()
+    assert payload["canales"] == ["Facebook", "Instagram"]
+    assert payload["enlace"] == "https://www.facebook.com/adsib.bo"
+
+
+def test_the_report_lists_a_published_request_once_per_channel_it_used():
+    ledger = demo_repo().snapshot().ledger
+    state = next(s for s in ledger.states.values() if s.status.value == "publicada")
+    data = report_data(ledger, CALENDAR, NOW.date() - timedelta(days=60), NOW.date(),
+                       NOW.date())
+    lines = [(p.channel, p.reference) for p in data.publications
+             if p.reference == state.request.request_id]
+    assert sorted(lines) == [("Facebook", state.request.request_id),
+                             ("Instagram", state.request.request_id)]
+    assert UNKNOWN_CHANNEL not in {p.channel for p in data.publications
+                                   if p.reference == state.request.request_id}
