@@ -206,7 +206,10 @@ class Ledger:
 
     @cached_property
     def users(self) -> dict[str, User]:
-        return {u.username: u for _, u in self._records("usuarios")}  # type: ignore[misc]
+        found: dict[str, User] = {}
+        for _, user in self._records("usuarios"):
+            found.setdefault(user.username, user)  # type: ignore[attr-defined]
+        return found  # the first row of a user name wins, as for requests
 
     @cached_property
     def units(self) -> dict[str, Unit]:
@@ -299,13 +302,15 @@ class Ledger:
     @cached_property
     def issues(self) -> list[RowIssue]:
         found = [i for p in self.parsed.values() for i in p.issues]
-        seen: set[str] = set()
-        for number, request in self._records("solicitudes"):
-            rid = request.request_id  # type: ignore[attr-defined]
-            if rid in seen:
-                found.append(RowIssue("solicitudes", number, "id_solicitud", rid,
-                                      "identificador repetido: vale la primera fila"))
-            seen.add(rid)
+        for tab, attribute, column in (("solicitudes", "request_id", "id_solicitud"),
+                                   ("usuarios", "username", "usuario")):
+            seen: set[str] = set()
+            for number, record in self._records(tab):
+                key = getattr(record, attribute)
+                if key in seen:
+                    found.append(RowIssue(tab, number, column, key,
+                                          "identificador repetido: vale la primera fila"))
+                seen.add(key)
         return found + self._procedures[1] + self._replayed[1]
 
     def state(self, request_id: str) -> RequestState | None:

@@ -263,3 +263,22 @@ def test_a_ledger_rebuilt_from_the_previous_one_equals_a_full_read(
     assert issue_keys(full.issues) == [
         ("eventos", 7, "fecha_hora", "no es una fecha y hora válida (use AAAA-MM-DD HH:MM)")]
     assert incremental.state("SOL-2026-0002").stage == 3  # type: ignore[union-attr]
+
+
+def test_a_user_name_written_twice_keeps_the_first_row_and_reports_the_second():
+    from core.ledger import Ledger, RawTab
+    from sheets_schema import default_procedures
+    from sheets_schema.demo import empty_tabs
+    from sheets_schema.tabs import TABS_BY_NAME
+
+    tabs = empty_tabs()
+    header = TABS_BY_NAME["usuarios"].headers
+    first = {"usuario": "ana", "nombre": "Ana (primera)", "roles": "de",
+             "creado_en": "2026-01-05 08:00"}
+    second = {**first, "nombre": "Ana (copia)", "roles": "jefe_ugs"}
+    tabs["usuarios"] = RawTab("usuarios", header, [[row.get(h, "") for h in header]
+                                                   for row in (first, second)])
+    ledger = Ledger(tabs, TABS_BY_NAME, default_procedures())
+    assert ledger.users["ana"].full_name == "Ana (primera)"
+    assert [(i.tab, i.row, i.column) for i in ledger.issues if i.tab == "usuarios"] == [
+        ("usuarios", 3, "usuario")]
