@@ -133,12 +133,12 @@ def demo_rows(now: datetime, calendar: WorkCalendar) -> dict[str, list[dict[str,
                   ("profesional", "avanzar", "", at(2, 10), "")], sched3)
     returned = new("solicitante", 3, "Campaña de seguridad en contraseñas", at(12, 9))
     run(returned, [("directora", "avanzar", "", at(11, 10), ""),
-                   ("jefe.ugs", "avanzar", "", at(10, 10), ""),
+                   ("jefe.ugs", "avanzar", "", at(8, 9), ""),
                    ("profesional", "avanzar", "", at(8, 16), ""),
                    ("jefe.nic", "devolver:4", "Falta mencionar el horario de atención.",
                     at(7, 12), "")], sched3)
     published = new("solicitante", 3, "Horario de atención de fin de año", at(20, 9))
-    run(published, [("directora", "avanzar", "", at(19, 10), ""),
+    run(published, [("directora", "avanzar", "", at(18, 9), ""),
                      ("jefe.ugs", "avanzar", "", at(18, 10), ""),
                      ("profesional", "avanzar", "", at(17, 10), ""),
                      ("jefe.nic", "avanzar", "", at(16, 10), ""),
