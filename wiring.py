@@ -4,6 +4,8 @@ Configuration comes from environment variables (documented in the README):
 ``RRSS_WORKBOOK`` (path of the local workbook, default ``data/ledger.xlsx``),
 ``RRSS_DEMO`` (``1`` creates a new workbook with demo data, ``0`` an empty ledger),
 ``RRSS_HOLIDAY_SUBDIVISION`` (department for departmental holidays, default ``L``).
+A Google Sheet replaces the local workbook when ``gsheets.config`` finds its configuration
+(``.streamlit/secrets.toml`` or ``RRSS_SHEETS_ID``; README, section «Google Sheets»).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from core.repository import Repository
 from core.storage.workbook import WorkbookRepository
 from core.workdays import WorkCalendar
 from sheets_schema import default_procedures, procedure_rows
@@ -61,3 +64,26 @@ def open_workbook(settings: Settings, now: datetime | None = None) -> WorkbookRe
     else:
         repo.add_missing_tabs()
     return repo
+
+
+def sheets_key() -> str:
+    """Which Google Sheet is configured ("" for none): a cache key for the repository."""
+    from gsheets.config import load_config
+
+    config = load_config()
+    return config.spreadsheet_id if config is not None else ""
+
+
+def open_repository(settings: Settings, now: datetime | None = None) -> Repository:
+    """The configured Google Sheet (gsheets), or else the local workbook.
+
+    Raises a Spanish ``StorageError`` when the Sheets configuration is incomplete.
+    """
+    from gsheets.config import load_config
+
+    config = load_config()
+    if config is None:
+        return open_workbook(settings, now)
+    from gsheets.adapter import open_sheets
+
+    return open_sheets(config)

@@ -200,6 +200,16 @@ def dashboard_page_views(repo: object, repeats: int) -> list[float]:
     return samples
 
 
+def bench_sheets() -> None:
+    """Google Sheets API calls per page view and per action, and the users one quota
+    carries, ours beside a naive gspread app, on the in-process stand-in (counts, not
+    times: they are the same on every run)."""
+    from gsheets.benchmark import figures
+
+    for line in figures():
+        print(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -208,6 +218,7 @@ def main() -> None:
     bench_workbook(repeats)
     bench_chain(repeats)
     bench_dashboard(repeats)
+    bench_sheets()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from core import notify, services
+from core import intake, notify, services
 from core.adapters.smtp import mailer_from_env
 from core.errors import DomainError
 from core.ledger import Ledger
@@ -26,15 +26,23 @@ from core.models import User
 from core.repository import Repository
 from core.roles import Role
 from core.workdays import WorkCalendar
-from wiring import Settings, local_now, open_workbook
+from wiring import Settings, local_now, open_repository, sheets_key
 
 T = TypeVar("T")
 SESSION_MINUTES = 60
 
 
 @st.cache_resource(show_spinner=False)
-def _shared_repository(path: str, demo: bool, subdivision: str | None) -> Repository:
-    return open_workbook(Settings(Path(path), demo, subdivision))
+def _shared_repository(path: str, demo: bool, subdivision: str | None,
+                       sheet: str = "") -> Repository:
+    """The Google Sheet ``sheet`` when configured, else the workbook at ``path``."""
+    return open_repository(Settings(Path(path), demo, subdivision))
+
+
+def _stop_with(error: DomainError) -> None:
+    """A ledger that cannot be opened (credentials, tabs, headers): say why, no trace."""
+    st.error(error.message)
+    st.stop()
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -52,8 +60,13 @@ def repository() -> Repository:
     injected = st.session_state.get("repo")
     if injected is not None:
         return injected  # type: ignore[no-any-return]
-    config = settings()
-    return _shared_repository(str(config.workbook), config.demo, config.subdivision)
+    try:
+        config = settings()
+        return _shared_repository(str(config.workbook), config.demo, config.subdivision,
+                                  sheets_key())
+    except DomainError as error:
+        _stop_with(error)
+        raise  # unreachable: st.stop() ends the run
 
 
 def calendar() -> WorkCalendar:
@@ -70,7 +83,20 @@ def now() -> datetime:
 
 
 def ledger() -> Ledger:
-    return repository().snapshot().ledger
+    """The current ledger; rows waiting in the «ingreso» tab are taken in first."""
+    repo = repository()
+    try:
+        current = repo.snapshot().ledger
+    except DomainError as error:
+        _stop_with(error)
+        raise  # unreachable: st.stop() ends the run
+    if intake.pending(current):
+        try:
+            intake.process(repo, now())
+            current = repo.snapshot().ledger
+        except DomainError:  # the page still works; the next refresh tries again
+            logging.getLogger(__name__).exception("ingreso de solicitudes")
+    return current
 
 
 def current_user() -> User | None:

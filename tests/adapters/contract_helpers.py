@@ -1,0 +1,269 @@
+"""Backends for the contract suite: one ledger, several app servers, and a person editing.
+
+A :class:`Backend` stands for one ledger in one storage: the local workbook, a Google
+Sheet served by the in-process stand-in, or (marked ``live``) a real Google Sheet. Tests
+only use this interface, so the same test code runs against all of them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from core import chain, services
+from core.ledger import Ledger
+from core.repository import Repository
+from core.storage.workbook import WorkbookRepository
+from core.storage.xlsx import XlsxWriter, read_workbook
+from core.workflow import RequestState, acting_role
+from gsheets.adapter import RetryPolicy, SheetsApi, SheetsRepository
+from gsheets.bootstrap import Bootstrap
+from sheets_schema import default_procedures
+from sheets_schema.tabs import ALL_TABS, TABS_BY_NAME
+
+NOW = datetime(2026, 11, 30, 10, 0)  # a Monday; the demo's story ends here
+EVENT_HEADERS = TABS_BY_NAME["eventos"].headers
+Rows = dict[str, list[list[str]]]
+
+
+class Backend:
+    """One ledger; ``open()`` is a new app server (repository instance) on it."""
+
+    name = "?"
+
+    def open(self) -> Repository:
+        raise NotImplementedError
+
+    def content(self) -> Rows:
+        """Every tab as rows of text, header first, read without the app."""
+        raise NotImplementedError
+
+    def person_appends(self, tab: str, row: Mapping[str, str]) -> int:
+        """A person adds a row by hand (not through the app); returns its sheet row."""
+        raise NotImplementedError
+
+    def person_sets(self, tab: str, row_number: int, column: str, value: str) -> None:
+        """A person changes one cell by hand."""
+        raise NotImplementedError
+
+
+class WorkbookBackend(Backend):
+    name = "workbook"
+
+    def __init__(self, path: Path, rows: Mapping[str, Sequence[Mapping[str, str]]]) -> None:
+        self.path = path
+        assert self.open().create(rows)
+
+    def open(self) -> WorkbookRepository:
+        return WorkbookRepository(self.path, TABS_BY_NAME, default_procedures())
+
+    def content(self) -> Rows:
+        return dict(read_workbook(self.path))
+
+    def _save(self, content: Rows) -> None:
+        XlsxWriter().write(self.path, [(name, rows[0] if rows else [], rows[1:])
+                                       for name, rows in content.items()])
+
+    def person_appends(self, tab: str, row: Mapping[str, str]) -> int:
+        content = self.content()
+        header = content[tab][0]
+        content[tab].append([row.get(h, "") for h in header])
+        self._save(content)
+        return len(content[tab])
+
+    def person_sets(self, tab: str, row_number: int, column: str, value: str) -> None:
+        content = self.content()
+        header = content[tab][0]
+        cells = content[tab][row_number - 1]
+        cells += [""] * (len(header) - len(cells))
+        cells[header.index(column)] = value
+        self._save(content)
+
+
+class SheetsBackend(Backend):
+    """A Google Sheet; ``server`` is the stand-in, or None for a real spreadsheet."""
+
+    name = "sheets"
+
+    def __init__(self, client: Any, spreadsheet_id: str, server: Any = None,
+                 account_email: str = "", retry: RetryPolicy | None = None) -> None:
+        self.client = client
+        self.spreadsheet_id = spreadsheet_id
+        self.server = server
+        self.account_email = account_email
+        self.retry = retry or RetryPolicy(budget=5.0, first_delay=0.01, max_delay=0.1)
+
+    def open(self, cache_seconds: float = 0.2, **options: Any) -> SheetsRepository:
+        return SheetsRepository(self.client, self.spreadsheet_id, TABS_BY_NAME,
+                                default_procedures(), cache_seconds=cache_seconds,
+                                retry=options.pop("retry", self.retry),
+                                account_email=self.account_email, **options)
+
+    def api(self) -> SheetsApi:
+        return SheetsApi(self.client, self.spreadsheet_id, retry=self.retry,
+                         account_email=self.account_email)
+
+    def content(self) -> Rows:
+        if self.server is not None:
+            return {spec.name: [[str(c) for c in r]
+                                for r in self.server.values(self.spreadsheet_id, spec.name)]
+                    for spec in ALL_TABS}
+        api = self.api()
+        answer = api.with_retries(api.clock(), lambda: api.batch_get(
+            [f"'{s.name}'" for s in ALL_TABS], {"valueRenderOption": "FORMATTED_VALUE"}))
+        return {spec.name: [[str(c) for c in r] for r in vr.get("values") or []]
+                for spec, vr in zip(ALL_TABS, answer["valueRanges"], strict=True)}
+
+    def person_appends(self, tab: str, row: Mapping[str, str]) -> int:
+        header = self.content()[tab][0]
+        cells = [row.get(h, "") for h in header]
+        if self.server is not None:
+            number = len(self.server.values(self.spreadsheet_id, tab)) + 1
+            self.server.set_values(self.spreadsheet_id, tab, [cells], f"A{number}")
+            return number
+        worksheet = self.client.open_by_key(self.spreadsheet_id).worksheet(tab)
+        number = len(worksheet.get_all_values()) + 1
+        worksheet.update([cells], f"A{number}", value_input_option="RAW")
+        return number
+
+    def person_sets(self, tab: str, row_number: int, column: str, value: str) -> None:
+        header = self.content()[tab][0]
+        letter = column_letter(header.index(column))
+        if self.server is not None:
+            self.server.set_values(self.spreadsheet_id, tab, [[value]], f"{letter}{row_number}")
+            return
+        worksheet = self.client.open_by_key(self.spreadsheet_id).worksheet(tab)
+        worksheet.update([[value]], f"{letter}{row_number}", value_input_option="RAW")
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def bootstrap_sheet(client: Any, spreadsheet_id: str, rows: Mapping[str, Any],
+                    account_email: str, retry: RetryPolicy | None = None) -> None:
+    api = SheetsApi(client, spreadsheet_id, retry=retry, account_email=account_email)
+    report = Bootstrap(api, ALL_TABS, account_email=account_email, seed=11).run(
+        rows, demo=True)
+    assert report.ok, report.problems
+
+
+def reset_live_sheet(client: Any, spreadsheet_id: str, rows: Mapping[str, Any],
+                     account_email: str, retry: RetryPolicy) -> None:
+    """Erase a scratch spreadsheet (every tab) and bootstrap it with ``rows``."""
+    api = SheetsApi(client, spreadsheet_id, retry=retry, account_email=account_email)
+    meta = api.with_retries(api.clock(), lambda: api.get(
+        {"fields": "sheets.properties(sheetId,title)"}))
+    temp = f"vacía-{uuid.uuid4().hex[:6]}"
+    requests_: list[dict[str, Any]] = [{"addSheet": {"properties": {"title": temp}}}]
+    requests_ += [{"deleteSheet": {"sheetId": s["properties"]["sheetId"]}}
+                  for s in meta.get("sheets") or []]
+    api.with_retries(api.clock(), lambda: api.batch_update(requests_))
+    bootstrap_sheet(client, spreadsheet_id, rows, account_email, retry)
+
+
+def live_settings() -> tuple[str, dict[str, str]] | None:
+    """(spreadsheet id, environment) for the live tests, or None to skip them."""
+    sheet = os.environ.get("RRSS_LIVE_SHEETS_ID", "").strip()
+    if not sheet:
+        return None
+    env = {"RRSS_SHEETS_ID": sheet}
+    for name in ("RRSS_SERVICE_ACCOUNT_FILE", "RRSS_SERVICE_ACCOUNT_JSON"):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
+    return (sheet, env) if len(env) > 1 else None
+
+
+# -- driving requests ----------------------------------------------------------------------
+
+
+def schedule_for(state: RequestState, today: date) -> dict[int, date] | None:
+    row = state.stage_row
+    if row is None or not row.records_schedule:
+        return None
+    return {n: today + timedelta(days=k)
+            for k, n in enumerate(state.procedure.scheduled_stages(), start=1)}
+
+
+def actor_for(ledger: Ledger, state: RequestState) -> str:
+    return next(u.username for _, u in sorted(ledger.users.items())
+                if acting_role(state, u) is not None
+                and u.username != state.request.created_by)
+
+
+def new_request(repo: Repository, title: str) -> str:
+    """A procedure-3 request by «solicitante»: stage 2, sequence 1, for «directora»."""
+    return services.create_request(repo, "solicitante", {
+        "procedure": 3, "title": title, "objective": "Objetivo", "summary": "Resumen",
+    }, NOW)
+
+
+def advance(repo: Repository, request_id: str, event_id: str | None = None,
+            expected: int | None = None) -> RequestState:
+    """Move a request one stage as the first user (by name) who may act there."""
+    ledger = repo.snapshot().ledger
+    state = ledger.state(request_id)
+    assert state is not None and state.is_open, request_id
+    return services.act(repo, actor_for(ledger, state), request_id, "avanzar",
+                        expected_seq=state.seq if expected is None else expected, now=NOW,
+                        schedule=schedule_for(state, NOW.date()), event_id=event_id)
+
+
+def column(rows: Sequence[Sequence[str]], name: str) -> list[str]:
+    index = list(rows[0]).index(name)
+    return [r[index] if index < len(r) else "" for r in rows[1:] if any(r)]
+
+
+def chain_breaks(rows: Sequence[Sequence[str]]) -> list[int]:
+    """Sheet row numbers of «eventos» whose hash does not link to the row before."""
+    header = list(rows[0])
+    position = {h: header.index(h) for h in EVENT_HEADERS}
+    previous = chain.GENESIS
+    broken = []
+    for number, cells in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        padded = list(cells) + [""] * (len(header) - len(cells))
+        values = [padded[position[h]] for h in EVENT_HEADERS if h != chain.HASH_COLUMN]
+        stored = padded[position[chain.HASH_COLUMN]]
+        if stored != chain.link(previous, values):
+            broken.append(number)
+        previous = stored or chain.GENESIS
+    return broken
+
+
+@dataclass
+class Outcome:
+    worker: int
+    result: object  # what the call returned, or the exception it raised
+
+
+def run_together(calls: Sequence[Callable[[], object]], timeout: float = 120) -> list[Outcome]:
+    """Run each call in its own thread, all released at the same instant."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = [Outcome(i, None) for i in range(len(calls))]
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            outcomes[index].result = calls[index]()
+        except Exception as exc:  # noqa: BLE001 - the test inspects what each one got
+            outcomes[index].result = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return outcomes

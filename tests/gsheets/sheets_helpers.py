@@ -1,0 +1,29 @@
+"""Helpers shared by the Google Sheets adapter tests (kept out of conftest.py so that test
+modules can import them by name)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from gsheets.adapter import RetryPolicy
+
+NOW = datetime(2026, 11, 30, 10, 0)
+FAST = RetryPolicy(budget=2.0, first_delay=0.001, max_delay=0.01)
+
+
+class FakeClock:
+    """Monotonic seconds that only move when a test (or the adapter's back-off) says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds

@@ -1,0 +1,97 @@
+"""The app on a Google Sheet (stand-in): chosen by configuration, a broken spreadsheet shown
+as a Spanish message (never a stack trace), and intake rows taken in on a page view."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import app_test
+
+from gsheets.adapter import SheetsRepository
+from standin import FakeSheetsServer, make_gspread_client
+from tests.app.user_session import UserSession
+
+KEY = {"type": "service_account", "private_key": "(no se usa con el stand-in)",
+       "token_uri": "https://oauth2.googleapis.com/token"}
+
+
+class _NavigationPagesManager(PagesManager):
+    """As in tests/app: pin the navigation mode a running server settles in."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        PagesManager.uses_pages_directory = False
+
+
+@pytest.fixture(autouse=True)
+def _app_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(app_test, "PagesManager", _NavigationPagesManager)
+    monkeypatch.setenv("RRSS_WORKBOOK", str(tmp_path / "no-se-usa.xlsx"))
+    monkeypatch.setenv("RRSS_BCRYPT_ROUNDS", "4")
+    monkeypatch.setenv("RRSS_SECRETS_FILE", str(tmp_path / "ninguno.toml"))
+    for name in ("RRSS_SHEETS_ID", "RRSS_SERVICE_ACCOUNT_FILE", "RRSS_LEDGER", "RRSS_DEMO"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def configured(monkeypatch: pytest.MonkeyPatch, server: FakeSheetsServer, sid: str) -> str:
+    """The app configured by environment for the test's sheet, talking to the stand-in."""
+    monkeypatch.setenv("RRSS_SHEETS_ID", sid)
+    monkeypatch.setenv("RRSS_SERVICE_ACCOUNT_JSON", json.dumps(
+        {**KEY, "client_email": server.owner_email}))
+    import gsheets.adapter
+
+    client: Any = make_gspread_client(server)
+    monkeypatch.setattr(gsheets.adapter, "make_client", lambda config: client)
+    return sid
+
+
+def test_with_a_sheet_configured_the_app_logs_in_against_it(
+        configured: str, server: FakeSheetsServer, tmp_path: Path) -> None:
+    session = UserSession()
+    session.log_in("jefe.ugs")
+    assert session.at.session_state["username"] == "jefe.ugs"
+    assert session.at.title[0].value == "Bandeja"
+    assert not (tmp_path / "no-se-usa.xlsx").exists()
+    assert server.read_calls >= 1
+
+
+def test_a_deleted_tab_shows_what_to_fix_instead_of_a_stack_trace(
+        configured: str, server: FakeSheetsServer) -> None:
+    server.delete_sheet(configured, "usuarios")
+    session = UserSession()
+    errors = [e.value for e in session.at.error]
+    assert len(errors) == 1 and "no tiene la pestaña «usuarios»" in errors[0]
+
+
+def test_a_sheet_not_shared_with_the_service_account_is_explained_on_the_page(
+        configured: str, server: FakeSheetsServer) -> None:
+    server.inject(403, times=10_000)
+    session = UserSession()
+    errors = [e.value for e in session.at.error]
+    assert len(errors) == 1 and "Compártala con esa dirección como Editor" in errors[0]
+    assert server.owner_email in errors[0]
+
+
+def test_a_page_view_takes_in_the_rows_waiting_in_the_intake_tab(
+        sid: str, server: FakeSheetsServer, open_repo: Callable[..., SheetsRepository]) -> None:
+    header = server.values(sid, "ingreso")[0]
+    row = {"usuario": "solicitante", "titulo": "Desde el formulario", "objetivo": "o",
+           "resumen": "r", "protegida_por_norma": "no"}
+    server.set_values(sid, "ingreso", [[row.get(h, "") for h in header]], "A2")
+    repo = open_repo(cache_seconds=0)
+    before = set(repo.snapshot().ledger.requests)
+
+    UserSession(repo=repo)
+
+    ledger = repo.snapshot().ledger
+    new = [r for r in ledger.requests.values() if r.request_id not in before]
+    assert [(r.title, r.created_by, r.procedure) for r in new] == \
+        [("Desde el formulario", "solicitante", 3)]
+    status = server.values(sid, "ingreso")[1][header.index("estado_ingreso")]
+    assert status == f"registrada {new[0].request_id}"
