@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from core import notify
+from core.dashboard import Dashboard, DashboardFilter, dashboard
 from core.deadlines import DueInfo, due_info
 from core.errors import (
     AuthenticationFailed,
@@ -483,6 +484,15 @@ def institutional_days_off(ledger: Ledger) -> dict[date, str]:
         if isinstance(record, DayOff):
             found.setdefault(record.day, record.description.strip())
     return found
+
+
+def deadline_dashboard(
+    ledger: Ledger, username: str, calendar: WorkCalendar, today: date,
+    filters: DashboardFilter,
+) -> Dashboard:
+    """The managers' deadline dashboard, for those who may see statistics (manual 5)."""
+    require(current_user(ledger, username), Capability.SEE_STATISTICS)
+    return dashboard(ledger, calendar, today, filters)
 
 
 def add_day_off(

@@ -11,10 +11,11 @@ import pandas as pd
 import streamlit as st
 
 from core import dashboard as board
+from core import services
 from core.export import to_csv_bytes, to_xlsx_bytes
 from ui import session
 
-session.require_user()
+user = session.require_user()
 ledger = session.ledger()
 today = session.now().date()
 workdays = session.calendar()
@@ -65,8 +66,11 @@ if start > end:
     st.error("El periodo no es válido: la fecha «desde» es posterior a la fecha «hasta».")
     st.stop()
 
-result = board.dashboard(ledger, workdays, today, board.DashboardFilter(
-    start, end, frozenset(units), frozenset(types)))
+result = session.run(lambda: services.deadline_dashboard(
+    ledger, user.username, workdays, today,
+    board.DashboardFilter(start, end, frozenset(units), frozenset(types))))
+if result is None:
+    st.stop()
 totals = result.totals
 cells = st.columns(5)
 cells[0].metric("Vencidas", totals.overdue)

@@ -7,8 +7,6 @@ the matrix leaves out, and lets through a role it names.
 from __future__ import annotations
 
 import csv
-import importlib
-import importlib.util
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -16,6 +14,8 @@ import pytest
 from core_helpers import NOW, rows_to_cells
 
 from core import admin, procedure_admin, service_logs
+from core.dashboard import DashboardFilter
+from core.deletions import order_deletion
 from core.errors import InvalidDefinition, NotAllowed
 from core.ledger import RawTab
 from core.models import Status, User
@@ -33,7 +33,8 @@ from core.permissions import (
 from core.procedures import load_procedures
 from core.repository import Change, InMemoryRepository
 from core.roles import Role
-from core.services import act, create_request, record_direct_publication
+from core.services import act, create_request, deadline_dashboard, record_direct_publication
+from core.workdays import WorkCalendar
 from sheets_schema import PERMISSIONS_CSV, PROCEDURES_CSV, procedure_rows
 from sheets_schema.demo import DEMO_PASSWORD, empty_tabs, unit_rows, user_row
 from sheets_schema.tabs import TABS_BY_NAME
@@ -256,8 +257,10 @@ def _probe(capability: str, tabs: dict[str, RawTab], role: Role) -> Callable[[],
         Capability.MANAGE_ACCOUNTS: lambda: admin.reset_password(repo, actor, TARGET, NOW),
         Capability.MANAGE_UNITS: lambda: admin.create_unit(repo, actor, "NUEVA", "Nueva", NOW),
         Capability.MANAGE_PROCEDURES: lambda: procedure_admin.start_draft(repo, actor, 3, NOW),
-        Capability.ORDER_DELETION: lambda: importlib.import_module("core.deletions")
-        .order_deletion(repo, actor, {
+        Capability.SEE_STATISTICS: lambda: deadline_dashboard(
+            repo.snapshot().ledger, actor, WorkCalendar.for_bolivia(), NOW.date(),
+            DashboardFilter(NOW.date() - timedelta(days=30), NOW.date())),
+        Capability.ORDER_DELETION: lambda: order_deletion(repo, actor, {
             "publication": "https://www.facebook.com/adsib/posts/1", "channel": "Facebook",
             "via": "correo", "reason": "Información desactualizada."}, NOW),
     }
@@ -265,11 +268,7 @@ def _probe(capability: str, tabs: dict[str, RawTab], role: Role) -> Callable[[],
 
 
 # Capabilities enforced by services still being built elsewhere: name the service to wire.
-PENDING = {
-    Capability.SEE_STATISTICS: "core.dashboard.dashboard() takes no user yet",
-}
-if importlib.util.find_spec("core.deletions") is None:  # built in parallel
-    PENDING[Capability.ORDER_DELETION] = "core.deletions.order_deletion is not built yet"
+PENDING: dict[str, str] = {}
 ENFORCED = [row.capability for row in MATRIX.rows
             if row.scope is Scope.APP and row.capability not in PENDING]
 REFUSED = [(row.capability, role) for row in MATRIX.rows if row.capability in ENFORCED
