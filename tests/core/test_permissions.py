@@ -267,10 +267,8 @@ def _probe(capability: str, tabs: dict[str, RawTab], role: Role) -> Callable[[],
     return probes[capability]
 
 
-# Capabilities enforced by services still being built elsewhere: name the service to wire.
-PENDING: dict[str, str] = {}
 ENFORCED = [row.capability for row in MATRIX.rows
-            if row.scope is Scope.APP and row.capability not in PENDING]
+            if row.scope is Scope.APP]
 REFUSED = [(row.capability, role) for row in MATRIX.rows if row.capability in ENFORCED
            for role in Role if role not in row.roles and role not in row.vacancy_roles]
 ALLOWED = [(row.capability, row.roles[0]) for row in MATRIX.rows
@@ -298,12 +296,6 @@ def test_the_service_refuses_every_role_the_matrix_leaves_out(
 def test_the_service_lets_through_a_role_the_matrix_names(
         one_user_per_role: dict[str, RawTab], capability: str, role: Role) -> None:
     _probe(capability, one_user_per_role, role)()
-
-
-@pytest.mark.parametrize("capability", sorted(PENDING))
-def test_a_pending_capability_is_still_in_the_matrix(capability: str) -> None:
-    """Reminder: once its service takes the user, add a probe and drop it from PENDING."""
-    assert MATRIX.row(capability).scope is Scope.APP
 
 
 def test_the_shipped_procedure_csv_is_the_seed_of_the_tab() -> None:
