@@ -31,6 +31,7 @@ from core.validation import spanish_reason
 from core.workflow import RequestState, replay
 
 T = TypeVar("T", bound=Row)
+EMPTY_CELL = "no puede estar vacío"
 PROCEDURES_TAB = "procedimientos"
 
 
@@ -104,7 +105,8 @@ def parse_tab(spec: TabSpec, raw: RawTab | None) -> ParsedTab[Row]:
         if not any(c.strip() for c in cells if c):
             continue  # blank rows are ignored, and kept
         width = len(cells)
-        dicts.append({h: (cells[i] if i < width else "") for h, i in wanted})
+        # Empty cells are left out, so the model's defaults apply without a validator call.
+        dicts.append({h: cells[i] for h, i in wanted if i < width and cells[i]})
         numbers.append(offset + 2)
     records: list[tuple[int, Row]] = []
     adapter = _list_adapter(spec.model)
@@ -118,8 +120,11 @@ def parse_tab(spec: TabSpec, raw: RawTab | None) -> ParsedTab[Row]:
             except ValidationError as exc:
                 for error in exc.errors():
                     column = str(error["loc"][0]) if error["loc"] else ""
+                    # An empty cell was left out of ``values``: say it is empty.
+                    reason = EMPTY_CELL if error["type"] == "missing" and column in index \
+                        else spanish_reason(error)
                     issues.append(RowIssue(spec.name, number, column,
-                                           str(values.get(column, "")), spanish_reason(error)))
+                                           str(values.get(column, "")), reason))
     return ParsedTab(spec, records, issues, missing, extra)
 
 

@@ -12,7 +12,14 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 from core.roles import Role, parse_roles
 
@@ -68,7 +75,14 @@ def _optional(parse: Callable[[object], object]) -> Callable[[object], object]:
 
 OptDate = Annotated[date | None, BeforeValidator(_optional(_parse_date))]
 OptStamp = Annotated[datetime | None, BeforeValidator(_optional(_parse_datetime))]
-Stamp = Annotated[datetime, BeforeValidator(_parse_datetime)]
+def _naive(value: datetime) -> datetime:
+    if value.tzinfo is not None:
+        raise ValueError("use la hora local de Bolivia, sin zona horaria")
+    return value
+
+
+# Parsed by pydantic itself (fast, in Rust): the events tab holds tens of thousands of these.
+Stamp = Annotated[datetime, AfterValidator(_naive)]
 Flag = Annotated[bool, BeforeValidator(_parse_bool)]
 Text = Annotated[str, Field(max_length=MAX_CELL_CHARS)]
 
@@ -182,11 +196,6 @@ class Request(Row):
     seq: int = Field(alias="secuencia", default=0)
     updated_at: OptStamp = Field(alias="actualizada_en", default=None)
 
-    @field_validator("stage", mode="before")
-    @classmethod
-    def _stage(cls, value: object) -> object:
-        return _empty_to_none(value)
-
 
 class EventKind(StrEnum):
     REQUEST = "solicitud"
@@ -217,11 +226,6 @@ class Event(Row):
     comment: Text = Field(alias="comentario", default="")
     data: Text = Field(alias="datos", default="")
     hash: str = Field(alias="hash", default="")
-
-    @field_validator("stage", "target_stage", mode="before")
-    @classmethod
-    def _optional_int(cls, value: object) -> object:
-        return _empty_to_none(value)
 
     @field_validator("data")
     @classmethod

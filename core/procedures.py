@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -214,6 +215,31 @@ class Procedure:
             s.number for s in self.stages
             if s.deadline.kind is DeadlineKind.SCHEDULE and s.number > first
         ]
+
+    @cached_property
+    def transitions(self) -> dict[tuple[int, str], Transition]:
+        """(stage, outcome code) -> where it leads and who may take it; built once.
+
+        Replaying tens of thousands of stored events looks each one up here.
+        """
+        table: dict[tuple[int, str], Transition] = {}
+        for row in self.stages:
+            targets = next_stages(row, self.last_stage)
+            for outcome in row.outcomes:
+                table[(row.number, outcome.code)] = Transition(
+                    outcome, targets[outcome],
+                    frozenset(r.value for r in row.roles_for(False)),
+                    frozenset(r.value for r in row.roles_for(True)),
+                )
+        return table
+
+
+@dataclass(frozen=True)
+class Transition:
+    outcome: Outcome
+    target: int | None
+    roles: frozenset[str]
+    protected_roles: frozenset[str]
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from core import chain
 from core.errors import ConcurrentChange, StorageError
 from core.ledger import Ledger, RawTab, TabSpec, header_problems
 from core.models import MAX_CELL_CHARS
+from core.perf import paused_gc
 from core.procedures import ProcedureSet
 from core.workflow import EVENTS_TAB
 
@@ -80,7 +81,10 @@ class Snapshot:
         if self.previous is not None and "ledger" in self.previous[0].__dict__:
             base = (self.previous[0].ledger, self.previous[1].rows)
         self.previous = None  # do not keep a chain of old snapshots alive
-        return Ledger(self.tabs, self.specs, self.procedures, base=base)
+        with paused_gc():
+            ledger = Ledger(self.tabs, self.specs, self.procedures, base=base)
+            ledger.states  # noqa: B018 - replayed here, while the collector rests
+        return ledger
 
 
 class Repository(Protocol):

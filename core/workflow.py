@@ -321,14 +321,12 @@ def _replay_problem(
         return "la solicitud ya estaba cerrada"
     if event.stage != stage:
         return f"registra la etapa {event.stage} pero la solicitud estaba en la {stage}"
-    row = procedure.stage(stage)
-    outcome = next((o for o in row.outcomes if o.code == event.outcome), None)
-    if outcome is None:
+    transition = procedure.transitions.get((stage, event.outcome))
+    if transition is None:
         return f"la acción «{event.outcome}» no existe en la etapa {stage}"
-    target = next_stages(row, procedure.last_stage)[outcome]
-    if target != event.target_stage:
+    if transition.target != event.target_stage:
         return "la etapa de destino no corresponde a la acción"
-    if event.role not in row.roles_for(protected):
+    if event.role not in (transition.protected_roles if protected else transition.roles):
         return f"el rol «{event.role}» no actúa en la etapa {stage}"
     return None
 

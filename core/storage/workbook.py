@@ -11,6 +11,7 @@ refused with an explanation: saving there later would overwrite ours.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import stat
 import threading
@@ -24,7 +25,8 @@ from core.errors import LedgerLocked, StorageError
 from core.ledger import RawTab, TabSpec
 from core.procedures import ProcedureSet
 from core.repository import Change, Snapshot, apply_change
-from core.storage.xlsx import XlsxWriter, read_workbook
+from core.storage.sheet_cache import SheetCache
+from core.storage.xlsx import XlsxWriter, read_workbook_bytes
 
 StatKey = tuple[int, int, int, int]  # mtime, ctime (not settable by users), size, inode
 
@@ -63,6 +65,7 @@ class WorkbookRepository:
         self._cached: tuple[StatKey, Snapshot] | None = None
         self._writer = XlsxWriter()
         self._writer_stat: StatKey | None = None
+        self._sheet_cache = SheetCache(self.path)
         self.reads = 0
         self.writes = 0
 
@@ -141,7 +144,12 @@ class WorkbookRepository:
         if self._cached is not None and self._cached[0] == key:
             return self._cached[1]
         try:
-            sheets = read_workbook(self.path)
+            data = self.path.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            sheets = self._sheet_cache.get(digest)
+            if sheets is None:
+                sheets = read_workbook_bytes(data)
+                self._sheet_cache.put(digest, sheets)
         except Exception as exc:  # noqa: BLE001 - calamine raises several types
             raise StorageError(
                 f"No se pudo leer el libro {self.path}: {exc}. Si lo editó a mano, ábralo en "

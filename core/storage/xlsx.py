@@ -12,6 +12,7 @@ formula, whatever it starts with.
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from collections.abc import Sequence
@@ -64,9 +65,20 @@ def normalise(value: Any) -> str:
     return str(value)
 
 
-def read_workbook(path: Path) -> list[tuple[str, list[list[str]]]]:
+Sheets = list[tuple[str, list[list[str]]]]
+
+
+def read_workbook(path: Path) -> Sheets:
     """Every sheet, in order, as rows of text (trailing empty cells trimmed)."""
-    book = CalamineWorkbook.from_path(str(path))
+    return _read(CalamineWorkbook.from_path(str(path)))
+
+
+def read_workbook_bytes(data: bytes) -> Sheets:
+    """As :func:`read_workbook`, from the file's bytes already in memory."""
+    return _read(CalamineWorkbook.from_filelike(io.BytesIO(data)))
+
+
+def _read(book: CalamineWorkbook) -> Sheets:
     sheets = []
     for name in book.sheet_names:
         rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 
 os.environ.setdefault("RRSS_BCRYPT_ROUNDS", "4")
 
-from core.ledger import RawTab  # noqa: E402
-from core.report import UNKNOWN_CHANNEL, report_data  # noqa: E402
-from core.repository import InMemoryRepository  # noqa: E402
-from core.workdays import WorkCalendar  # noqa: E402
-from sheets_schema import default_procedures  # noqa: E402
-from sheets_schema.demo import demo_rows  # noqa: E402
-from sheets_schema.tabs import TABS_BY_NAME  # noqa: E402
+from core.ledger import RawTab
+from core.report import UNKNOWN_CHANNEL, report_data
+from core.repository import InMemoryRepository
+from core.workdays import WorkCalendar
+from sheets_schema import default_procedures
+from sheets_schema.demo import demo_rows
+from sheets_schema.tabs import TABS_BY_NAME
 
 NOW = datetime(2026, 11, 30, 10, 0)
 CALENDAR = WorkCalendar.for_bolivia()
