@@ -24,7 +24,7 @@ from core.errors import ConcurrentChange, InvalidInput, NotAllowed, NotFound
 from core.ledger import Ledger
 from core.models import MAX_CELL_CHARS, DeletionOrder, Event, EventKind, Status
 from core.permissions import Capability, holding_role, require
-from core.repository import Change, Repository
+from core.repository import Change, Repository, commit_numbered
 from core.roles import Role
 from core.services import current_user
 from core.validation import spanish_reason
@@ -164,8 +164,7 @@ def order_deletion(
                                f"({earlier.order_id}).")
         return role, target
 
-    for attempt in range(3):
-        ledger = repo.snapshot().ledger
+    def build(ledger: Ledger) -> tuple[Change, str]:
         role, target = check(ledger)
         channel = data.channel or target.channel
         if not channel:
@@ -191,14 +190,9 @@ def order_deletion(
         change = Change(guard=guard, summary=f"orden de eliminación {order_id}")
         change.append(ORDERS_TAB, order.to_row())
         change.append(EVENTS_TAB, event.to_row())
-        try:
-            repo.commit(change)
-        except ConcurrentChange:
-            if attempt == 2:
-                raise
-            continue
-        return order_id
-    raise ConcurrentChange()  # pragma: no cover - the loop returns or raises
+        return change, order_id
+
+    return commit_numbered(repo, build)
 
 
 def confirm_deletion(

@@ -23,7 +23,6 @@ that write it. Interpretations the product makes, shown on the page too:
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -43,8 +42,6 @@ from core.errors import ConcurrentChange, InvalidInput, NotAllowed, NotFound
 from core.ledger import Ledger
 from core.models import (
     MAX_CELL_CHARS,
-    Event,
-    EventKind,
     PlanItem,
     PlanStatus,
     PublicationType,
@@ -52,9 +49,10 @@ from core.models import (
     User,
 )
 from core.procedures import ProcedureSet
-from core.repository import Change, Guard, Repository
+from core.repository import Change, Guard, Repository, commit_numbered
 from core.roles import Role
 from core.services import create_request, current_user
+from core.system_events import system_event
 from core.validation import spanish_reason
 from core.workdays import WorkCalendar
 
@@ -311,13 +309,6 @@ def _planner(ledger: Ledger, username: str) -> User:
     return actor
 
 
-def _event(ledger: Ledger, subject: str, outcome: str, actor: User, role: Role,
-           now: datetime, comment: str = "") -> Event:
-    seq = 1 + sum(1 for _, e in ledger.events
-                  if e.kind is EventKind.SYSTEM and e.subject == subject)
-    return Event(event_id=uuid.uuid4().hex, kind=EventKind.SYSTEM, subject=subject, seq=seq,
-                 outcome=outcome, actor=actor.username, role=role.value, at=now,
-                 comment=comment[:500])
 
 
 def next_item_id(ledger: Ledger, now: datetime) -> str:
@@ -346,8 +337,8 @@ def _same_item(item: PlanItem, username: str) -> Guard:
 def add_item(repo: Repository, username: str, form: Mapping[str, object], now: datetime) -> str:
     """Add an item to the plan, «planificado»."""
     data = _parse_form(form)
-    for attempt in range(3):
-        ledger = repo.snapshot().ledger
+
+    def build(ledger: Ledger) -> tuple[Change, str]:
         actor = _planner(ledger, username)
         item_id = next_item_id(ledger, now)
         row = {"id_item": item_id, **data.cells(), "estado": PlanStatus.PLANNED.value,
@@ -360,16 +351,11 @@ def add_item(repo: Repository, username: str, form: Mapping[str, object], now: d
 
         change = Change(guard=guard, summary=f"plan: nuevo ítem {item_id}")
         change.append(PLAN_TAB, row)
-        change.append(EVENTS_TAB, _event(ledger, item_id, "plan_agregar", actor,
-                                         Role.PROFESSIONAL, now, data.service).to_row())
-        try:
-            repo.commit(change)
-        except ConcurrentChange:
-            if attempt == 2:
-                raise
-            continue
-        return item_id
-    raise ConcurrentChange()  # pragma: no cover - the loop returns or raises
+        change.append(EVENTS_TAB, system_event(ledger, item_id, "plan_agregar", actor,
+                                               Role.PROFESSIONAL, now, data.service).to_row())
+        return change, item_id
+
+    return commit_numbered(repo, build)
 
 
 def edit_item(repo: Repository, username: str, item_id: str, form: Mapping[str, object],
@@ -390,8 +376,9 @@ def edit_item(repo: Repository, username: str, item_id: str, form: Mapping[str, 
         return
     change = Change(guard=_same_item(item, username), summary=f"plan: editar {item_id}")
     change.update(PLAN_TAB, item_id, cells)
-    change.append(EVENTS_TAB, _event(ledger, item_id, "plan_editar", actor, Role.PROFESSIONAL,
-                                     now, "cambia: " + ", ".join(changed)).to_row())
+    change.append(EVENTS_TAB, system_event(ledger, item_id, "plan_editar", actor,
+                                           Role.PROFESSIONAL, now,
+                                           "cambia: " + ", ".join(changed)).to_row())
     repo.commit(change)
 
 
@@ -409,8 +396,8 @@ def cancel_item(repo: Repository, username: str, item_id: str, reason: str,
                            f"{PLAN_STATUS_LABELS[item.status].lower()}.")
     change = Change(guard=_same_item(item, username), summary=f"plan: cancelar {item_id}")
     change.update(PLAN_TAB, item_id, {"estado": PlanStatus.CANCELLED.value})
-    change.append(EVENTS_TAB, _event(ledger, item_id, "plan_cancelar", actor,
-                                     Role.PROFESSIONAL, now, reason).to_row())
+    change.append(EVENTS_TAB, system_event(ledger, item_id, "plan_cancelar", actor,
+                                           Role.PROFESSIONAL, now, reason).to_row())
     repo.commit(change)
 
 
@@ -428,8 +415,8 @@ def mark_published(repo: Repository, username: str, item_id: str, now: datetime,
                            f"{PLAN_STATUS_LABELS[item.status].lower()}.")
     change = Change(guard=_same_item(item, username), summary=f"plan: publicado {item_id}")
     change.update(PLAN_TAB, item_id, {"estado": PlanStatus.PUBLISHED.value})
-    change.append(EVENTS_TAB, _event(ledger, item_id, "plan_publicado", actor,
-                                     Role.PROFESSIONAL, now, note.strip()).to_row())
+    change.append(EVENTS_TAB, system_event(ledger, item_id, "plan_publicado", actor,
+                                           Role.PROFESSIONAL, now, note.strip()).to_row())
     repo.commit(change)
 
 
@@ -522,8 +509,8 @@ def convert_to_request(repo: Repository, username: str, item_id: str,
         change.guard = guard
         change.update(PLAN_TAB, item_id, {"estado": PlanStatus.REQUESTED.value,
                                           "id_solicitud": request_id})
-        change.append(EVENTS_TAB, _event(built_on, item_id, "plan_convertir", actor, role,
-                                         now, request_id).to_row())
+        change.append(EVENTS_TAB, system_event(built_on, item_id, "plan_convertir", actor, role,
+                                               now, request_id).to_row())
 
     return create_request(repo, username, data, now, extend=extend)
 
@@ -574,6 +561,6 @@ def link_request(repo: Repository, username: str, item_id: str, request_id: str,
     change = Change(guard=guard, summary=f"plan: vincular {item_id} con {request_id}")
     change.update(PLAN_TAB, item_id, {"estado": PlanStatus.REQUESTED.value,
                                       "id_solicitud": request_id})
-    change.append(EVENTS_TAB, _event(ledger, item_id, "plan_vincular", actor,
-                                     Role.PROFESSIONAL, now, request_id).to_row())
+    change.append(EVENTS_TAB, system_event(ledger, item_id, "plan_vincular", actor,
+                                           Role.PROFESSIONAL, now, request_id).to_row())
     repo.commit(change)

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from core import chain
 from core.errors import ConcurrentChange, StorageError
@@ -85,6 +85,10 @@ class Snapshot:
             ledger = Ledger(self.tabs, self.specs, self.procedures, base=base)
             ledger.states  # noqa: B018 - replayed here, while the collector rests
         return ledger
+
+
+T = TypeVar("T")
+NEW_NUMBER_ATTEMPTS = 5
 
 
 class Repository(Protocol):
@@ -251,3 +255,25 @@ class InMemoryRepository:
             self.commits += 1
             self._snapshot = self._make_snapshot()
             return self._snapshot
+
+
+def commit_numbered(
+    repo: Repository, build: Callable[[Ledger], tuple[Change, T]],
+    attempts: int = NEW_NUMBER_ATTEMPTS,
+) -> T:
+    """Commit a change that takes the next free number (a request, an order, a plan item).
+
+    Two people can take the same number at the same moment; the change's guard then
+    refuses with :class:`ConcurrentChange` and the change is built again on the content
+    that won, up to ``attempts`` times. ``build`` returns the change and the result.
+    """
+    for attempt in range(attempts):
+        change, result = build(repo.snapshot().ledger)
+        try:
+            repo.commit(change)
+        except ConcurrentChange:
+            if attempt == attempts - 1:
+                raise
+            continue
+        return result
+    raise ConcurrentChange()  # pragma: no cover - the loop returns or raises

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import secrets
 import statistics
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -31,14 +30,13 @@ from core.models import (
     MAX_CELL_CHARS,
     AnswerMode,
     CrisisIncident,
-    Event,
-    EventKind,
     PublicQuestion,
     User,
 )
 from core.repository import Change, Repository
 from core.roles import Role
 from core.services import current_user
+from core.system_events import system_event
 from core.validation import spanish_reason
 
 QUESTIONS_TAB = "consultas"
@@ -67,13 +65,6 @@ def _parse(model: type[BaseModel], form: Mapping[str, object]) -> BaseModel:
                            f"{reason[:1].upper()}{reason[1:]}.") from None
 
 
-def _event(ledger: Ledger, subject: str, outcome: str, actor: User, role: Role,
-           now: datetime, comment: str = "") -> Event:
-    seq = 1 + sum(1 for _, e in ledger.events
-                  if e.kind is EventKind.SYSTEM and e.subject == subject)
-    return Event(event_id=uuid.uuid4().hex, kind=EventKind.SYSTEM, subject=subject, seq=seq,
-                 outcome=outcome, actor=actor.username, role=role.value, at=now,
-                 comment=comment[:500])
 
 
 def _records(ledger: Ledger, tab: str) -> list[object]:
@@ -147,8 +138,8 @@ def record_question(repo: Repository, username: str, form: Mapping[str, object],
 
     change = Change(guard=guard, summary=f"consulta {question_id}")
     change.append(QUESTIONS_TAB, question.to_row())
-    change.append(EVENTS_TAB, _event(ledger, question_id, "consulta_registrar", actor, role,
-                                     now, data.channel).to_row())
+    change.append(EVENTS_TAB, system_event(ledger, question_id, "consulta_registrar", actor, role,
+                                           now, data.channel).to_row())
     repo.commit(change)
     return question_id
 
@@ -182,8 +173,8 @@ def answer_question(repo: Repository, username: str, question_id: str, answered_
     change.update(QUESTIONS_TAB, question_id, {
         "respondida_en": answered_at.strftime("%Y-%m-%d %H:%M:%S"),
         "modo": answer_mode.value, "atendida_por": actor.username})
-    change.append(EVENTS_TAB, _event(ledger, question_id, "consulta_responder", actor, role,
-                                     now, answer_mode.value).to_row())
+    change.append(EVENTS_TAB, system_event(ledger, question_id, "consulta_responder", actor, role,
+                                           now, answer_mode.value).to_row())
     repo.commit(change)
 
 
@@ -316,8 +307,8 @@ def open_incident(repo: Repository, username: str, form: Mapping[str, object],
 
     change = Change(guard=guard, summary=f"incidente {incident_id}")
     change.append(INCIDENTS_TAB, incident.to_row())
-    change.append(EVENTS_TAB, _event(ledger, incident_id, "incidente_abrir", actor,
-                                     Role.UGS_HEAD, now, data.description[:200]).to_row())
+    change.append(EVENTS_TAB, system_event(ledger, incident_id, "incidente_abrir", actor,
+                                           Role.UGS_HEAD, now, data.description[:200]).to_row())
     repo.commit(change)
     return incident_id
 
@@ -364,6 +355,6 @@ def update_incident(repo: Repository, username: str, incident_id: str, *, staff:
 
     change = Change(guard=guard, summary=f"incidente {incident_id}: {outcome}")
     change.update(INCIDENTS_TAB, incident_id, cells)
-    change.append(EVENTS_TAB, _event(ledger, incident_id, outcome, actor, role, now,
-                                     actions[-200:]).to_row())
+    change.append(EVENTS_TAB, system_event(ledger, incident_id, outcome, actor, role, now,
+                                           actions[-200:]).to_row())
     repo.commit(change)

@@ -38,7 +38,7 @@ from core.models import (
     User,
 )
 from core.permissions import Capability, holding_role, require
-from core.repository import Change, Repository
+from core.repository import Change, Repository, commit_numbered
 from core.roles import UNIT_SCOPED_ROLES, Role
 from core.security import MIN_PASSWORD_LENGTH, burn_time, hash_password, verify_password
 from core.validation import spanish_reason
@@ -263,8 +263,8 @@ def create_request(
         data = RequestForm.model_validate(dict(form))
     except ValidationError as exc:
         raise _form_error(exc) from None
-    for attempt in range(3):
-        ledger = repo.snapshot().ledger
+
+    def build(ledger: Ledger) -> tuple[Change, str]:
         actor = current_user(ledger, username)
         procedure = ledger.procedures.current(data.procedure)
         first = procedure.stage(1)
@@ -305,14 +305,9 @@ def create_request(
         notify.queue_transition(change, ledger, state, after, event, calendar)
         if extend is not None:
             extend(ledger, request_id, change)
-        try:
-            repo.commit(change)
-        except ConcurrentChange:
-            if attempt == 2:
-                raise
-            continue
-        return request_id
-    raise ConcurrentChange()  # pragma: no cover - the loop returns or raises
+        return change, request_id
+
+    return commit_numbered(repo, build)
 
 
 def _request_row(request: Request, state: RequestState) -> dict[str, str]:

@@ -25,6 +25,7 @@ from typing import Any
 
 from core.errors import DomainError
 from core.ledger import TabSpec
+from core.storage.xlsx import column_letter
 from gsheets.adapter import (
     CONTROL_ROWS,
     CONTROL_TAB,
@@ -63,14 +64,6 @@ class BootstrapReport:
     def ok(self) -> bool:
         return not self.problems
 
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _validation_rule(values: Sequence[str]) -> dict[str, Any]:
