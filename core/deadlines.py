@@ -26,6 +26,8 @@ class DueInfo:
     def label(self) -> str:
         if self.due is None:
             return "Sin plazo"
+        if self.overdue and self.days_late == 0:  # due on a Friday, seen at the weekend
+            return f"Vencida el {self.due:%d/%m/%Y}"
         if self.overdue:
             return f"Vencida ({_days(self.days_late)})"
         if self.days_left == 0:

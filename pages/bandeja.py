@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from core import services
@@ -16,14 +17,31 @@ today = session.now().date()
 calendar = session.calendar()
 
 st.title("Bandeja")
+
+
+def table(frame: pd.DataFrame, key: str) -> None:
+    """A request table; clicking a row opens that request."""
+
+    def picked() -> None:
+        rows = st.session_state[key].selection.rows
+        if rows:
+            st.session_state["request_id"] = frame.iloc[rows[0]]["Solicitud"]
+            st.session_state["goto_request"] = True
+
+    st.dataframe(frame, hide_index=True, width="stretch", key=key, on_select=picked,
+                 selection_mode="single-row")
+
+
+if st.session_state.pop("goto_request", False):
+    st.switch_page("pages/solicitud.py")
+st.caption("Haga clic en una fila para abrir la solicitud.")
 items = services.inbox(ledger, user.username, calendar, today)
 if items:
     overdue = sum(1 for item in items if item.due.overdue)
     st.subheader(f"Pendientes de mi acción ({len(items)})")
     if overdue:
         st.error(f"{overdue} vencida(s): atiéndalas primero.")
-    st.dataframe(request_frame(items), hide_index=True, width="stretch",
-                 key="inbox_table")
+    table(request_frame(items), "inbox_table")
     choice = st.selectbox("Abrir solicitud", [i.request.request_id for i in items],
                           format_func=lambda rid: f"{rid} · {ledger.requests[rid].title}",
                           key="inbox_pick")
@@ -38,8 +56,7 @@ statuses = st.multiselect("Estado", list(Status), default=[Status.IN_PROGRESS],
                           format_func=lambda s: s.label, key="all_status")
 everything = [i for i in services.open_requests(ledger, calendar, today)
               if i.state.status in statuses]
-st.dataframe(request_frame(everything), hide_index=True, width="stretch",
-             key="all_table")
+table(request_frame(everything), "all_table")
 if ledger.issues:
     st.caption(f"⚠️ {len(ledger.issues)} fila(s) del libro no pasan la validación; se "
                "conservan sin cambios y no se usan hasta corregirlas.")

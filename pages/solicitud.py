@@ -54,8 +54,10 @@ left, middle, right = st.columns(3)
 left.metric("Estado", state.status.label)
 middle.metric("Etapa", f"{state.stage} de {state.procedure.last_stage}" if state.stage
               else "—")
-right.metric("Plazo", due.label if state.is_open else "—",
-             help=f"Vence el {due.due:%d/%m/%Y}" if due.due else None)
+right.metric("Vence", f"{due.due:%d/%m/%Y}" if state.is_open and due.due else "—",
+             help="Plazo de la etapa actual, en días hábiles.")
+if state.is_open:
+    right.markdown(f":red[**{due.label}**]" if due.overdue else due.label)
 
 details = {
     "Procedimiento": f"{state.procedure.number} · {state.procedure.name} "
