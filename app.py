@@ -16,24 +16,32 @@ from ui import session
 
 st.set_page_config(page_title="Publicaciones RRSS · ADSIB", page_icon="📣", layout="wide")
 
-PAGES = [
-    ("bandeja", "pages/bandeja.py", "Bandeja", "📥"),
-    ("solicitud", "pages/solicitud.py", "Solicitud", "📄"),
-    ("nueva_solicitud", "pages/nueva_solicitud.py", "Nueva solicitud", "📝"),
-    ("publicaciones_directas", "pages/publicaciones_directas.py", "Publicaciones directas", "📷"),
-    ("tablero", "pages/tablero.py", "Tablero de plazos", "⏱️"),
-    ("plan_promocion", "pages/plan_promocion.py", "Plan de promoción", "🗓️"),
-    ("atencion", "pages/atencion.py", "Consultas y crisis", "💬"),
-    ("informe", "pages/informe.py", "Informe técnico", "📑"),
-    ("dias_no_laborables", "pages/dias_no_laborables.py", "Días no laborables", "🏖️"),
-    ("eliminaciones", "pages/eliminaciones.py", "Órdenes de eliminación", "🗑️"),
-    ("procedimientos", "pages/procedimientos.py", "Procedimientos", "🧭"),
-    ("permisos", "pages/permisos.py", "Permisos", "🔑"),
-    ("usuarios", "pages/usuarios.py", "Usuarios y unidades", "👥"),
-    ("correo", "pages/correo.py", "Correo saliente", "✉️"),
-    ("auditoria", "pages/auditoria.py", "Auditoría", "🛡️"),
-    ("salud_datos", "pages/salud_datos.py", "Salud de datos", "🩺"),
-]
+# (key, file, title, icon), grouped as the navigation shows them.
+PAGES = {
+    "Procedimiento": [
+        ("bandeja", "pages/bandeja.py", "Bandeja", "📥"),
+        ("solicitud", "pages/solicitud.py", "Solicitud", "📄"),
+        ("nueva_solicitud", "pages/nueva_solicitud.py", "Nueva solicitud", "📝"),
+        ("publicaciones_directas", "pages/publicaciones_directas.py",
+         "Publicaciones directas", "📷"),
+    ],
+    "Seguimiento": [
+        ("tablero", "pages/tablero.py", "Tablero de plazos", "⏱️"),
+        ("plan_promocion", "pages/plan_promocion.py", "Plan de promoción", "🗓️"),
+        ("atencion", "pages/atencion.py", "Consultas y crisis", "💬"),
+        ("informe", "pages/informe.py", "Informe técnico", "📑"),
+        ("eliminaciones", "pages/eliminaciones.py", "Órdenes de eliminación", "🗑️"),
+    ],
+    "Administración": [
+        ("dias_no_laborables", "pages/dias_no_laborables.py", "Días no laborables", "🏖️"),
+        ("procedimientos", "pages/procedimientos.py", "Procedimientos", "🧭"),
+        ("permisos", "pages/permisos.py", "Permisos", "🔑"),
+        ("usuarios", "pages/usuarios.py", "Usuarios y unidades", "👥"),
+        ("correo", "pages/correo.py", "Correo saliente", "✉️"),
+        ("auditoria", "pages/auditoria.py", "Auditoría", "🛡️"),
+        ("salud_datos", "pages/salud_datos.py", "Salud de datos", "🩺"),
+    ],
+}
 
 
 def login_page() -> None:
@@ -112,8 +120,12 @@ def main() -> None:
         st.session_state.clear()
         st.rerun()
     session.queue_daily_digest_once()  # overdue items, once a day (core.notify)
-    pages = [st.Page(path, title=title, icon=icon, url_path=key)
-             for key, path, title, icon in PAGES if may_see(key, user.roles)]
+    pages = {
+        section: [st.Page(path, title=title, icon=icon, url_path=key)
+                  for key, path, title, icon in entries if may_see(key, user.roles)]
+        for section, entries in PAGES.items()
+    }
+    pages = {section: entries for section, entries in pages.items() if entries}
     st.session_state[session.ENTERED_THROUGH_APP] = True
     try:
         st.navigation(pages).run()
