@@ -28,8 +28,17 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_ENCODING = "utf-8-sig"  # the BOM makes Excel read accents (ñ, á) correctly
 
 
+# Full-width forms that some spreadsheet programs also read as the start of a formula.
+_WIDE = str.maketrans({"＝": "=", "＋": "+", "－": "-", "＠": "@"})
+
+
 def is_formula_like(value: object) -> bool:
-    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+    """Text a spreadsheet could run: starting with = + - @ (also after spaces, or in their
+    full-width forms), or with a tab or carriage return."""
+    if not isinstance(value, str):
+        return False
+    return value.startswith(FORMULA_PREFIXES) or \
+        value.lstrip(" ").translate(_WIDE).startswith(FORMULA_PREFIXES)
 
 
 def safe_cell(value: Any) -> Any:

@@ -181,10 +181,17 @@ def _find_key(raw: RawTab, spec: TabSpec, key: str) -> int | None:
     position = raw.column_index().get(column)
     if position is None:
         return None
-    for index, cells in enumerate(raw.rows):
-        if position < len(cells) and cells[position].strip() == key:
-            return index
-    return None
+    found = [index for index, cells in enumerate(raw.rows)
+             if position < len(cells) and cells[position].strip() == key]
+    if len(found) > 1:
+        # The ledger reads the first *valid* row; writing to "the first" could hit a
+        # damaged copy and change nothing that the app reads. A person must decide.
+        rows = ", ".join(str(i + 2) for i in found)
+        raise StorageError(
+            f"«{key}» aparece en varias filas de la pestaña «{raw.name}» (filas {rows}); "
+            "deje una sola (ver Salud de datos). No se guardó nada."
+        )
+    return found[0] if found else None
 
 
 def _trimmed(cells: Sequence[str]) -> list[str]:

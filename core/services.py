@@ -274,6 +274,9 @@ def create_request(
                 f"El procedimiento «{procedure.name}» lo inicia "
                 f"{' o '.join(r.label for r in first.roles)}; su usuario no tiene ese rol."
             )
+        if role in UNIT_SCOPED_ROLES and not actor.unit:
+            raise InvalidInput("Su usuario no tiene unidad asignada; pida al administrador "
+                               "del sistema que se la asigne.")
         unit = actor.unit if role in UNIT_SCOPED_ROLES else data.unit
         if not unit:
             raise InvalidInput("Unidad: elija la unidad solicitante.")
@@ -345,6 +348,13 @@ def act(
     ledger = repo.snapshot().ledger
     state = ledger.state(request_id)
     if state is None:
+        stored = ledger.requests.get(request_id)
+        if stored is not None:
+            raise InvalidInput(
+                f"La solicitud {request_id} sigue la versión {stored.version} del "
+                f"procedimiento {stored.procedure}, que no está en la pestaña "
+                "«procedimientos»; revísela en Salud de datos."
+            )
         raise NotFound(f"No existe la solicitud {request_id}.")
     actor = current_user(ledger, username)
     event = decide(state, actor, outcome, comment=comment, now=now,
@@ -359,8 +369,11 @@ def act(
         if fresh_state is None or fresh_state.seq != expected_seq:
             raise ConcurrentChange()
         # Roles may have changed between the page view and now.
-        if acting_role(fresh_state, current_user(fresh, username)) is None:
+        fresh_actor = current_user(fresh, username)
+        if acting_role(fresh_state, fresh_actor) is None:
             raise NotAllowed("Su rol ya no le permite actuar en esta etapa.")
+        if after.status is Status.PUBLISHED:
+            require(fresh_actor, Capability.PUBLISH, acting_as=Role(event.role))
 
     change = Change(guard=guard, summary=f"{request_id}: {outcome}")
     change.append("eventos", event.to_row())

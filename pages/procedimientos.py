@@ -26,7 +26,7 @@ st.caption("Manual ADSIB-INST-MPROC-12, sección 12. Cada etapa conserva la clá
 
 problems = [i for i in ledger.issues if i.tab == PROCEDURES_TAB]
 for problem in problems:
-    st.warning(problem.message())
+    st.warning(session.md_escape(problem.message()))
 
 numbers = ledger.procedures.numbers()
 number = st.selectbox("Procedimiento", numbers, key="proc_pick",

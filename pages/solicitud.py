@@ -85,7 +85,7 @@ if state.is_open and state.stage_row:
         f"**Cláusula:** {session.md_escape(row.clause)}"
     )
     if row.interpretation:
-        st.caption(f"Interpretación: {row.interpretation}")
+        st.caption(f"Interpretación: {session.md_escape(row.interpretation)}")
 
 CHANNELS = ["Facebook", "X (Twitter)", "Instagram", "YouTube", "TikTok", "LinkedIn",
             "Sitio web"]

@@ -90,7 +90,8 @@ def ledger() -> Ledger:
     except DomainError as error:
         _stop_with(error)
         raise  # unreachable: st.stop() ends the run
-    if intake.pending(current):
+    # Intake writes requests in people's names: only for a signed-in visitor's page view.
+    if st.session_state.get("username") and intake.pending(current):
         try:
             intake.process(repo, now())
             current = repo.snapshot().ledger

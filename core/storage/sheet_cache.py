@@ -29,15 +29,19 @@ class SheetCache:
         try:
             data = self.path.read_bytes()
             kind, stored, sheets = marshal.loads(data)
-        except (OSError, EOFError, ValueError, TypeError):
+        except Exception:  # noqa: BLE001 - any damaged memo is simply not used
             return None
         if kind != FORMAT or stored != digest or not isinstance(sheets, list):
             return None
         return sheets  # type: ignore[no-any-return]
 
-    def put(self, digest: str, sheets: Sheets) -> None:
+    def put(self, digest: str, sheets: Sheets, mode: int = 0o600) -> None:
+        """Store the memo readable exactly as the workbook is (it holds the same data)."""
         temp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         with contextlib.suppress(OSError):  # a memo that cannot be written is just absent
-            temp.write_bytes(marshal.dumps((FORMAT, digest, sheets)))
+            handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(handle, "wb") as out:
+                out.write(marshal.dumps((FORMAT, digest, sheets)))
+            os.chmod(temp, mode)
             os.replace(temp, self.path)
         temp.unlink(missing_ok=True)

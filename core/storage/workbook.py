@@ -149,7 +149,7 @@ class WorkbookRepository:
             sheets = self._sheet_cache.get(digest)
             if sheets is None:
                 sheets = read_workbook_bytes(data)
-                self._sheet_cache.put(digest, sheets)
+                self._sheet_cache.put(digest, sheets, stat.S_IMODE(os.stat(self.path).st_mode))
         except Exception as exc:  # noqa: BLE001 - calamine raises several types
             raise StorageError(
                 f"No se pudo leer el libro {self.path}: {exc}. Si lo editó a mano, ábralo en "

@@ -87,7 +87,10 @@ def test_a_page_view_takes_in_the_rows_waiting_in_the_intake_tab(
     repo = open_repo(cache_seconds=0)
     before = set(repo.snapshot().ledger.requests)
 
-    UserSession(repo=repo)
+    UserSession(repo=repo)  # the log-in page: nobody signed in, nothing is registered
+    assert set(repo.snapshot().ledger.requests) == before
+
+    UserSession("jefe.ugs", repo)
 
     ledger = repo.snapshot().ledger
     new = [r for r in ledger.requests.values() if r.request_id not in before]

@@ -83,3 +83,11 @@ def test_a_memo_for_other_bytes_is_ignored(repo: WorkbookRepository, path: Path,
     calls = calamine_calls(monkeypatch)
     assert contents(open_repo(path)) == expected
     assert len(calls) == 1
+
+
+def test_the_memo_is_no_more_readable_than_the_workbook(
+        repo: WorkbookRepository, path: Path) -> None:
+    path.chmod(0o600)
+    memo_of(path).unlink(missing_ok=True)
+    open_repo(path).snapshot()
+    assert memo_of(path).stat().st_mode & 0o777 == 0o600

@@ -1,0 +1,84 @@
+"""Cases found in review: duplicated keys, a missing procedure version, a user without a
+unit, and spreadsheet formulas hidden behind spaces or full-width signs."""
+
+from __future__ import annotations
+
+import pytest
+from core_helpers import NOW, count_rows
+
+from core import admin, services
+from core.errors import InvalidInput, StorageError
+from core.export import is_formula_like, safe_cell
+from core.ledger import RawTab
+from core.repository import InMemoryRepository
+from sheets_schema.tabs import TABS_BY_NAME
+
+FORM = {"procedure": 3, "title": "Feria de servicios", "objective": "Informar",
+        "summary": "Resumen", "unit": "NIC"}
+
+
+def with_rows(repo: InMemoryRepository, tab: str, extra: list[list[str]],
+              at_start: bool = True) -> InMemoryRepository:
+    snapshot = repo.snapshot()
+    tabs = {name: RawTab(raw.name, list(raw.header), [list(r) for r in raw.rows])
+            for name, raw in snapshot.tabs.items()}
+    tabs[tab].rows = extra + tabs[tab].rows if at_start else tabs[tab].rows + extra
+    return InMemoryRepository(tabs, TABS_BY_NAME, snapshot.procedures)
+
+
+def test_a_change_to_a_user_written_twice_is_refused_instead_of_hitting_the_damaged_copy(
+        repo: InMemoryRepository) -> None:
+    header = TABS_BY_NAME["usuarios"].headers
+    real = next(r for r in repo.snapshot().tabs["usuarios"].rows
+                if r[header.index("usuario")] == "editor")
+    damaged = list(real)
+    damaged[header.index("roles")] = "rol_inexistente"
+    twice = with_rows(repo, "usuarios", [damaged])
+    assert twice.snapshot().ledger.users["editor"].active
+    before = count_rows(twice)
+    with pytest.raises(StorageError, match=r"«editor» aparece en varias filas de la pestaña "
+                                           r"«usuarios» \(filas 2, \d+\)"):
+        admin.deactivate_user(twice, "admin", "editor", NOW)
+    assert count_rows(twice) == before
+    assert twice.snapshot().ledger.users["editor"].active
+
+
+def test_acting_on_a_request_whose_procedure_version_is_missing_names_the_cause(
+        repo: InMemoryRepository) -> None:
+    request_id = services.create_request(repo, "solicitante", FORM, NOW)
+    snapshot = repo.snapshot()
+    tabs = {name: RawTab(raw.name, list(raw.header), [list(r) for r in raw.rows])
+            for name, raw in snapshot.tabs.items()}
+    header = tabs["solicitudes"].header
+    row = next(r for r in tabs["solicitudes"].rows if r[0] == request_id)
+    row[header.index("version")] = "9"
+    broken = InMemoryRepository(tabs, TABS_BY_NAME, snapshot.procedures)
+    with pytest.raises(InvalidInput, match=rf"{request_id} sigue la versión 9 del "
+                                           "procedimiento 3, que no está"):
+        services.act(broken, "directora", request_id, "avanzar", expected_seq=1, now=NOW)
+
+
+def test_a_requester_without_a_unit_is_told_to_ask_for_one(repo: InMemoryRepository) -> None:
+    header = TABS_BY_NAME["usuarios"].headers
+    snapshot = repo.snapshot()
+    tabs = {name: RawTab(raw.name, list(raw.header), [list(r) for r in raw.rows])
+            for name, raw in snapshot.tabs.items()}
+    for row in tabs["usuarios"].rows:
+        if row[header.index("usuario")] == "solicitante":
+            row[header.index("unidad")] = ""
+    no_unit = InMemoryRepository(tabs, TABS_BY_NAME, snapshot.procedures)
+    with pytest.raises(InvalidInput, match="Su usuario no tiene unidad asignada"):
+        services.create_request(no_unit, "solicitante", FORM, NOW)
+
+
+@pytest.mark.parametrize("text", [" =HYPERLINK(\"http://x\")", "  +1", "＝1+1", "＠SUM(A1)",
+                                  "－2"])
+def test_formulas_behind_spaces_or_full_width_signs_are_neutralised(text: str) -> None:
+    assert is_formula_like(text)
+    assert safe_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["Hola", "1-2", "correo@adsib.gob.bo", ""])
+def test_ordinary_text_is_left_alone(text: str) -> None:
+    assert not is_formula_like(text)
+    assert safe_cell(text) == text
