@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from core import chain, services
+from core import services
 from core.ledger import Ledger
 from core.repository import Repository
 from core.storage.workbook import WorkbookRepository
@@ -26,6 +26,7 @@ from gsheets.adapter import RetryPolicy, SheetsApi, SheetsRepository
 from gsheets.bootstrap import Bootstrap
 from sheets_schema import default_procedures
 from sheets_schema.tabs import ALL_TABS, TABS_BY_NAME
+from tests.chain_oracle import chain_breaks  # noqa: F401 - re-exported
 
 NOW = datetime(2026, 11, 30, 10, 0)  # a Monday; the demo's story ends here
 EVENT_HEADERS = TABS_BY_NAME["eventos"].headers
@@ -223,24 +224,6 @@ def advance(repo: Repository, request_id: str, event_id: str | None = None,
 def column(rows: Sequence[Sequence[str]], name: str) -> list[str]:
     index = list(rows[0]).index(name)
     return [r[index] if index < len(r) else "" for r in rows[1:] if any(r)]
-
-
-def chain_breaks(rows: Sequence[Sequence[str]]) -> list[int]:
-    """Sheet row numbers of «eventos» whose hash does not link to the row before."""
-    header = list(rows[0])
-    position = {h: header.index(h) for h in EVENT_HEADERS}
-    previous = chain.GENESIS
-    broken = []
-    for number, cells in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        padded = list(cells) + [""] * (len(header) - len(cells))
-        values = [padded[position[h]] for h in EVENT_HEADERS if h != chain.HASH_COLUMN]
-        stored = padded[position[chain.HASH_COLUMN]]
-        if stored != chain.link(previous, values):
-            broken.append(number)
-        previous = stored or chain.GENESIS
-    return broken
 
 
 @dataclass

@@ -15,13 +15,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from core import chain, services
+from core import services
 from core.repository import Repository
 from core.storage.workbook import WorkbookRepository
 from core.storage.xlsx import XlsxWriter, read_workbook
 from core.workflow import RequestState, acting_role
 from sheets_schema import default_procedures
 from sheets_schema.tabs import TABS_BY_NAME
+from tests.chain_oracle import chain_breaks  # noqa: F401 - re-exported
 
 NOW = datetime(2026, 11, 30, 10, 0)  # a Monday; the demo's story ends here
 EVENT_HEADERS = TABS_BY_NAME["eventos"].headers
@@ -103,24 +104,6 @@ def record_publication(repo: Repository, title: str, now: datetime = NOW) -> str
         "type": "6", "title": title, "channel": "Facebook",
         "link": "https://adsib.gob.bo", "published_at": now,
     }, now)
-
-
-def chain_breaks(rows: Sequence[Sequence[str]]) -> list[int]:
-    """Sheet row numbers of «eventos» whose hash does not link to the row before."""
-    header = list(rows[0])
-    position = {h: header.index(h) for h in EVENT_HEADERS}
-    previous = chain.GENESIS
-    broken = []
-    for number, cells in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        padded = list(cells) + [""] * (len(header) - len(cells))
-        values = [padded[position[h]] for h in EVENT_HEADERS if h != chain.HASH_COLUMN]
-        stored = padded[position[chain.HASH_COLUMN]]
-        if stored != chain.link(previous, values):
-            broken.append(number)
-        previous = stored or chain.GENESIS  # as core.repository.last_hash does
-    return broken
 
 
 def column(rows: Sequence[Sequence[str]], name: str) -> list[str]:
