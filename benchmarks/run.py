@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the Sheets stand-in
 os.environ.setdefault("RRSS_BCRYPT_ROUNDS", "4")
 
 from benchmarks.synthetic import synthetic_tabs
@@ -220,7 +221,7 @@ def bench_sheets() -> None:
     """Google Sheets API calls per page view and per action, and the users one quota
     carries, ours beside a naive gspread app, on the in-process stand-in (counts, not
     times: they are the same on every run)."""
-    from gsheets.benchmark import figures
+    from benchmarks.sheets_calls import figures
 
     for line in figures():
         print(line)

@@ -26,7 +26,7 @@ from contract_helpers import (
 from core.workdays import WorkCalendar
 from gsheets.adapter import RetryPolicy
 from sheets_schema.demo import demo_rows
-from standin import FakeSheetsServer, make_gspread_client
+from support.standin import FakeSheetsServer, make_gspread_client
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from gsheets.bootstrap import Bootstrap
 from sheets_schema import default_procedures
 from sheets_schema.demo import demo_rows
 from sheets_schema.tabs import ALL_TABS, TABS_BY_NAME
-from standin import FakeSheetsServer, make_gspread_client
+from support.standin import FakeSheetsServer, make_gspread_client
 
 
 @pytest.fixture(scope="session")

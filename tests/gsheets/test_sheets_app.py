@@ -13,7 +13,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import app_test
 
 from gsheets.adapter import SheetsRepository
-from standin import FakeSheetsServer, make_gspread_client
+from support.standin import FakeSheetsServer, make_gspread_client
 from tests.app.user_session import UserSession
 
 KEY = {"type": "service_account", "private_key": "(no se usa con el stand-in)",

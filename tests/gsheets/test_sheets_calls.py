@@ -10,7 +10,7 @@ from sheets_helpers import NOW, FakeClock
 from core import services
 from core.errors import ConcurrentChange
 from gsheets.adapter import CONTROL_TAB, SheetsRepository
-from standin import FakeSheetsServer
+from support.standin import FakeSheetsServer
 
 
 def operations(server: FakeSheetsServer) -> list[str]:

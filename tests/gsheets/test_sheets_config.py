@@ -13,7 +13,7 @@ from core.storage.workbook import WorkbookRepository
 from gsheets import bootstrap as bootstrap_cli
 from gsheets.adapter import SheetsSetupError, open_sheets
 from gsheets.config import ConfigError, load_config
-from standin import FakeSheetsServer, make_gspread_client
+from support.standin import FakeSheetsServer, make_gspread_client
 
 KEY = {"type": "service_account", "project_id": "adsib-rrss",
        "private_key": "-----BEGIN PRIVATE KEY-----\nNO-ES-UNA-CLAVE\n-----END PRIVATE KEY-----\n",

@@ -12,7 +12,7 @@ from sheets_helpers import NOW, FakeClock
 from core import services
 from core.errors import StorageError
 from gsheets.adapter import RetryPolicy, SheetsRepository
-from standin import Call, FakeSheetsServer
+from support.standin import Call, FakeSheetsServer
 
 PATIENT = RetryPolicy(budget=20.0, first_delay=0.5, max_delay=8.0)
 

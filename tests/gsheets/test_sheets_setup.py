@@ -12,7 +12,7 @@ from core.errors import StorageError
 from gsheets.adapter import CONTROL_TAB, SheetsApi, SheetsRepository, SheetsSetupError
 from gsheets.bootstrap import Bootstrap, BootstrapReport
 from sheets_schema.tabs import ALL_TABS
-from standin import FakeSheetsServer, make_gspread_client
+from support.standin import FakeSheetsServer, make_gspread_client
 
 
 def bootstrap(server: FakeSheetsServer, sid: str, rows: dict[str, Any] | None = None,
@@ -182,7 +182,7 @@ def test_a_key_google_no_longer_accepts_fails_at_token_refresh_with_the_same_mes
 
     from sheets_schema import default_procedures
     from sheets_schema.tabs import TABS_BY_NAME
-    from standin import mount
+    from support.standin import mount
 
     class RevokedKey(ga_credentials.Credentials):
         def refresh(self, request: Any) -> None:

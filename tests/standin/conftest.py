@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import requests
 
-from standin import FakeSheetsServer, make_gspread_client, make_session
+from support.standin import FakeSheetsServer, make_gspread_client, make_session
 
 BASE = "https://sheets.googleapis.com/v4/spreadsheets"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 from standin_helpers import BASE, append, q
 
-from standin import Bounds, FakeSheetsServer, find_table
+from support.standin import Bounds, FakeSheetsServer, find_table
 
 
 def test_first_append_to_empty_sheet_has_no_table_range(session, sid) -> None:
@@ -50,7 +50,7 @@ def test_table_detection_matches_recorded_google_quirk(session, sid, server) -> 
     server2 = FakeSheetsServer()
     sid2 = server2.create_spreadsheet("T", ["Sheet1"])
     server2.set_values(sid2, "Sheet1", [["x", "", "y"]])
-    from standin import make_session
+    from support.standin import make_session
 
     r = append(make_session(server2), sid2, "Sheet1!A1", [["p", "", "q"]])
     assert r.json()["tableRange"] == "Sheet1!A1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from standin_helpers import BASE, batch_update
 
-from standin import FakeSheetsServer
+from support.standin import FakeSheetsServer
 
 
 def _cell_row(*values: object) -> dict:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from standin import FakeSheetsServer, make_session
+from support.standin import FakeSheetsServer, make_session
 
 REPO = Path(__file__).resolve().parents[2]
 CANDIDATES = [

@@ -7,7 +7,7 @@ import pytest
 import requests
 from standin_helpers import BASE, append
 
-from standin import FakeSheetsServer, QuotaLimits
+from support.standin import FakeSheetsServer, QuotaLimits
 
 
 def test_injected_429_has_googles_body(gc, server: FakeSheetsServer, sid: str) -> None:
@@ -95,7 +95,7 @@ def test_quota_per_minute_with_a_fake_clock() -> None:
     now = [1000.0]
     server = FakeSheetsServer(clock=lambda: now[0], quota_per_minute=QuotaLimits(read=2, write=1))
     sid = server.create_spreadsheet()
-    from standin import make_session
+    from support.standin import make_session
 
     s = make_session(server)
     assert s.get(f"{BASE}/{sid}/values/Sheet1").status_code == 200

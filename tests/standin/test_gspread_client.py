@@ -5,7 +5,7 @@ from __future__ import annotations
 import gspread
 import pytest
 
-from standin import FakeSheetsServer
+from support.standin import FakeSheetsServer
 
 
 def test_core_gspread_flows(gc, server: FakeSheetsServer) -> None:

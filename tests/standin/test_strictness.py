@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from standin_helpers import BASE, batch_update
 
-from standin import FakeSheetsServer, load_discovery
+from support.standin import FakeSheetsServer, load_discovery
 
 
 def test_discovery_copy_is_shipped_with_the_package() -> None:
-    from standin.discovery import LOCAL_COPY
+    from support.standin.discovery import LOCAL_COPY
 
     assert LOCAL_COPY.is_file()
     assert load_discovery().doc["revision"]
@@ -165,7 +165,7 @@ def test_writes_outside_the_range_or_grid(session, server) -> None:
 def test_require_auth() -> None:
     import requests
 
-    from standin import mount
+    from support.standin import mount
 
     server = FakeSheetsServer(require_auth=True)
     sid = server.create_spreadsheet()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from standin import FakeSheetsServer, make_gspread_client
+from support.standin import FakeSheetsServer, make_gspread_client
 
 
 def test_concurrent_appends_from_several_clients_lose_nothing() -> None:

@@ -2,7 +2,7 @@
 
 Mount it into a ``requests.Session`` and hand that session to gspread::
 
-    from standin import FakeSheetsServer, make_gspread_client
+    from support.standin import FakeSheetsServer, make_gspread_client
 
     server = FakeSheetsServer()
     sid = server.create_spreadsheet("Budget", ["Sheet1"])

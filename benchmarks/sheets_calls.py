@@ -57,7 +57,7 @@ def _setup() -> tuple[Any, str, Any]:
     from gsheets.bootstrap import Bootstrap
     from sheets_schema.demo import demo_rows
     from sheets_schema.tabs import ALL_TABS
-    from standin import FakeSheetsServer, make_gspread_client
+    from support.standin import FakeSheetsServer, make_gspread_client
 
     server = FakeSheetsServer(seed=3)
     sid = server.create_spreadsheet("Libro RRSS", ["Hoja 1"])
