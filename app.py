@@ -10,9 +10,9 @@ from datetime import timedelta
 
 import streamlit as st
 
-from core import audit, services
-from core.permissions import may_see
-from ui import session
+from core.services import accounts, audit
+from ui import caches, session
+from ui.navigation import may_see
 
 st.set_page_config(page_title="Publicaciones RRSS · ADSIB", page_icon="📣", layout="wide")
 
@@ -49,18 +49,18 @@ def login_page() -> None:
     st.caption("Manual de procesos ADSIB-INST-MPROC-12 · Unidad de Gestión de Servicios")
     session.show_flash()  # e.g. «Administrador creado; inicie sesión.»
     ledger = session.ledger()
-    if services.needs_first_admin(ledger):
+    if accounts.needs_first_admin(ledger):
         first_admin_form()
         return
     with st.form("login"):
         username = st.text_input("Usuario", key="login_user")
         password = st.text_input("Contraseña", type="password", key="login_password")
         submitted = st.form_submit_button("Ingresar")
-    st.caption(f"Tras {services.MAX_FAILED_LOGINS} intentos fallidos seguidos la cuenta se "
-               f"bloquea {services.LOCK_MINUTES} minutos. La sesión se cierra tras "
+    st.caption(f"Tras {accounts.MAX_FAILED_LOGINS} intentos fallidos seguidos la cuenta se "
+               f"bloquea {accounts.LOCK_MINUTES} minutos. La sesión se cierra tras "
                f"{session.SESSION_MINUTES} minutos sin actividad.")
     if submitted:
-        user = session.run(lambda: services.authenticate(session.repository(), username,
+        user = session.run(lambda: accounts.authenticate(session.repository(), username,
                                                          password, now=session.now()))
         if user is not None:
             st.session_state["username"] = user.username
@@ -77,7 +77,7 @@ def first_admin_form() -> None:
                                  key="setup_password")
         submitted = st.form_submit_button("Crear administrador")
     if submitted and session.run(
-        lambda: services.create_first_admin(session.repository(), username, name, password,
+        lambda: accounts.create_first_admin(session.repository(), username, name, password,
                                             session.now()) or True,
         "Administrador creado; inicie sesión.",
     ):
@@ -110,8 +110,8 @@ def main() -> None:
     if session.settings().demo:
         st.warning("Datos de demostración: este libro contiene usuarios y solicitudes de "
                    "ejemplo (ver README).", icon="🧪")
-    tampered = audit.banner_text(audit.monitor_for(session.repository()).check(
-        session.ledger().raw))  # hashed once per snapshot; see core.audit
+    tampered = audit.banner_text(audit.check(caches.monitor(session.repository()),
+                                             session.ledger()))  # hashed once per snapshot
     if tampered:
         st.error(tampered, icon="🛡️")
     st.sidebar.markdown(f"**{session.md_escape(user.full_name)}**  \n"

@@ -1,27 +1,34 @@
-"""The one place that chooses adapters from configuration; app, tests and benchmarks use it.
+"""The composition root: the one place that chooses adapters from configuration.
+
+The app (``ui``), the command line (``cli.py``), the tests and the benchmarks all open the
+ledger here, so that every use case receives the same repository, rules (procedures and
+permission matrix), calendar and clock.
 
 Configuration comes from environment variables (documented in the README):
 ``RRSS_WORKBOOK`` (path of the local workbook, default ``data/ledger.xlsx``),
 ``RRSS_DEMO`` (``1`` creates a new workbook with demo data, ``0`` an empty ledger),
 ``RRSS_HOLIDAY_SUBDIVISION`` (department for departmental holidays, default ``L``).
-A Google Sheet replaces the local workbook when ``gsheets.config`` finds its configuration
-(``.streamlit/secrets.toml`` or ``RRSS_SHEETS_ID``; README, section «Google Sheets»).
+A Google Sheet replaces the local workbook when ``core.adapters.gsheets.config`` finds its
+configuration (``.streamlit/secrets.toml`` or ``RRSS_SHEETS_ID``; README, «Google Sheets»).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from core.repository import Repository
-from core.storage.workbook import WorkbookRepository
-from core.workdays import WorkCalendar
-from sheets_schema import default_procedures, procedure_rows
-from sheets_schema.demo import demo_rows, unit_rows
-from sheets_schema.tabs import TABS_BY_NAME
+from core.adapters.tabular import Schema
+from core.adapters.workbook.repository import WorkbookRepository
+from core.domain.ledger import Rules
+from core.domain.ports import Repository
+from core.domain.workdays import WorkCalendar
+from sheets_schema import default_rules
+from sheets_schema.demo import base_records, demo_rows
+from sheets_schema.tabs import SCHEMA
 
 LA_PAZ = ZoneInfo("America/La_Paz")
 ROOT = Path(__file__).parent
@@ -39,7 +46,7 @@ class Settings:
     subdivision: str | None
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         path = Path(env.get("RRSS_WORKBOOK", "") or ROOT / "data" / "ledger.xlsx")
         demo = env.get("RRSS_DEMO", "1").strip().lower() not in ("0", "no", "false")
@@ -47,20 +54,27 @@ class Settings:
         return cls(path, demo, subdivision)
 
 
-def calendar_for(settings: Settings) -> WorkCalendar:
-    return WorkCalendar.for_bolivia(subdivision=settings.subdivision)
+def schema() -> Schema:
+    return SCHEMA
+
+
+def rules() -> Rules:
+    return default_rules()
+
+
+def calendar_for(settings: Settings, days_off: Sequence[date] = ()) -> WorkCalendar:
+    return WorkCalendar.for_bolivia(subdivision=settings.subdivision, days_off=days_off)
 
 
 def open_workbook(settings: Settings, now: datetime | None = None) -> WorkbookRepository:
     """The local workbook, created on first run (demo data or an empty ledger)."""
-    repo = WorkbookRepository(settings.workbook, TABS_BY_NAME, default_procedures())
+    repo = WorkbookRepository(settings.workbook, SCHEMA, default_rules())
     if not settings.workbook.exists():
         when = now or local_now()
         if settings.demo:
-            rows = demo_rows(when, calendar_for(settings))
+            repo.create(demo_rows(when, calendar_for(settings)))
         else:
-            rows = {"unidades": unit_rows(), "procedimientos": procedure_rows()}
-        repo.create(rows)
+            repo.create_with(base_records())
     else:
         repo.add_missing_tabs()
     return repo
@@ -68,22 +82,22 @@ def open_workbook(settings: Settings, now: datetime | None = None) -> WorkbookRe
 
 def sheets_key() -> str:
     """Which Google Sheet is configured ("" for none): a cache key for the repository."""
-    from gsheets.config import load_config
+    from core.adapters.gsheets.config import load_config
 
     config = load_config()
     return config.spreadsheet_id if config is not None else ""
 
 
 def open_repository(settings: Settings, now: datetime | None = None) -> Repository:
-    """The configured Google Sheet (gsheets), or else the local workbook.
+    """The configured Google Sheet, or else the local workbook.
 
     Raises a Spanish ``StorageError`` when the Sheets configuration is incomplete.
     """
-    from gsheets.config import load_config
+    from core.adapters.gsheets.config import load_config
 
     config = load_config()
     if config is None:
         return open_workbook(settings, now)
-    from gsheets.adapter import open_sheets
+    from core.adapters.gsheets.adapter import open_sheets
 
-    return open_sheets(config)
+    return open_sheets(config, SCHEMA, default_rules())

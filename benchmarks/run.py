@@ -21,13 +21,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the
 os.environ.setdefault("RRSS_BCRYPT_ROUNDS", "4")
 
 from benchmarks.synthetic import synthetic_tabs
-from core import audit, chain, services
-from core.ledger import RawTab
-from core.storage.sheet_cache import SheetCache
-from core.storage.workbook import WorkbookRepository
-from core.workflow import acting_role
-from sheets_schema import default_procedures
-from sheets_schema.tabs import TABS_BY_NAME
+from core.adapters.tabular import RawTab, stored_tab
+from core.adapters.workbook.repository import WorkbookRepository
+from core.adapters.workbook.sheet_cache import SheetCache
+from core.domain import chain, tamper
+from core.domain.ledger import StoredTab
+from core.domain.workflow import acting_role
+from core.services import administration
+from core.services import requests as services
+from sheets_schema import default_rules
+from sheets_schema.tabs import SCHEMA, TABS_BY_NAME
 
 NOW = datetime(2026, 11, 30, 10, 0)
 
@@ -45,7 +48,7 @@ def timed(func: Callable[[], object]) -> float:
 def workbook_with(events: int, directory: Path) -> Path:
     tabs = synthetic_tabs(events, NOW)
     path = directory / f"ledger-{events}.xlsx"
-    repo = WorkbookRepository(path, TABS_BY_NAME, default_procedures())
+    repo = WorkbookRepository(path, SCHEMA, default_rules())
     rows = {name: [dict(zip(raw.header, cells, strict=False)) for cells in raw.rows]
             for name, raw in tabs.items()}
     repo.create(rows)
@@ -58,7 +61,7 @@ def bench_workbook(repeats: int) -> None:
         size = path.stat().st_size / 1e6
 
         def cold_load() -> None:
-            repo = WorkbookRepository(path, TABS_BY_NAME, default_procedures())
+            repo = WorkbookRepository(path, SCHEMA, default_rules())
             ledger = repo.snapshot().ledger
             assert len(ledger.events) == 20_000 and ledger.states
 
@@ -77,7 +80,7 @@ def bench_workbook(repeats: int) -> None:
               f"file unchanged since the last read: memo beside it, validate rows, replay "
               f"requests): {median_of(loads)}")
 
-        repo = WorkbookRepository(path, TABS_BY_NAME, default_procedures())
+        repo = WorkbookRepository(path, SCHEMA, default_rules())
         repo.snapshot().ledger.states  # noqa: B018 - warm the cache as a running app would
         warm = [timed(lambda: repo.snapshot().ledger.states) for _ in range(repeats)]
         print(f"workbook_page_view_cached_20k_events (file unchanged): {median_of(warm)}")
@@ -106,7 +109,7 @@ def bench_workbook(repeats: int) -> None:
               f"{median_of(samples)}")
 
 
-def chained_events(count: int) -> RawTab:
+def chained_events(count: int) -> StoredTab:
     """``count`` request events as the app writes them (schema order, hash chain)."""
     headers = TABS_BY_NAME["eventos"].headers
     rows, previous = [], chain.GENESIS
@@ -118,7 +121,7 @@ def chained_events(count: int) -> RawTab:
                   "Observación de la revisión" if i % 5 == 0 else "", ""]
         previous = chain.link(previous, values)
         rows.append([*values, previous])
-    return RawTab("eventos", list(headers), rows)
+    return stored_tab(SCHEMA.events, RawTab("eventos", list(headers), rows))
 
 
 def bench_chain(repeats: int) -> None:
@@ -126,7 +129,7 @@ def bench_chain(repeats: int) -> None:
     samples, cpu = [], []
     for _ in range(repeats):
         start, start_cpu = time.perf_counter(), time.process_time()
-        report = audit.verify_chain(events)
+        report = tamper.verify_chain(events)
         samples.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
         assert report.intact and report.rows == 100_000
@@ -138,14 +141,15 @@ def bench_dashboard(repeats: int) -> None:
     """The deadline dashboard on 100,000 events: compute time, and ledger reads per view."""
     from datetime import timedelta
 
-    from core.dashboard import DashboardFilter, dashboard, stage_visits, summarize
-    from core.ledger import Ledger
-    from core.workdays import WorkCalendar
+    from core.adapters.tabular import Snapshot
+    from core.domain.workdays import WorkCalendar
+    from core.services.dashboard import DashboardFilter, stage_visits, summarize
+    from ui import caches
 
     tabs = synthetic_tabs(100_000, NOW, requests=10_000)
-    ledger = Ledger(tabs, TABS_BY_NAME, default_procedures())
+    ledger = Snapshot(tabs, SCHEMA, default_rules()).ledger
     states = ledger.states  # the cached load every page view starts from
-    calendar = WorkCalendar.for_bolivia(days_off=services.institutional_days_off(ledger))
+    calendar = WorkCalendar.for_bolivia(days_off=administration.institutional_days_off(ledger))
     today = NOW.date()
     period = DashboardFilter(today - timedelta(days=90), today)
     size = (f"{len(ledger.events):,} events, {len(states):,} requests, "
@@ -168,13 +172,14 @@ def bench_dashboard(repeats: int) -> None:
                                frozenset({1 + i % 3})) for i in range(repeats)]
     warm = [timed(lambda f=f: summarize(visits, calendar, today, f)) for f in filters]
     print(f"dashboard_100k_events_new_filters (visits cached on the ledger): {median_of(warm)}")
-    dashboard(ledger, calendar, today, period)
-    again = [timed(lambda: dashboard(ledger, calendar, today, period)) for _ in range(repeats)]
+    caches.dashboard(ledger, "directora", calendar, today, period)
+    again = [timed(lambda: caches.dashboard(ledger, "directora", calendar, today, period))
+             for _ in range(repeats)]
     print(f"dashboard_100k_events_same_view_again (cached result): {median_of(again)}")
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ledger-dashboard.xlsx"
-        repo = WorkbookRepository(path, TABS_BY_NAME, default_procedures())
+        repo = WorkbookRepository(path, SCHEMA, default_rules())
         repo.create({name: [dict(zip(raw.header, cells, strict=False)) for cells in raw.rows]
                      for name, raw in tabs.items()})
         repo.snapshot().ledger.states  # noqa: B018 - the cached load

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from core.services import direct_publications
+from sheets_schema.tabs import SCHEMA
+
 PAGE_VIEWS_PER_MINUTE = 3.0  # one every 20 s
 ACTIONS_PER_MINUTE = 1.0
 PER_USER_QUOTA = 60  # reads and writes per minute, each: the service account is one user
@@ -52,12 +55,13 @@ def _counted(server: Any, action: Callable[[], object]) -> Calls:
 
 
 def _setup() -> tuple[Any, str, Any]:
-    from core.workdays import WorkCalendar
-    from gsheets.adapter import SheetsApi
-    from gsheets.bootstrap import Bootstrap
+    from support.standin import FakeSheetsServer, make_gspread_client
+
+    from core.adapters.gsheets.adapter import SheetsApi
+    from core.adapters.gsheets.bootstrap import Bootstrap
+    from core.domain.workdays import WorkCalendar
     from sheets_schema.demo import demo_rows
     from sheets_schema.tabs import ALL_TABS
-    from support.standin import FakeSheetsServer, make_gspread_client
 
     server = FakeSheetsServer(seed=3)
     sid = server.create_spreadsheet("Libro RRSS", ["Hoja 1"])
@@ -70,18 +74,16 @@ def _setup() -> tuple[Any, str, Any]:
 
 
 def _repo(client: Any, sid: str, clock: Callable[[], float], ttl: float) -> Any:
-    from gsheets.adapter import SheetsRepository
-    from sheets_schema import default_procedures
-    from sheets_schema.tabs import TABS_BY_NAME
+    from core.adapters.gsheets.adapter import SheetsRepository
+    from sheets_schema import default_rules
 
-    return SheetsRepository(client, sid, TABS_BY_NAME, default_procedures(),
+    return SheetsRepository(client, sid, SCHEMA, default_rules(),
                             cache_seconds=ttl, clock=clock)
 
 
 def _publication(repo: Any, n: int, now: datetime = NOW) -> None:
-    from core import services
 
-    services.record_direct_publication(repo, "admin.rrss", {
+    direct_publications.record_direct_publication(repo, "admin.rrss", {
         "type": "6", "title": f"Publicación {n}", "channel": "Facebook",
         "published_at": now}, now)
 
@@ -109,7 +111,7 @@ class NaiveApp:
 
 def per_operation() -> dict[str, Calls]:
     """Calls per page view and per action, ours and naive, measured on the stand-in."""
-    from core import services
+    from core.services import requests as services
 
     server, sid, client = _setup()
     clock = _Clock()

@@ -11,11 +11,10 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 
-from core import chain
-from core.models import Request, User
-from core.roles import Role
-from core.security import hash_password
-from core.workflow import (
+from core.domain import chain
+from core.domain.models import Request, User
+from core.domain.roles import Role
+from core.domain.workflow import (
     RequestState,
     acting_role,
     allowed_actions,
@@ -23,9 +22,10 @@ from core.workflow import (
     evolve,
     initial_state,
 )
+from core.services.passwords import hash_password
 from sheets_schema import default_procedures
 from sheets_schema.demo import UNITS, USERS, empty_tabs, unit_rows
-from sheets_schema.tabs import TABS_BY_NAME
+from sheets_schema.tabs import SCHEMA, TABS_BY_NAME
 
 RETURN_CODES = ("devolver:", "rechazar")
 
@@ -52,7 +52,7 @@ def synthetic_tabs(  # type: ignore[no-untyped-def]
                           password_hash=password_hash, created_at=now - timedelta(days=400)))
     tabs = empty_tabs()
     tabs["unidades"].rows = [_cells("unidades", row) for row in unit_rows()]
-    tabs["usuarios"].rows = [_cells("usuarios", user.to_row()) for user in users]
+    tabs["usuarios"].rows = [_cells("usuarios", SCHEMA.of(User).cells(user)) for user in users]
     event_headers = TABS_BY_NAME["eventos"].headers
     chained = [h for h in event_headers if h != chain.HASH_COLUMN]
     event_rows: list[list[str]] = []
@@ -109,7 +109,7 @@ def synthetic_tabs(  # type: ignore[no-untyped-def]
                            event_id=f"ev{number:06d}{state.seq:02d}",
                            expected_seq=state.seq, schedule=schedule)
             state = evolve(state, event)
-            values = event.to_row()
+            values = SCHEMA.events.cells(event)
             last_hash = chain.link(last_hash, [values.get(h, "") for h in chained])
             values[chain.HASH_COLUMN] = last_hash
             event_rows.append([values.get(h, "") for h in event_headers])
@@ -117,7 +117,7 @@ def synthetic_tabs(  # type: ignore[no-untyped-def]
             when += timedelta(hours=rng.randint(2, 40))
         request = request.model_copy(update={"status": state.status, "stage": state.stage,
                                              "seq": state.seq})
-        request_rows.append(_cells("solicitudes", request.to_row()))
+        request_rows.append(_cells("solicitudes", SCHEMA.of(Request).cells(request)))
     tabs["eventos"].rows = event_rows
     tabs["solicitudes"].rows = request_rows
     return tabs

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from core import service_logs as logs
-from core.models import AnswerMode, PublicQuestion
-from core.roles import Role
+from core.domain.models import AnswerMode, PublicQuestion
+from core.domain.permissions import Capability
+from core.services import service_logs as logs
 from ui import session
 
 CHANNELS = ["Facebook", "Instagram", "X (Twitter)", "YouTube", "TikTok", "LinkedIn",
@@ -26,7 +26,8 @@ session.show_flash()
 ledger = session.ledger()
 now = session.now()
 today = now.date()
-may_answer = any(user.has(r) for r in logs.ANSWERING_ROLES)
+may_answer = session.permissions().can(user, Capability.ANSWER_COMMENTS)
+leads_crises = session.permissions().can(user, Capability.LEAD_CRISIS)
 names = {u.username: u.full_name for u in ledger.users.values()}
 
 st.title("Consultas y crisis")
@@ -143,7 +144,7 @@ with crisis_tab:
                                     "Cerrado"]),
         hide_index=True, width="stretch", key="att_incidents_table")
 
-    if user.has(Role.UGS_HEAD):
+    if leads_crises:
         st.subheader("Abrir un incidente")
         leaders = logs.possible_leaders(ledger)
         with st.form("att_incident_form", clear_on_submit=True):
@@ -168,7 +169,7 @@ with crisis_tab:
                 }, session.now()), "Incidente abierto."):
             st.rerun()
 
-    mine = [i for i in open_ones if user.has(Role.UGS_HEAD) or i.leader == user.username]
+    mine = [i for i in open_ones if leads_crises or i.leader == user.username]
     if mine:
         st.subheader("Registrar acciones o cerrar")
         by_id = {i.incident_id: i for i in mine}

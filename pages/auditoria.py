@@ -5,25 +5,27 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import audit
-from core.export import to_csv_bytes, to_xlsx_bytes
-from core.roles import Role
-from ui import session
+from core.adapters.exports.tables import to_csv_bytes, to_xlsx_bytes
+from core.domain.models import Event
+from core.domain.permissions import Capability
+from core.services import audit
+from ui import caches, session
 
 user = session.require_user()
 session.show_flash()
 repo = session.repository()
 ledger = session.ledger()
+events_tab = ledger.naming.tab(Event)
 
 st.title("Auditoría")
-st.caption("Cada fila de «eventos» lleva un hash encadenado con la fila anterior. Aquí se "
+st.caption(f"Cada fila de «{events_tab}» lleva un hash encadenado con la fila anterior. Aquí se "
            "verifica la cadena completa y se muestra toda fila modificada, eliminada, "
            "insertada o movida a mano desde que la aplicación la escribió.")
 
 full = st.button("Verificar de nuevo todo el registro", key="audit_full")
-monitor = audit.monitor_for(repo)
+monitor = caches.monitor(repo)
 with st.spinner("Verificando la cadena…"):
-    report = monitor.check(ledger.raw, full=full)
+    report = audit.check(monitor, ledger, full=full)
 
 pending_keys = {f.key for f in report.pending}
 left, middle, right = st.columns(3)
@@ -32,8 +34,8 @@ middle.metric("Hallazgos", len(report.findings))
 right.metric("Sin revisar", len(report.pending))
 
 if report.intact:
-    st.success(f"La cadena está intacta: ninguna de las {report.rows} filas de «eventos» fue "
-               "modificada, eliminada, insertada ni movida a mano.")
+    st.success(f"La cadena está intacta: ninguna de las {report.rows} filas de «{events_tab}» "
+               "fue modificada, eliminada, insertada ni movida a mano.")
 elif not report.pending:  # while some are pending, the app's banner says so above
     st.info("Todos los hallazgos fueron revisados (ver acuses abajo).")
 if report.incomplete:
@@ -74,7 +76,7 @@ if report.findings:
     st.subheader("Hallazgos")
     st.dataframe(frame, hide_index=True, width="stretch", key="audit_findings")
 
-may_acknowledge = user.has(Role.DE) or user.has(Role.UGS_HEAD)
+may_acknowledge = session.permissions().can(user, Capability.ACKNOWLEDGE_AUDIT)
 if report.pending and may_acknowledge:
     st.subheader("Acusar recibo")
     st.caption("El acuse queda como un evento del registro, con su comentario y la cabeza "
@@ -106,7 +108,7 @@ st.caption(f"Hash de la última fila (fila {report.head_row}, {report.rows} fila
 st.code(report.head_hash or "—", language=None)
 
 st.subheader("Descargar el registro de eventos")
-events = ledger.raw.get(audit.EVENTS_TAB)
+events = ledger.stored(Event)
 
 
 def events_frame() -> pd.DataFrame:
@@ -114,7 +116,7 @@ def events_frame() -> pd.DataFrame:
         return pd.DataFrame()
     width = len(events.header)
     return pd.DataFrame(
-        [[str(i + 2), *(cells + [""] * (width - len(cells)))[:width]]
+        [[str(i + 2), *(list(cells) + [""] * (width - len(cells)))[:width]]
          for i, cells in enumerate(events.rows) if any(c.strip() for c in cells)],
         columns=["fila", *events.header])
 
@@ -122,8 +124,8 @@ def events_frame() -> pd.DataFrame:
 stamp = session.now().strftime("%Y%m%d-%H%M")
 left, right = st.columns(2)
 left.download_button("Descargar CSV", lambda: to_csv_bytes(events_frame()),
-                     file_name=f"eventos-{stamp}.csv", mime="text/csv", key="audit_csv")
+                     file_name=f"{events_tab}-{stamp}.csv", mime="text/csv", key="audit_csv")
 right.download_button(
-    "Descargar Excel", lambda: to_xlsx_bytes(events_frame(), "eventos"),
-    file_name=f"eventos-{stamp}.xlsx", key="audit_xlsx",
+    "Descargar Excel", lambda: to_xlsx_bytes(events_frame(), events_tab),
+    file_name=f"{events_tab}-{stamp}.xlsx", key="audit_xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

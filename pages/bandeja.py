@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import services
-from core.models import Status
+from core.domain.models import Status
+from core.domain.permissions import Capability
+from core.services import intake
+from core.services import requests as services
 from ui import session
 from ui.tables import request_frame
 
@@ -17,6 +19,18 @@ today = session.now().date()
 calendar = session.calendar()
 
 st.title("Bandeja")
+
+waiting = intake.review(ledger)
+if waiting and session.permissions().can(user, Capability.TAKE_INTAKE):
+    st.info(f"{len(waiting)} fila(s) de la pestaña de ingreso esperan ser registradas o "
+            "explicadas.")
+    if st.button("Tomar filas del ingreso", key="intake_take"):
+        report = session.run(lambda: intake.take_rows(session.repository(), user.username,
+                                                      session.now()))
+        if report is not None:
+            session.flash(f"{len(report.registered)} solicitud(es) registrada(s); "
+                          f"{len(report.waiting)} fila(s) esperan corrección.")
+            st.rerun()
 
 
 def table(frame: pd.DataFrame, key: str) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import notify
 from core.adapters.smtp import mailer_from_env
-from core.models import MailStatus
-from ui import session
+from core.domain.models import MailStatus
+from core.domain.permissions import Capability
+from core.services import notifications as notify
+from ui import caches, session
 
 user = session.require_user()
-if not any(user.has(role) for role in notify.OUTBOX_ROLES):
+if not session.permissions().can(user, Capability.MANAGE_OUTBOX):
     st.error("Esta página es de la Jefatura de la UGS y del administrador del sistema.")
     st.stop()
 session.show_flash()
@@ -40,8 +41,9 @@ else:
 if st.button("Reintentar envío", key="outbox_retry", disabled=mailer is None,
              help="Envía ahora los pendientes y los fallidos, sin esperar el próximo intento."):
     with st.spinner("Enviando…"):
-        report = session.run(lambda: notify.retry_now(session.repository(), user.username,
-                                                      mailer, session.now()))
+        repo = session.repository()
+        report = session.run(lambda: notify.retry_now(repo, user.username, mailer,
+                                                      session.now(), caches.delivery_slot(repo)))
     if report is not None:
         if report.failed:
             st.warning(report.summary)

@@ -9,7 +9,8 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from core import services
+from core.domain.permissions import Capability
+from core.services import administration
 from ui import session
 
 WEEKDAYS = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
@@ -19,7 +20,7 @@ session.show_flash()
 ledger = session.ledger()
 today = session.now().date()
 workdays = session.calendar()
-recorded = services.institutional_days_off(ledger)
+recorded = administration.institutional_days_off(ledger)
 
 st.title("Días no laborables")
 st.caption(
@@ -50,7 +51,7 @@ st.caption(f"{sum(1 for d in recorded if d.year == year)} día(s) institucional(
            f"{len(frame) - sum(1 for d in recorded if d.year == year)} feriado(s) en {year}. "
            "Un feriado en fin de semana se muestra aunque no cambie ningún plazo.")
 
-if any(user.has(role) for role in services.DAY_OFF_ROLES):
+if session.permissions().can(user, Capability.RECORD_DAYS_OFF):
     st.subheader("Registrar un día no laborable institucional")
     with st.form("day_off", clear_on_submit=True):
         chosen = st.date_input("Fecha", value=today, key="dayoff_date", format="DD/MM/YYYY")
@@ -58,7 +59,7 @@ if any(user.has(role) for role in services.DAY_OFF_ROLES):
                                     placeholder="p. ej. Aniversario de la ADSIB")
         submitted = st.form_submit_button("Registrar día no laborable")
     if submitted and session.run(
-        lambda: services.add_day_off(session.repository(), user.username, chosen,
+        lambda: administration.add_day_off(session.repository(), user.username, chosen,
                                      description, session.now()) or True,
         f"Registrado: el {chosen:%d/%m/%Y} no cuenta como día hábil para los plazos.",
     ):

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import deletions
-from core.permissions import Capability, can
-from core.roles import Role
+from core.domain.permissions import Capability
+from core.services import deletions
 from ui import session
 
 user = session.require_user()
@@ -24,7 +23,7 @@ st.caption("«La Dirección Ejecutiva mediante nota, correo o llamada o mensaje,
 orders = deletions.deletion_orders(ledger)
 pending = [v for v in orders if v.pending]
 
-if can(user, Capability.ORDER_DELETION):
+if session.permissions().can(user, Capability.ORDER_DELETION):
     st.subheader("Ordenar una eliminación")
     choices = deletions.publication_choices(ledger)
     kind = st.radio("Qué se elimina", ["registrada", "enlace"], horizontal=True,
@@ -51,7 +50,7 @@ if can(user, Capability.ORDER_DELETION):
         st.rerun()
 
 st.subheader(f"Pendientes de confirmar ({len(pending)})")
-if pending and user.has(Role.ADMIN):
+if pending and session.permissions().can(user, Capability.CONFIRM_DELETION):
     pick = st.selectbox("Orden", [v.order.order_id for v in pending],
                         format_func=lambda oid: next(
                             f"{oid} · {v.order.publication} ({v.order.channel})"

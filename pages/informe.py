@@ -9,8 +9,9 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from core import report
-from core.roles import Role
+from core.adapters.exports import docx_report
+from core.domain.roles import Role
+from core.services import reports as report
 from ui import session
 
 user = session.require_user()
@@ -50,7 +51,7 @@ role = next((r for r in (Role.PROFESSIONAL, Role.UGS_HEAD, Role.DE) if user.has(
             user.roles[0])
 st.download_button(
     f"Descargar {kind.value} (DOCX)",
-    data=lambda: report.report_docx(data, kind, user.full_name, role.label, now),
+    data=lambda: docx_report.report_docx(data, kind, user.full_name, role.label, now),
     file_name=f"{kind.value.lower().replace(' ', '-')}-{start:%Y%m%d}-{end:%Y%m%d}.docx",
     mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     key="report_download", type="primary", on_click="ignore")
@@ -78,7 +79,7 @@ st.dataframe(pd.DataFrame(
              "Mediana días hábiles"]),
     hide_index=True, width="stretch", key="report_stages")
 
-chart = report.bottleneck_png(board)
+chart = docx_report.bottleneck_png(board)
 if chart is not None:
     st.subheader("Dónde esperan las solicitudes")
     st.image(chart, caption="El gráfico que incluye el documento.")

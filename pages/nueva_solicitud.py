@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import streamlit as st
 
-from core import services
-from core.roles import UNIT_SCOPED_ROLES
+from core.domain.roles import UNIT_SCOPED_ROLES
+from core.services import requests as services
 from ui import session
 
 user = session.require_user()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.permissions import Scope, default_matrix
-from core.roles import Role
+from core.domain.permissions import Scope
+from core.domain.roles import Role
 from ui import session
 
 user = session.require_user()
-matrix = default_matrix()
+matrix = session.permissions()
 
 st.title("Permisos")
 st.caption("Quién puede hacer qué, según las secciones 5 y 6 del manual. Las filas con "

@@ -14,9 +14,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core import ics, plan
-from core.models import PlanItem, PlanStatus, PublicationType
-from core.roles import UNIT_SCOPED_ROLES, Role
+from core.adapters.exports import ics
+from core.domain.models import PlanItem, PlanStatus, PublicationType
+from core.domain.permissions import Capability
+from core.domain.roles import UNIT_SCOPED_ROLES
+from core.services import plan
 from ui import session
 
 CHANNELS = ["Facebook", "Instagram", "X (Twitter)", "YouTube", "TikTok", "LinkedIn",
@@ -34,7 +36,7 @@ workdays = session.calendar()
 limits = plan.PlanLimits.from_env(os.environ)  # RRSS_PLAN_MAX_PER_DAY / _PER_CHANNEL_DAY
 items = plan.plan_items(ledger)
 by_id = {item.item_id: item for item in items}
-is_planner = user.has(Role.PROFESSIONAL)
+is_planner = session.permissions().can(user, Capability.KEEP_PLAN)
 
 st.title("Plan de Promoción de Servicios")
 st.caption(
@@ -302,7 +304,7 @@ if editable:
     st.subheader("Editar o cancelar un ítem")
     pick = st.selectbox("Ítem", editable, format_func=describe, key="plan_edit_pick")
     item = by_id[pick]
-    load("plan_edit_loaded", (pick, tuple(item.to_row().values())), {
+    load("plan_edit_loaded", (pick, tuple(item.model_dump().values())), {
         "plan_edit_service": item.service, "plan_edit_campaign": item.campaign,
         "plan_edit_channels": item.channel_list(), "plan_edit_type": item.type,
         "plan_edit_from": item.start, "plan_edit_to": item.end,

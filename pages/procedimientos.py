@@ -10,9 +10,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import procedure_admin
-from core.ledger import PROCEDURES_TAB
-from core.permissions import Capability, can
+from core.domain.models import ProcedureTableRow
+from core.domain.permissions import Capability
+from core.services import procedure_versions as procedure_admin
 from ui import session
 
 user = session.require_user()
@@ -24,7 +24,7 @@ st.title("Procedimientos")
 st.caption("Manual ADSIB-INST-MPROC-12, sección 12. Cada etapa conserva la cláusula del "
            "manual de la que viene; las interpretaciones están marcadas como tales.")
 
-problems = [i for i in ledger.issues if i.tab == PROCEDURES_TAB]
+problems = [i for i in ledger.issues if i.tab == ledger.naming.tab(ProcedureTableRow)]
 for problem in problems:
     st.warning(session.md_escape(problem.message()))
 
@@ -53,7 +53,7 @@ with table:
 st.divider()
 st.subheader("Nueva versión")
 draft = procedure_admin.draft_of(ledger, number)
-manager = can(user, Capability.MANAGE_PROCEDURES)
+manager = session.permissions().can(user, Capability.MANAGE_PROCEDURES)
 if not manager:
     if draft is not None:
         st.info(f"Hay un borrador de la versión {draft.version} en preparación por la "

@@ -7,9 +7,9 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from core import services
-from core.models import DIRECT_TYPES
-from core.roles import Role
+from core.domain.models import DIRECT_TYPES
+from core.domain.permissions import Capability
+from core.services import direct_publications
 from ui import session
 
 user = session.require_user()
@@ -21,7 +21,7 @@ st.title("Publicaciones directas (tipos 4 a 7)")
 st.caption("Sin procedimiento: las publica y responde por ellas el Administrador Principal "
            "de RRSS (manual, sección 12).")
 
-if user.has(Role.ADMIN):
+if session.permissions().can(user, Capability.PUBLISH_DIRECT):
     with st.form("direct"):
         kind = st.selectbox("Tipo", DIRECT_TYPES, format_func=lambda t: t.label,
                             key="direct_type")
@@ -38,7 +38,7 @@ if user.has(Role.ADMIN):
         notes = st.text_area("Notas", key="direct_notes")
         submitted = st.form_submit_button("Registrar publicación", type="primary")
     if submitted:
-        done = session.run(lambda: services.record_direct_publication(
+        done = session.run(lambda: direct_publications.record_direct_publication(
             session.repository(), user.username, {
                 "type": kind, "title": title, "channel": channel, "link": link,
                 "published_at": datetime.combine(day, hour), "notes": notes,

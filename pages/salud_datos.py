@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.audit import repair_hint
+from core.domain.models import Event
+from core.services.audit import repair_hint
 from ui import session
 
 user = session.require_user()
@@ -20,7 +21,8 @@ st.caption("Filas del libro que no pasan la validación. La aplicación no las m
            "las borra: no las usa hasta que alguien las corrija en la hoja.")
 
 issues = ledger.issues
-missing = {name: parsed.missing_columns for name, parsed in ledger.parsed.items()}
+missing = {ledger.naming.tab(kind): tab.missing_columns for kind, tab in ledger.tabs.items()}
+events_tab = ledger.naming.tab(Event)
 
 if not issues:
     st.success("Todas las filas de todas las pestañas pasan la validación.")
@@ -33,8 +35,8 @@ else:
                           format_func=lambda t: f"{t} ({len(by_tab[t])})", key="health_tabs")
     search = st.text_input("Buscar en columna, valor o motivo", key="health_search")
     needle = search.strip().lower()
-    if any(i.tab == "eventos" for i in issues):
-        st.info("«eventos» no se corrige editando filas: cada cambio rompe la cadena de "
+    if any(i.tab == events_tab for i in issues):
+        st.info(f"«{events_tab}» no se corrige editando filas: cada cambio rompe la cadena de "
                 "hashes. Revise la página Auditoría.")
     shown = 0
     for tab in tabs:

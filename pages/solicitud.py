@@ -7,10 +7,10 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from core import services
-from core.deadlines import due_info
-from core.procedures import DeadlineKind
-from core.workflow import allowed_actions, event_label, must_act_label
+from core.domain.deadlines import due_info
+from core.domain.procedures import DeadlineKind
+from core.domain.workflow import allowed_actions, event_label, must_act_label
+from core.services import requests as services
 from ui import session
 
 user = session.require_user()

@@ -10,10 +10,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core import dashboard as board
-from core import services
-from core.export import to_csv_bytes, to_xlsx_bytes
-from ui import session
+from core.adapters.exports.tables import to_csv_bytes, to_xlsx_bytes
+from core.services import dashboard as board
+from ui import caches, session
 
 user = session.require_user()
 ledger = session.ledger()
@@ -66,7 +65,7 @@ if start > end:
     st.error("El periodo no es válido: la fecha «desde» es posterior a la fecha «hasta».")
     st.stop()
 
-result = session.run(lambda: services.deadline_dashboard(
+result = session.run(lambda: caches.dashboard(
     ledger, user.username, workdays, today,
     board.DashboardFilter(start, end, frozenset(units), frozenset(types))))
 if result is None:

@@ -11,9 +11,9 @@ import json
 import pandas as pd
 import streamlit as st
 
-from core import admin
-from core.permissions import Capability, can
-from core.roles import ROLE_LABELS, Role
+from core.domain.permissions import Capability
+from core.domain.roles import ROLE_LABELS, Role
+from core.services import administration as admin
 from ui import session
 
 user = session.require_user()
@@ -25,9 +25,10 @@ st.caption("La Jefatura de la UGS nombra al Administrador Principal, editores y 
            "(6 c); la Dirección Ejecutiva nombra al Comité (6 b); el administrador del "
            "sistema gestiona las cuentas. Ver la página Permisos.")
 
-may_create = can(user, Capability.CREATE_ACCOUNTS)
-may_manage = can(user, Capability.MANAGE_ACCOUNTS)
-may_units = can(user, Capability.MANAGE_UNITS)
+matrix = session.permissions()
+may_create = matrix.can(user, Capability.CREATE_ACCOUNTS)
+may_manage = matrix.can(user, Capability.MANAGE_ACCOUNTS)
+may_units = matrix.can(user, Capability.MANAGE_UNITS)
 accounts_tab, new_tab, units_tab, history_tab = st.tabs(
     ["Cuentas", "Nueva cuenta", "Unidades", "Historial"])
 
@@ -129,7 +130,7 @@ with accounts_tab:
         st.info("Cuenta desactivada: no puede ingresar ni actuar; su historial se conserva.")
 
     grantable = admin.grantable_roles(ledger, user, picked)
-    removable = admin.removable_roles(user)
+    removable = admin.removable_roles(ledger, user)
     options = [r for r in Role if r in target.roles or r in grantable]
     if picked == user.username:
         st.caption("Nadie modifica sus propios roles.")

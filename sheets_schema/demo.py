@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
-from core import deletions, plan, service_logs, services
-from core.ledger import RawTab
-from core.models import Unit, User
-from core.repository import InMemoryRepository
-from core.roles import Role
-from core.security import hash_password
-from core.workdays import WorkCalendar
-from sheets_schema import default_procedures, procedure_rows
-from sheets_schema.tabs import ALL_TABS, TABS_BY_NAME
+from core.adapters.memory import InMemoryRepository
+from core.adapters.tabular import RawTab, rows_for
+from core.domain.models import Record, Unit, User
+from core.domain.roles import Role
+from core.domain.workdays import WorkCalendar
+from core.services import deletions, direct_publications, plan, requests, service_logs
+from core.services.passwords import hash_password
+from sheets_schema import default_rules, procedure_records
+from sheets_schema.tabs import SCHEMA
 
 DEMO_PASSWORD = "demo-adsib"
 
@@ -50,21 +50,42 @@ USERS: list[tuple[str, str, tuple[Role, ...], str]] = [
 
 def empty_tabs() -> dict[str, RawTab]:
     """Every tab with its header and no rows, but for the procedures every ledger starts with."""
-    tabs = {spec.name: RawTab(spec.name, list(spec.headers), []) for spec in ALL_TABS}
-    procedures = tabs["procedimientos"]
-    procedures.rows = [[row.get(h, "") for h in procedures.header] for row in procedure_rows()]
+    return tabs_with(procedure_records())
+
+
+def tabs_with(records: list[Record]) -> dict[str, RawTab]:
+    """Every tab with its header, holding ``records`` (in order, per tab)."""
+    tabs = {spec.name: RawTab(spec.name, list(spec.headers), []) for spec in SCHEMA}
+    for name, rows in rows_for(SCHEMA, records).items():
+        header = tabs[name].header
+        tabs[name].rows = [[row.get(h, "") for h in header] for row in rows]
     return tabs
 
 
+def units() -> list[Unit]:
+    return [Unit(code=code, name=name) for code, name in UNITS]
+
+
+def base_records() -> list[Record]:
+    """What every new ledger holds: the agency's units and the manual's procedures."""
+    return [*units(), *procedure_records()]
+
+
 def unit_rows() -> list[dict[str, str]]:
-    return [Unit(code=code, name=name).to_row() for code, name in UNITS]
+    """The agency's units as rows of their tab (header -> text)."""
+    return rows_for(SCHEMA, units())[SCHEMA.of(Unit).name]
 
 
 def user_row(username: str, name: str, roles: tuple[Role, ...], unit: str, password: str,
              now: datetime) -> dict[str, str]:
+    """One user as a row of its tab (header -> text)."""
+    return SCHEMA.of(User).cells(demo_user(username, name, roles, unit, password, now))
+
+
+def demo_user(username: str, name: str, roles: tuple[Role, ...], unit: str, password: str,
+              now: datetime) -> User:
     return User(username=username, full_name=name, email=f"{username}@adsib.gob.bo",
-                roles=roles, unit=unit, password_hash=hash_password(password),
-                created_at=now).to_row()
+                roles=roles, unit=unit, password_hash=hash_password(password), created_at=now)
 
 
 def _working_days_back(calendar: WorkCalendar, today: date, count: int) -> date:
@@ -79,14 +100,8 @@ def _working_days_back(calendar: WorkCalendar, today: date, count: int) -> date:
 def demo_rows(now: datetime, calendar: WorkCalendar) -> dict[str, list[dict[str, str]]]:
     """Every tab's rows for a demo ledger whose story ends at ``now``."""
     start = datetime.combine(_working_days_back(calendar, now.date(), 25), time(8, 30))
-    tabs = empty_tabs()
-    tabs["unidades"].rows = [[row[h] for h in TABS_BY_NAME["unidades"].headers]
-                             for row in unit_rows()]
-    tabs["usuarios"].rows = [
-        [row[h] for h in TABS_BY_NAME["usuarios"].headers]
-        for row in (user_row(u, n, r, unit, DEMO_PASSWORD, start) for u, n, r, unit in USERS)
-    ]
-    repo = InMemoryRepository(tabs, TABS_BY_NAME, default_procedures())
+    people = [demo_user(u, n, r, unit, DEMO_PASSWORD, start) for u, n, r, unit in USERS]
+    repo = InMemoryRepository(tabs_with([*base_records(), *people]), SCHEMA, default_rules())
 
     def at(days_ago: int, hour: int = 10, minute: int = 0) -> datetime:
         day = _working_days_back(calendar, now.date(), days_ago)
@@ -105,7 +120,7 @@ def demo_rows(now: datetime, calendar: WorkCalendar) -> dict[str, list[dict[str,
             assert state is not None
             needs = state.stage_row is not None and state.stage_row.records_schedule
             publishes = state.stage == state.procedure.last_stage and outcome == "avanzar"
-            services.act(repo, user, rid, outcome, comment=comment, expected_seq=seq, now=when,
+            requests.act(repo, user, rid, outcome, comment=comment, expected_seq=seq, now=when,
                          schedule=schedule() if (schedule and needs) else None,
                          channels=("Facebook", "Instagram") if publishes else (),
                          link="https://www.facebook.com/adsib.bo" if publishes else "")
@@ -114,7 +129,7 @@ def demo_rows(now: datetime, calendar: WorkCalendar) -> dict[str, list[dict[str,
             protected: bool = False, schedule: dict[int, date] | None = None,
             window: tuple[date, date] | None = None) -> str:
         publish_from, publish_to = window or (now.date(), now.date() + timedelta(days=45))
-        return services.create_request(repo, user, {
+        return requests.create_request(repo, user, {
             "procedure": procedure, "title": title, "unit": unit, "protected": protected,
             "objective": f"Dar a conocer: {title.lower()}.",
             "summary": "Resumen preparado por la unidad para la publicación en redes sociales.",
@@ -173,7 +188,7 @@ def demo_rows(now: datetime, calendar: WorkCalendar) -> dict[str, list[dict[str,
         (2, "6", "Enlace al nuevo portal de trámites", "X (Twitter)"),
         (1, "7", "Vídeo: qué es la firma digital", "YouTube"),
     ]:
-        services.record_direct_publication(repo, "admin.rrss", {
+        direct_publications.record_direct_publication(repo, "admin.rrss", {
             "type": kind, "title": title, "channel": channel,
             "link": "https://adsib.gob.bo", "published_at": at(days, 11),
         }, now)
@@ -182,7 +197,7 @@ def demo_rows(now: datetime, calendar: WorkCalendar) -> dict[str, list[dict[str,
     deletions.order_deletion(repo, "directora", {
         "publication": published, "channel": "Facebook", "via": "correo",
         "reason": "El horario cambió; se publicará uno nuevo."}, at(3, 10))
-    final = repo.snapshot().tabs
+    final = repo.tabs
     return {
         name: [dict(zip(raw.header, cells + [""] * (len(raw.header) - len(cells)), strict=True))
                for cells in raw.rows]

@@ -1,13 +1,14 @@
 """The ledger's tabs and columns, as data.
 
 The same declaration drives the local workbook, the Google Sheet's bootstrap and the
-validation of every row read back. Column headers are the row models' aliases.
+validation of every row read back. Each tab maps the fields of its record (core.domain.models)
+to the column headers people see; only adapters read this mapping.
 """
 
 from __future__ import annotations
 
-from core.ledger import TabSpec
-from core.models import (
+from core.adapters.tabular import Schema, TabSpec
+from core.domain.models import (
     DIRECT_TYPES,
     AnswerMode,
     CrisisIncident,
@@ -30,12 +31,20 @@ from core.models import (
     Unit,
     User,
 )
-from core.roles import Role
+from core.domain.procedures import DEFINITION_COLUMNS
+from core.domain.roles import Role
 
 YES_NO = ("sí", "no")
 
 REQUESTS = TabSpec(
     "solicitudes", Request,
+    dict(
+        request_id="id_solicitud", created_at="creada_en", created_by="creada_por",
+        procedure="procedimiento", version="version", title="titulo", objective="objetivo",
+        summary="resumen", unit="unidad", links="fotos_enlaces", publish_from="publicar_desde",
+        publish_to="publicar_hasta", protected="protegida_por_norma", reference="referencia",
+        status="estado", stage="etapa", seq="secuencia", updated_at="actualizada_en",
+    ),
     "Una fila por solicitud de los procedimientos 1 a 3. Estado, etapa y secuencia se "
     "copian del registro de eventos para lectura.",
     choices={"procedimiento": ("1", "2", "3"), "protegida_por_norma": YES_NO,
@@ -43,55 +52,102 @@ REQUESTS = TabSpec(
 )
 EVENTS = TabSpec(
     "eventos", Event,
+    dict(
+        event_id="id_evento", kind="tipo", subject="id_objeto", seq="secuencia", stage="etapa",
+        outcome="accion", target_stage="etapa_destino", actor="usuario", role="rol",
+        at="fecha_hora", comment="comentario", data="datos", hash="hash",
+    ),
     "Registro de acciones, solo se agregan filas; cada fila se encadena con la anterior.",
     choices={"tipo": tuple(k.value for k in EventKind)},
     append_only=True,
 )
 USERS = TabSpec(
     "usuarios", User,
+    dict(
+        username="usuario", full_name="nombre", email="correo", roles="roles", unit="unidad",
+        password_hash="hash_contrasena", active="activo", created_at="creado_en",
+        failed_logins="intentos_fallidos", locked_until="bloqueado_hasta",
+    ),
     "Personas que usan la aplicación; las contraseñas se guardan solo como hash bcrypt.",
     choices={"activo": YES_NO},
 )
 UNITS = TabSpec(
-    "unidades", Unit, "Unidades organizacionales de la ADSIB.", choices={"activa": YES_NO},
+    "unidades", Unit,
+    dict(
+        code="codigo", name="nombre", active="activa",
+    ), "Unidades organizacionales de la ADSIB.", choices={"activa": YES_NO},
 )
 DIRECT = TabSpec(
     "publicaciones_directas", DirectPublication,
+    dict(
+        publication_id="id_publicacion", type="tipo", title="titulo", channel="canal",
+        link="enlace", published_at="publicada_en", recorded_by="registrada_por",
+        notes="notas",
+    ),
     "Publicaciones de los tipos 4 a 7, registradas por el Administrador Principal.",
     choices={"tipo": tuple(t.value for t in DIRECT_TYPES)},
 )
 
 DAYS_OFF = TabSpec(
     "dias_no_laborables", DayOff,
+    dict(
+        day="fecha", description="descripcion", recorded_by="registrado_por",
+    ),
     "Días no laborables institucionales: no cuentan como días hábiles para los plazos.",
 )
 PLAN = TabSpec(
     "plan_promocion", PlanItem,
+    dict(
+        item_id="id_item", service="servicio", campaign="campania", channels="canales",
+        type="tipo", start="fecha_desde", end="fecha_hasta", budget="presupuesto_bs",
+        status="estado", request_id="id_solicitud", notes="notas", created_by="creado_por",
+    ),
     "Plan de Promoción de Servicios: lo mantiene el Profesional en Promoción de Servicios.",
     choices={"tipo": tuple(t.value for t in PublicationType),
              "estado": tuple(s.value for s in PlanStatus)},
 )
 QUESTIONS = TabSpec(
     "consultas", PublicQuestion,
+    dict(
+        question_id="id_consulta", received_at="recibida_en", channel="canal",
+        summary="resumen", answered_at="respondida_en", mode="modo",
+        answered_by="atendida_por",
+    ),
     "Consultas del público en redes sociales; deben responderse en 15 minutos (5 e).",
     choices={"modo": tuple(m.value for m in AnswerMode)},
 )
 INCIDENTS = TabSpec(
     "incidentes", CrisisIncident,
+    dict(
+        incident_id="id_incidente", description="descripcion", leader="lider_ugs",
+        staff="personal_involucrado", actions="acciones", opened_at="abierto_en",
+        closed_at="cerrado_en",
+    ),
     "Manejo de crisis en redes sociales (5 f): la UGS lidera, el personal involucrado acompaña.",
 )
 OUTBOX = TabSpec(
     "correo_saliente", OutboxMail,
+    dict(
+        mail_id="id_correo", created_at="creado_en", to="para", subject="asunto",
+        body="cuerpo", status="estado", attempts="intentos", last_error="ultimo_error",
+        sent_at="enviado_en",
+    ),
     "Correos de aviso: se envían por SMTP si está configurado; si no, quedan aquí.",
     choices={"estado": tuple(s.value for s in MailStatus)},
 )
 DELETIONS = TabSpec(
     "ordenes_eliminacion", DeletionOrder,
+    dict(
+        order_id="id_orden", publication="publicacion", channel="canal", reason="motivo",
+        via="via", ordered_by="ordenada_por", ordered_at="ordenada_en",
+        confirmed_by="confirmada_por", confirmed_at="confirmada_en",
+    ),
     "Órdenes de la Dirección Ejecutiva para eliminar una publicación (6 a).",
     choices={"via": ("nota", "correo", "llamada", "mensaje")},
 )
 PROCEDURES = TabSpec(
     "procedimientos", ProcedureTableRow,
+    {**DEFINITION_COLUMNS, "status": "estado"},
     "Los procedimientos del manual, una fila por etapa y versión; las versiones publicadas "
     "rigen para solicitudes nuevas, las en curso conservan la suya.",
     choices={"estado": tuple(s.value for s in ProcedureStatus),
@@ -99,14 +155,23 @@ PROCEDURES = TabSpec(
 )
 INTAKE = TabSpec(
     "ingreso", IntakeRow,
+    dict(
+        submitted_at="marca_temporal", username="usuario", unit="unidad", title="titulo",
+        objective="objetivo", summary="resumen", links="fotos_enlaces",
+        publish_from="publicar_desde", publish_to="publicar_hasta",
+        protected="protegida_por_norma", intake_status="estado_ingreso",
+        request_id="id_solicitud",
+    ),
     "Solicitudes del procedimiento 3 agregadas a mano o por un formulario; la aplicación "
     "las toma y escribe el resultado en «estado_ingreso».",
     choices={"protegida_por_norma": YES_NO},
+    form_fed=True,
 )
 
 ALL_TABS: tuple[TabSpec, ...] = (
     REQUESTS, EVENTS, USERS, UNITS, DIRECT, DAYS_OFF, PLAN, QUESTIONS, INCIDENTS, OUTBOX,
     DELETIONS, PROCEDURES, INTAKE,
 )
-TABS_BY_NAME = {spec.name: spec for spec in ALL_TABS}
+SCHEMA = Schema(ALL_TABS)
+TABS_BY_NAME = SCHEMA.by_name
 ROLE_CHOICES = tuple(r.value for r in Role)

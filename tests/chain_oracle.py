@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core import chain
+from core.domain import chain
 from sheets_schema.tabs import TABS_BY_NAME
 
 EVENT_HEADERS = TABS_BY_NAME["eventos"].headers

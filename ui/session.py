@@ -1,4 +1,4 @@
-"""Session, wiring and rendering helpers for the pages (the only Streamlit glue).
+"""Session, wiring and rendering helpers for the pages (the Streamlit glue).
 
 Tests inject a repository, a clock and a mailer through ``st.session_state`` ("repo",
 "clock", "mailer");
@@ -17,15 +17,16 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from core import intake, notify, services
 from core.adapters.smtp import mailer_from_env
-from core.errors import DomainError
-from core.ledger import Ledger
-from core.mailer import Mailer
-from core.models import User
-from core.repository import Repository
-from core.roles import Role
-from core.workdays import WorkCalendar
+from core.domain.errors import DomainError
+from core.domain.ledger import Ledger
+from core.domain.models import User
+from core.domain.permissions import PermissionMatrix
+from core.domain.ports import Mailer, Repository
+from core.domain.roles import Role
+from core.domain.workdays import WorkCalendar
+from core.services import administration, intake, notifications
+from ui import caches
 from wiring import Settings, local_now, open_repository, sheets_key
 
 T = TypeVar("T")
@@ -35,8 +36,17 @@ SESSION_MINUTES = 60
 @st.cache_resource(show_spinner=False)
 def _shared_repository(path: str, demo: bool, subdivision: str | None,
                        sheet: str = "") -> Repository:
-    """The Google Sheet ``sheet`` when configured, else the workbook at ``path``."""
-    return open_repository(Settings(Path(path), demo, subdivision))
+    """The Google Sheet ``sheet`` when configured, else the workbook at ``path``.
+
+    Rows waiting in the intake tab are taken once here, at start-up; afterwards intake is
+    an explicit step (the UGS head's button, the CLI from cron): a page view only reads.
+    """
+    repo = open_repository(Settings(Path(path), demo, subdivision))
+    try:
+        intake.process(repo, local_now())
+    except DomainError:  # the app still starts; Salud de datos and the button say more
+        logging.getLogger(__name__).exception("ingreso de solicitudes al iniciar")
+    return repo
 
 
 def _stop_with(error: DomainError) -> None:
@@ -73,7 +83,7 @@ def calendar() -> WorkCalendar:
     injected = st.session_state.get("calendar")
     if injected is not None:
         return injected  # type: ignore[no-any-return]
-    days_off = tuple(sorted(services.institutional_days_off(ledger()).items()))
+    days_off = tuple(sorted(administration.institutional_days_off(ledger()).items()))
     return _shared_calendar(settings().subdivision, days_off)
 
 
@@ -83,21 +93,17 @@ def now() -> datetime:
 
 
 def ledger() -> Ledger:
-    """The current ledger; rows waiting in the «ingreso» tab are taken in first."""
-    repo = repository()
+    """The current ledger (a page view only reads)."""
     try:
-        current = repo.snapshot().ledger
+        return repository().snapshot().ledger
     except DomainError as error:
         _stop_with(error)
         raise  # unreachable: st.stop() ends the run
-    # Intake writes requests in people's names: only for a signed-in visitor's page view.
-    if st.session_state.get("username") and intake.pending(current):
-        try:
-            intake.process(repo, now())
-            current = repo.snapshot().ledger
-        except DomainError:  # the page still works; the next refresh tries again
-            logging.getLogger(__name__).exception("ingreso de solicitudes")
-    return current
+
+
+def permissions() -> PermissionMatrix:
+    """The permission matrix, for pages to hide what the services would refuse anyway."""
+    return ledger().permissions
 
 
 def current_user() -> User | None:
@@ -160,7 +166,7 @@ def mailer() -> Mailer | None:
     if injected is not None:
         return injected  # type: ignore[no-any-return]
     if settings().demo:
-        return None  # never mail the demo users' addresses (notify.DEMO_NO_MAIL)
+        return None  # never mail the demo users' addresses (notifications.DEMO_NO_MAIL)
     try:
         return mailer_from_env()
     except ValueError:
@@ -171,7 +177,8 @@ def _deliver_quietly(repo: Repository, sender: Mailer, when: datetime) -> None:
     try:
         # A delivery already running read its list before this action's mails existed:
         # wait for it rather than skip, or they would sit until the next trigger.
-        notify.deliver_pending(repo, sender, when, wait=120)
+        notifications.deliver_pending(repo, sender, when, wait=120,
+                                      slot=caches.delivery_slot(repo))
     except Exception:  # the outbox page shows what stayed unsent (logged here)
         logging.getLogger(__name__).exception("envío de correos en segundo plano")
 
@@ -198,7 +205,7 @@ def queue_daily_digest_once() -> None:
         return
     st.session_state["_digest_day"] = today
     try:
-        if notify.queue_daily_digest(repository(), calendar(), now()):
+        if notifications.queue_daily_digest(repository(), calendar(), now()):
             deliver_mail_in_background()
     except DomainError:
         logging.getLogger(__name__).exception("resumen diario")
@@ -208,6 +215,11 @@ def show_deferred_error() -> None:
     message = st.session_state.pop("deferred_error", None)
     if message:
         st.error(message)
+
+
+def flash(message: str) -> None:
+    """A success message the next run shows (after ``st.rerun()``)."""
+    st.session_state["flash"] = message
 
 
 def show_flash() -> None:

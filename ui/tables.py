@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.services import InboxItem
+from core.services.requests import InboxItem
 
 
 def request_frame(items: list[InboxItem]) -> pd.DataFrame:

@@ -1,6 +1,6 @@
-"""The SMTP implementation of :class:`core.mailer.Mailer` (smtplib, plain-text mail).
+"""The SMTP implementation of :class:`core.domain.ports.Mailer` (smtplib, plain-text mail).
 
-Every failure is wrapped in :class:`core.mailer.MailError` with a Spanish message that
+Every failure is wrapped in :class:`core.domain.ports.MailError` with a Spanish message that
 keeps the server's own words, so the outbox page can show what went wrong.
 """
 
@@ -11,12 +11,58 @@ import smtplib
 import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
-from core.mailer import MailError, SmtpSettings
+from core.domain.ports import MailError
+
+DEFAULT_PORT = 587
+DEFAULT_TIMEOUT = 10.0
+
+
+def _flag(text: str | None, default: bool) -> bool:
+    if text is None or not text.strip():
+        return default
+    return text.strip().lower() not in ("0", "no", "false", "falso")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = DEFAULT_PORT
+    user: str = ""
+    password: str = field(default="", repr=False)
+    sender: str = ""
+    starttls: bool = True
+    timeout: float = DEFAULT_TIMEOUT
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SmtpSettings | None:
+        """The settings in ``env``; None when no host is configured (mail stays queued)."""
+        host = env.get("RRSS_SMTP_HOST", "").strip()
+        if not host:
+            return None
+        port_text = env.get("RRSS_SMTP_PORT", "").strip()
+        timeout_text = env.get("RRSS_SMTP_TIMEOUT", "").strip()
+        try:
+            port = int(port_text) if port_text else DEFAULT_PORT
+            timeout = float(timeout_text) if timeout_text else DEFAULT_TIMEOUT
+        except ValueError:
+            raise ValueError("RRSS_SMTP_PORT y RRSS_SMTP_TIMEOUT deben ser números") from None
+        user = env.get("RRSS_SMTP_USER", "").strip()
+        sender = env.get("RRSS_SMTP_FROM", "").strip() or user
+        if not sender:
+            raise ValueError("falta RRSS_SMTP_FROM (la dirección remitente)")
+        return cls(host=host, port=port, user=user,
+                   password=env.get("RRSS_SMTP_PASSWORD", ""), sender=sender,
+                   starttls=_flag(env.get("RRSS_SMTP_STARTTLS"), True), timeout=timeout)
+
+    @property
+    def implicit_tls(self) -> bool:
+        return self.port == 465
 
 
 def _server_words(exc: smtplib.SMTPResponseException) -> str:

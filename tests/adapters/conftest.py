@@ -22,11 +22,11 @@ from contract_helpers import (
     live_settings,
     reset_live_sheet,
 )
-
-from core.workdays import WorkCalendar
-from gsheets.adapter import RetryPolicy
-from sheets_schema.demo import demo_rows
 from support.standin import FakeSheetsServer, make_gspread_client
+
+from core.adapters.gsheets.adapter import RetryPolicy
+from core.domain.workdays import WorkCalendar
+from sheets_schema.demo import demo_rows
 
 
 @pytest.fixture(scope="session")
@@ -63,8 +63,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path,
     settings = live_settings()
     if settings is None:
         pytest.skip("live: defina RRSS_LIVE_SHEETS_ID y RRSS_SERVICE_ACCOUNT_FILE (o _JSON)")
-    from gsheets.adapter import make_client
-    from gsheets.config import load_config
+    from core.adapters.gsheets.adapter import make_client
+    from core.adapters.gsheets.config import load_config
 
     sheet, env = settings
     config = load_config(env=env, secrets=[])

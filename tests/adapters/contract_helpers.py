@@ -16,16 +16,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from core import services
-from core.ledger import Ledger
-from core.repository import Repository
-from core.storage.workbook import WorkbookRepository
-from core.storage.xlsx import XlsxWriter, read_workbook
-from core.workflow import RequestState, acting_role
-from gsheets.adapter import RetryPolicy, SheetsApi, SheetsRepository
-from gsheets.bootstrap import Bootstrap
-from sheets_schema import default_procedures
-from sheets_schema.tabs import ALL_TABS, TABS_BY_NAME
+from core.adapters.gsheets.adapter import RetryPolicy, SheetsApi, SheetsRepository
+from core.adapters.gsheets.bootstrap import Bootstrap
+from core.adapters.workbook.repository import WorkbookRepository
+from core.adapters.workbook.xlsx import XlsxWriter, read_workbook
+from core.domain.ledger import Ledger
+from core.domain.ports import Repository
+from core.domain.workflow import RequestState, acting_role
+from core.services import requests as services
+from sheets_schema import default_rules
+from sheets_schema.tabs import ALL_TABS, SCHEMA, TABS_BY_NAME
 from tests.chain_oracle import chain_breaks  # noqa: F401 - re-exported
 
 NOW = datetime(2026, 11, 30, 10, 0)  # a Monday; the demo's story ends here
@@ -62,7 +62,7 @@ class WorkbookBackend(Backend):
         assert self.open().create(rows)
 
     def open(self) -> WorkbookRepository:
-        return WorkbookRepository(self.path, TABS_BY_NAME, default_procedures())
+        return WorkbookRepository(self.path, SCHEMA, default_rules())
 
     def content(self) -> Rows:
         return dict(read_workbook(self.path))
@@ -101,8 +101,8 @@ class SheetsBackend(Backend):
         self.retry = retry or RetryPolicy(budget=5.0, first_delay=0.01, max_delay=0.1)
 
     def open(self, cache_seconds: float = 0.2, **options: Any) -> SheetsRepository:
-        return SheetsRepository(self.client, self.spreadsheet_id, TABS_BY_NAME,
-                                default_procedures(), cache_seconds=cache_seconds,
+        return SheetsRepository(self.client, self.spreadsheet_id, SCHEMA, default_rules(),
+                                cache_seconds=cache_seconds,
                                 retry=options.pop("retry", self.retry),
                                 account_email=self.account_email, **options)
 

@@ -22,10 +22,10 @@ from contract_helpers import (
     run_together,
 )
 
-from core import intake
-from core.errors import ConcurrentChange, StorageError
-from core.models import Event, EventKind, Status
-from core.repository import Change
+from core.adapters.tabular import RawChange
+from core.domain.errors import ConcurrentChange, StorageError
+from core.domain.models import Event, EventKind, Status
+from core.services import intake
 from sheets_schema.tabs import ALL_TABS
 
 TABS_BY_HEADERS = {spec.name: spec.headers for spec in ALL_TABS}
@@ -52,22 +52,22 @@ def hostile_value(tab: str, header: str, index: int) -> str:
 def test_what_is_written_to_every_tab_reads_back_cell_for_cell_from_another_server(
         backend: Backend) -> None:
     writer = backend.open()
-    change = Change(summary="ida y vuelta")
+    change = RawChange(summary="ida y vuelta")
     expected: dict[str, list[str]] = {}
     counter = itertools.count()
     for spec in ALL_TABS:
         if spec.name == "eventos":
             continue  # event rows are sealed by the adapter; checked below
         row = {h: hostile_value(spec.name, h, next(counter)) for h in spec.headers}
-        change.append(spec.name, row)
+        change.append_cells(spec.name, row)
         expected[spec.name] = [row[h] for h in spec.headers]
     event = Event(event_id="ida-y-vuelta", kind=EventKind.USER, subject="admin", seq=1,
                   outcome="probar", actor="admin", at=NOW, comment=HOSTILE[0])
-    change.append("eventos", event.to_row())
+    change.add(event)
     writer.commit(change)
 
     reader = backend.open()
-    raw = reader.snapshot().ledger.raw
+    raw = reader.snapshot().tabs
     for name, cells in expected.items():
         header = raw[name].header
         found = [dict(zip(header, r, strict=False)) for r in raw[name].rows]
@@ -83,7 +83,7 @@ def test_an_update_changes_only_the_named_cells_of_the_keyed_row(backend: Backen
     repo = backend.open()
     request_id = new_request(repo, "Título original")
     before = dict(zip(*_request_row(backend, request_id), strict=False))
-    repo.commit(Change().update("solicitudes", request_id, {"referencia": "=1+1"}))
+    repo.commit(RawChange().update_cells("solicitudes", request_id, {"referencia": "=1+1"}))
     after = dict(zip(*_request_row(backend, request_id), strict=False))
     assert after["referencia"] == "=1+1"
     assert {k: v for k, v in after.items() if k != "referencia"} == \
@@ -131,9 +131,10 @@ def test_a_stale_action_is_refused_and_writes_nothing(backend: Backend) -> None:
 def test_a_change_that_cannot_apply_writes_none_of_its_rows(backend: Backend) -> None:
     repo = backend.open()
     before = backend.content()
-    change = Change()
-    change.append("dias_no_laborables", {"fecha": "2026-12-24", "descripcion": "Nochebuena"})
-    change.update("solicitudes", "SOL-NO-EXISTE", {"referencia": "x"})
+    change = RawChange()
+    change.append_cells("dias_no_laborables", {"fecha": "2026-12-24",
+                                               "descripcion": "Nochebuena"})
+    change.update_cells("solicitudes", "SOL-NO-EXISTE", {"referencia": "x"})
     with pytest.raises(StorageError):
         repo.commit(change)
     assert backend.content() == before
@@ -143,10 +144,10 @@ def test_a_row_update_is_refused_when_a_person_edited_that_row_since_it_was_read
         backend: Backend) -> None:
     number = backend.person_appends("ingreso", {"usuario": "nadie", "titulo": "Primera"})
     repo = backend.open()
-    cells = repo.snapshot().ledger.raw["ingreso"].rows[number - 2]
+    cells = repo.snapshot().tabs["ingreso"].rows[number - 2]
     backend.person_sets("ingreso", number, "titulo", "Primera (corregida)")
     with pytest.raises(ConcurrentChange):
-        repo.commit(Change().update_row("ingreso", number, cells,
+        repo.commit(RawChange().update_row("ingreso", number, cells,
                                         {"estado_ingreso": "revisada"}))
     rows = backend.content()["ingreso"]
     assert column(rows, "estado_ingreso") == [""]

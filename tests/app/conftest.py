@@ -15,7 +15,7 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import app_test
 
-from core.repository import Repository
+from core.domain.ports import Repository
 from wiring import Settings, open_workbook
 
 

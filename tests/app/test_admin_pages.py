@@ -8,15 +8,16 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from core import procedure_admin
-from core.permissions import PAGE_ROLES, may_see
-from core.repository import InMemoryRepository, Repository
-from core.roles import Role
-from core.services import authenticate
-from sheets_schema import default_procedures
+from core.adapters.memory import InMemoryRepository
+from core.domain.ports import Repository
+from core.domain.roles import Role
+from core.services import procedure_versions as procedure_admin
+from core.services.accounts import authenticate
+from sheets_schema import default_rules
 from sheets_schema.demo import USERS
-from sheets_schema.tabs import TABS_BY_NAME
+from sheets_schema.tabs import SCHEMA
 from tests.app.user_session import UserSession
+from ui.navigation import PAGE_ROLES, may_see
 from wiring import local_now
 
 TITLES = {"usuarios": "Usuarios y unidades", "permisos": "Permisos",
@@ -28,7 +29,7 @@ VISIBLE = [(user, page) for user, _, roles, _ in USERS for page in TITLES
 @pytest.fixture
 def repo(demo_repo: Repository) -> InMemoryRepository:
     """A private copy of the demo ledger: these tests write."""
-    return InMemoryRepository(demo_repo.snapshot().tabs, TABS_BY_NAME, default_procedures())
+    return InMemoryRepository(demo_repo.snapshot().tabs, SCHEMA, default_rules())
 
 
 # Read-only tables carry no key in AppTest: each is told by a column only it has.

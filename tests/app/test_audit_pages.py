@@ -11,8 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from core.repository import Repository
-from core.storage.xlsx import read_workbook
+from core.adapters.workbook.xlsx import read_workbook
+from core.domain.ports import Repository
 from sheets_schema.tabs import TABS_BY_NAME
 from tests.app.user_session import UserSession
 from wiring import Settings, open_workbook

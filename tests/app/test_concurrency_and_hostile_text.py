@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from core.repository import Change, Repository, Snapshot
+from core.adapters.tabular import Snapshot
+from core.domain.ports import Change, Repository
 from tests.app.user_session import UserSession
 from ui.session import md_escape
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.permissions import may_see
-from core.repository import Repository
-from core.workdays import WorkCalendar
+from core.domain.ports import Repository
+from core.domain.workdays import WorkCalendar
 from sheets_schema.demo import USERS
 from tests.app.user_session import UserSession
+from ui.navigation import may_see
 from wiring import Settings, local_now, open_workbook
 
 

@@ -17,15 +17,16 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import notify
-from core.models import MailStatus
-from core.permissions import PAGE_ROLES, may_see
-from core.repository import Repository
-from core.services import LOCK_MINUTES, MAX_FAILED_LOGINS, act, create_request
-from core.workflow import allowed_actions
+from core.domain.models import MailStatus
+from core.domain.ports import Repository
+from core.domain.workflow import allowed_actions
+from core.services import notifications as notify
+from core.services.accounts import LOCK_MINUTES, MAX_FAILED_LOGINS
+from core.services.requests import act, create_request
 from sheets_schema.demo import USERS
 from tests.app.user_session import ROOT, UserSession
 from tests.core.test_smtp import LocalSmtpServer
+from ui.navigation import PAGE_ROLES, may_see
 from ui.session import SESSION_MINUTES, md_escape
 from wiring import Settings, local_now, open_workbook
 

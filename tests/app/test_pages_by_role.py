@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.permissions import PAGE_ROLES, may_see
-from core.repository import Repository
+from core.domain.ports import Repository
 from sheets_schema.demo import USERS
 from tests.app.user_session import ROOT, UserSession
+from ui.navigation import PAGE_ROLES, may_see
 
 TITLES = {
     "bandeja": "Bandeja",

@@ -12,12 +12,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core import plan, service_logs
-from core.models import PlanItem, PlanStatus
-from core.permissions import may_see
-from core.repository import Repository
+from core.domain.models import PlanItem, PlanStatus
+from core.domain.ports import Repository
+from core.services import plan, service_logs
 from sheets_schema.demo import USERS, demo_rows
 from tests.app.user_session import UserSession
+from ui.navigation import may_see
 from ui.session import md_escape
 from wiring import Settings, calendar_for, local_now, open_workbook
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from core.repository import Repository
+from core.domain.ports import Repository
 from sheets_schema.demo import USERS
 from tests.app.user_session import DEMO_USERNAMES, UserSession
 from wiring import local_now

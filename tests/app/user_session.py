@@ -11,7 +11,7 @@ from streamlit.components.v2.component_manager import BidiComponentManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button
 
-from core.repository import Repository
+from core.domain.ports import Repository
 from sheets_schema.demo import DEMO_PASSWORD, USERS
 
 ROOT = Path(__file__).resolve().parents[2]

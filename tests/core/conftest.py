@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 import pytest
 from core_helpers import EXTRA_USERS, INACTIVE, NOW, Walk, rows_to_cells
 
-from core.ledger import RawTab
-from core.procedures import ProcedureSet
-from core.repository import InMemoryRepository
-from core.workdays import WorkCalendar
-from sheets_schema import default_procedures
+from core.adapters.memory import InMemoryRepository
+from core.adapters.tabular import RawTab
+from core.domain.procedures import ProcedureSet
+from core.domain.workdays import WorkCalendar
+from sheets_schema import default_procedures, rules_for
 from sheets_schema.demo import DEMO_PASSWORD, USERS, empty_tabs, unit_rows, user_row
-from sheets_schema.tabs import TABS_BY_NAME
+from sheets_schema.tabs import SCHEMA
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +56,7 @@ def seeded_tabs() -> dict[str, RawTab]:
 @pytest.fixture
 def repo(seeded_tabs: dict[str, RawTab], procedures: ProcedureSet) -> InMemoryRepository:
     """Units plus one user per role (demo), another unit's staff and a deactivated user."""
-    return InMemoryRepository(seeded_tabs, TABS_BY_NAME, procedures)
+    return InMemoryRepository(seeded_tabs, SCHEMA, rules_for(procedures))
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def empty_repo(procedures: ProcedureSet) -> InMemoryRepository:
     """A ledger with units and no users, as on the first run."""
     tabs = empty_tabs()
     tabs["unidades"].rows = rows_to_cells("unidades", unit_rows())
-    return InMemoryRepository(tabs, TABS_BY_NAME, procedures)
+    return InMemoryRepository(tabs, SCHEMA, rules_for(procedures))
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ import itertools
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
-from core.models import Event, Request, Status, User
-from core.procedures import Procedure
-from core.repository import InMemoryRepository
-from core.roles import Role
-from core.workflow import RequestState, decide, evolve, initial_state
+from core.adapters.memory import InMemoryRepository
+from core.domain.models import Event, Request, Status, User
+from core.domain.procedures import Procedure
+from core.domain.roles import Role
+from core.domain.workflow import RequestState, decide, evolve, initial_state
 from sheets_schema.tabs import TABS_BY_NAME
 
 # Tuesday 10 March 2026, 09:00: a working day in La Paz, far from any holiday.

@@ -12,12 +12,15 @@ from datetime import timedelta
 import pytest
 from core_helpers import NOW, count_rows
 
-from core import admin
-from core.errors import AuthenticationFailed, ConcurrentChange, InvalidInput, NotAllowed
-from core.models import Event, EventKind
-from core.repository import Change, InMemoryRepository, Snapshot
-from core.roles import Role
-from core.services import authenticate, create_request
+from core.adapters.memory import InMemoryRepository
+from core.adapters.tabular import RawChange, Snapshot
+from core.domain.errors import AuthenticationFailed, ConcurrentChange, InvalidInput, NotAllowed
+from core.domain.models import Event, EventKind
+from core.domain.ports import Change
+from core.domain.roles import Role
+from core.services import administration as admin
+from core.services.accounts import authenticate
+from core.services.requests import create_request
 from sheets_schema.demo import DEMO_PASSWORD
 
 
@@ -240,7 +243,7 @@ def test_only_the_system_administrator_deactivates_and_nobody_deactivates_themse
 
 def test_a_reset_password_replaces_the_old_one_and_lifts_a_lock_out(
         repo: InMemoryRepository) -> None:
-    repo.commit(Change().update("usuarios", "editor", {
+    repo.commit(RawChange().update_cells("usuarios", "editor", {
         "intentos_fallidos": "5", "bloqueado_hasta": "2026-03-10 10:00:00"}))
     password = admin.reset_password(repo, "admin", "editor", NOW)
     user = repo.snapshot().ledger.users["editor"]

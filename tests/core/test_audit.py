@@ -9,18 +9,22 @@ from datetime import datetime
 
 import pytest
 
-from core import audit, chain
-from core.audit import Anchor, CellChange, FindingKind
-from core.errors import InvalidInput, NotAllowed
-from core.ledger import RawTab
-from core.ledger_types import RowIssue
-from core.repository import Change, InMemoryRepository
-from core.roles import Role
-from core.validation import _REASONS
-from core.workdays import WorkCalendar
-from sheets_schema import default_procedures
+from core.adapters.memory import InMemoryRepository
+from core.adapters.tabular import RawChange, RawTab, Snapshot, stored_tab
+from core.domain import chain, tamper
+from core.domain.errors import InvalidInput, NotAllowed
+from core.domain.issues import RowIssue
+from core.domain.ledger import StoredTab
+from core.domain.models import Request
+from core.domain.roles import Role
+from core.domain.tamper import Anchor, CellChange, FindingKind
+from core.domain.validation import _REASONS
+from core.domain.workdays import WorkCalendar
+from core.services import audit
+from sheets_schema import default_rules
 from sheets_schema.demo import USERS, demo_rows
-from sheets_schema.tabs import TABS_BY_NAME
+from sheets_schema.tabs import SCHEMA, TABS_BY_NAME
+from ui import caches
 
 NOW = datetime(2026, 11, 30, 10, 0)
 HEADERS = TABS_BY_NAME["eventos"].headers
@@ -45,8 +49,18 @@ def col(name: str) -> int:
     return HEADERS.index(name)
 
 
-def verify(rows: Rows, **options: object) -> audit.AuditReport:
-    return audit.verify_chain(RawTab("eventos", list(HEADERS), rows), **options)  # type: ignore[arg-type]
+def verify(rows: Rows, **options: object) -> tamper.AuditReport:
+    return tamper.verify_chain(events_tab(rows), **options)  # type: ignore[arg-type]
+
+
+def events_tab(rows: Rows) -> StoredTab:
+    return stored_tab(SCHEMA.events, RawTab("eventos", list(HEADERS), rows))
+
+
+def check(monitor: tamper.ChainMonitor, tabs: dict[str, RawTab]) -> tamper.AuditReport:
+    """What the running app's monitor says of these tabs."""
+    return monitor.check(stored_tab(SCHEMA.events, tabs["eventos"]),
+                         stored_tab(SCHEMA.of(Request), tabs["solicitudes"]))
 
 
 def cell(rows: Rows, sheet_row: int, column: str) -> str:
@@ -57,7 +71,7 @@ def set_cell(rows: Rows, sheet_row: int, column: str, value: str) -> None:
     rows[sheet_row - 2][col(column)] = value
 
 
-def only(report: audit.AuditReport) -> audit.Finding:
+def only(report: tamper.AuditReport) -> tamper.Finding:
     assert len(report.findings) == 1, [(f.kind, f.row) for f in report.findings]
     return report.findings[0]
 
@@ -84,8 +98,8 @@ def test_an_untouched_chain_has_no_findings_and_names_its_head(events: Rows) -> 
     ("=HYPERLINK(\"http://x\")", "línea\nnueva", "z" * 5000), (),
 ])
 def test_the_fast_hash_is_exactly_the_chain_link(values: tuple[str, ...]) -> None:
-    assert audit.row_hash(chain.GENESIS, values) == chain.link(chain.GENESIS, values)
-    assert audit.row_hash("f" * 64, list(values)) == chain.link("f" * 64, list(values))
+    assert tamper.row_hash(chain.GENESIS, values) == chain.link(chain.GENESIS, values)
+    assert tamper.row_hash("f" * 64, list(values)) == chain.link("f" * 64, list(values))
 
 
 @pytest.mark.parametrize(("column", "tampered"), [
@@ -217,9 +231,11 @@ def test_rows_deleted_from_the_end_are_found_only_against_a_remembered_head(
 def test_a_missing_column_is_one_finding_instead_of_every_row(events: Rows) -> None:
     header = [h for h in HEADERS if h != "comentario"]
     rows = [[v for h, v in zip(HEADERS, r, strict=True) if h != "comentario"] for r in events]
-    finding = only(audit.verify_chain(RawTab("eventos", header, rows)))
+    finding = only(tamper.verify_chain(stored_tab(SCHEMA.events, RawTab("eventos", header,
+                                                                        rows))))
     assert finding.kind is FindingKind.HEADER and "«comentario»" in finding.detail
-    assert only(audit.verify_chain(None)).kind is FindingKind.HEADER
+    no_tab = Snapshot({}, SCHEMA, default_rules()).ledger
+    assert only(audit.report(no_tab)).kind is FindingKind.HEADER
 
 
 def test_blank_rows_are_ignored_and_findings_keep_sheet_row_numbers(events: Rows) -> None:
@@ -235,7 +251,7 @@ def test_blank_rows_are_ignored_and_findings_keep_sheet_row_numbers(events: Rows
 def test_columns_in_another_order_verify_the_same(events: Rows) -> None:
     header = list(reversed(HEADERS))
     rows = [list(reversed(r)) for r in events]
-    assert audit.verify_chain(RawTab("eventos", header, rows)).intact
+    assert tamper.verify_chain(stored_tab(SCHEMA.events, RawTab("eventos", header, rows))).intact
 
 
 def test_a_finding_keeps_its_key_and_a_new_tampering_gets_a_new_one(events: Rows) -> None:
@@ -253,12 +269,11 @@ def test_a_finding_keeps_its_key_and_a_new_tampering_gets_a_new_one(events: Rows
 def repo_with(demo_tabs: dict[str, RawTab], edit: Callable[[Rows], None]) -> InMemoryRepository:
     tabs = copy.deepcopy(demo_tabs)
     edit(tabs["eventos"].rows)
-    return InMemoryRepository(tabs, TABS_BY_NAME, default_procedures())
+    return InMemoryRepository(tabs, SCHEMA, default_rules())
 
 
-def report_of(repo: InMemoryRepository) -> audit.AuditReport:
-    ledger = repo.snapshot().ledger
-    return audit.verify_chain(ledger.raw["eventos"], requests=ledger.raw["solicitudes"])
+def report_of(repo: InMemoryRepository) -> tamper.AuditReport:
+    return audit.report(repo.snapshot().ledger)
 
 
 def change_user(sheet_row: int, value: str) -> Callable[[Rows], None]:
@@ -292,7 +307,7 @@ def test_a_later_tampering_raises_a_new_banner(demo_tabs: dict[str, RawTab]) -> 
                       NOW)
     tabs = copy.deepcopy(dict(repo.snapshot().tabs))
     set_cell(tabs["eventos"].rows, 15, "accion", "rechazar")
-    again = InMemoryRepository(tabs, TABS_BY_NAME, default_procedures())
+    again = InMemoryRepository(tabs, SCHEMA, default_rules())
     report = report_of(again)
     assert [(f.row, f.kind) for f in report.pending] == [(15, FindingKind.EDITED)]
     assert "fila 15" in (audit.banner_text(report) or "")
@@ -305,7 +320,7 @@ def test_a_tampered_acknowledgement_acknowledges_nothing(demo_tabs: dict[str, Ra
     tabs = copy.deepcopy(dict(repo.snapshot().tabs))
     ack_row = len(tabs["eventos"].rows) + 1
     set_cell(tabs["eventos"].rows, ack_row, "comentario", "Nada que revisar.")
-    report = report_of(InMemoryRepository(tabs, TABS_BY_NAME, default_procedures()))
+    report = report_of(InMemoryRepository(tabs, SCHEMA, default_rules()))
     assert sorted(f.row for f in report.pending) == [8, ack_row]
 
 
@@ -345,7 +360,7 @@ def test_the_acknowledgement_is_refused_if_someone_acknowledged_first(
             return stale  # the page was read before the other acknowledgement
 
     audit.acknowledge(repo, "jefe.ugs", "Visto primero.", keys, NOW)
-    racing = Racing({}, TABS_BY_NAME, default_procedures())
+    racing = Racing({}, SCHEMA, default_rules())
     racing._tabs, racing._snapshot = repo._tabs, repo.snapshot()  # the fresh content
     with pytest.raises(InvalidInput, match="Otra persona"):
         audit.acknowledge(racing, "directora", "Visto después.", keys, NOW)
@@ -356,28 +371,29 @@ def test_the_acknowledgement_is_refused_if_someone_acknowledged_first(
 
 def test_the_monitor_hashes_a_snapshot_once_and_then_only_appended_rows(
         demo_tabs: dict[str, RawTab]) -> None:
-    repo = InMemoryRepository(demo_tabs, TABS_BY_NAME, default_procedures())
-    monitor = audit.ChainMonitor()
-    first = monitor.check(repo.snapshot().tabs)
-    assert monitor.check(repo.snapshot().tabs) is first
+    repo = InMemoryRepository(demo_tabs, SCHEMA, default_rules())
+    monitor = tamper.ChainMonitor()
+    first = audit.check(monitor, repo.snapshot().ledger)
+    assert audit.check(monitor, repo.snapshot().ledger) is first
     audit_event = {"id_evento": "e1", "tipo": "sistema", "id_objeto": "x", "secuencia": "1",
                    "accion": "prueba", "usuario": "admin", "fecha_hora": "2026-11-30 10:00:00"}
-    repo.commit(Change().append("eventos", audit_event))
-    extended = monitor.check(repo.snapshot().tabs)
-    full = audit.verify_chain(repo.snapshot().tabs["eventos"])
+    repo.commit(RawChange().append_cells("eventos", audit_event))
+    extended = audit.check(monitor, repo.snapshot().ledger)
+    full = tamper.verify_chain(events_tab(repo.snapshot().tabs["eventos"].rows))
     assert (extended.rows, extended.head_hash, extended.intact) == (full.rows, full.head_hash,
                                                                    True)
     assert extended.rows == first.rows + 1
 
 
 def test_the_monitor_notices_rows_deleted_from_the_end(demo_tabs: dict[str, RawTab]) -> None:
-    monitor = audit.ChainMonitor()
-    assert monitor.check(demo_tabs).intact
+    monitor = tamper.ChainMonitor()
+    assert check(monitor, demo_tabs).intact
     tabs = copy.deepcopy(demo_tabs)
     del tabs["eventos"].rows[-3:]
-    finding = only(monitor.check(tabs))
+    finding = only(check(monitor, tabs))
     assert finding.kind is FindingKind.TRUNCATED
-    assert audit.monitor_for(monitor) is audit.monitor_for(monitor)
+    repo = InMemoryRepository(demo_tabs, SCHEMA, default_rules())
+    assert caches.monitor(repo) is caches.monitor(repo)
 
 
 # -- data health hints ---------------------------------------------------------------------
@@ -411,14 +427,14 @@ def test_a_value_missing_because_its_header_is_gone_is_fixed_by_the_header() -> 
 
 
 def test_a_truncation_the_app_noticed_can_be_acknowledged(demo_tabs: dict[str, RawTab]) -> None:
-    monitor = audit.ChainMonitor()
-    assert monitor.check(demo_tabs).intact
+    monitor = tamper.ChainMonitor()
+    assert check(monitor, demo_tabs).intact
     tabs = copy.deepcopy(demo_tabs)
     del tabs["eventos"].rows[-2:]
-    cut = InMemoryRepository(tabs, TABS_BY_NAME, default_procedures())
-    report = monitor.check(cut.snapshot().tabs)
+    cut = InMemoryRepository(tabs, SCHEMA, default_rules())
+    report = audit.check(monitor, cut.snapshot().ledger)
     assert [f.kind for f in report.pending] == [FindingKind.TRUNCATED]
     audit.acknowledge(cut, "directora", "Se restauró una copia de ayer.",
                       [f.key for f in report.pending], NOW, anchors=monitor.anchors())
-    after = monitor.check(cut.snapshot().tabs)
+    after = audit.check(monitor, cut.snapshot().ledger)
     assert after.pending == () and audit.banner_text(after) is None

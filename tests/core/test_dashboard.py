@@ -13,19 +13,19 @@ from datetime import date, datetime
 
 import pytest
 
-from core.dashboard import (
+from core.adapters.memory import InMemoryRepository
+from core.domain.deadlines import stage_due
+from core.domain.workdays import WorkCalendar
+from core.services.dashboard import (
     Dashboard,
     DashboardFilter,
     DueCounts,
-    cached_visits,
     dashboard,
     stage_visits,
     summarize,
 )
-from core.deadlines import stage_due
-from core.repository import InMemoryRepository
-from core.services import act, create_request
-from core.workdays import WorkCalendar
+from core.services.requests import act, create_request
+from ui import caches
 
 TODAY = date(2026, 2, 25)  # Wednesday
 FEBRUARY = DashboardFilter(date(2026, 2, 1), date(2026, 2, 28))
@@ -241,12 +241,13 @@ def test_a_scheduled_stage_is_due_on_the_date_the_schedule_gave_it(
 def test_the_dashboard_is_computed_once_per_ledger_snapshot(
         story: InMemoryRepository, calendar: WorkCalendar) -> None:
     ledger = story.snapshot().ledger
-    first = dashboard(ledger, calendar, TODAY, FEBRUARY)
-    assert dashboard(ledger, calendar, TODAY, FEBRUARY) is first
-    assert cached_visits(ledger, calendar) is cached_visits(ledger, calendar)
-    assert summarize(cached_visits(ledger, calendar), calendar, TODAY, FEBRUARY) == first
+    first = caches.dashboard(ledger, "directora", calendar, TODAY, FEBRUARY)
+    assert caches.dashboard(ledger, "directora", calendar, TODAY, FEBRUARY) is first
+    assert caches.visits(ledger, calendar) is caches.visits(ledger, calendar)
+    assert summarize(caches.visits(ledger, calendar), calendar, TODAY, FEBRUARY) == first
     new(story, "solicitante", 3, at(25, 11))
-    assert dashboard(story.snapshot().ledger, calendar, TODAY, FEBRUARY).totals.open == 5
+    fresh = story.snapshot().ledger
+    assert caches.dashboard(fresh, "directora", calendar, TODAY, FEBRUARY).totals.open == 5
 
 
 def test_an_empty_ledger_gives_an_empty_dashboard(

@@ -8,17 +8,18 @@ from datetime import datetime
 
 import pytest
 
-from core import audit, deletions
-from core.errors import InvalidInput, NotAllowed, NotFound
-from core.ledger import RawTab
-from core.models import Status
-from core.permissions import Capability, default_matrix
-from core.repository import InMemoryRepository
-from core.roles import Role
-from core.workdays import WorkCalendar
-from sheets_schema import default_procedures
+from core.adapters.memory import InMemoryRepository
+from core.adapters.tabular import RawTab
+from core.domain.errors import InvalidInput, NotAllowed, NotFound
+from core.domain.models import Status
+from core.domain.permissions import Capability
+from core.domain.roles import Role
+from core.domain.workdays import WorkCalendar
+from core.services import audit, deletions
+from sheets_schema import default_permissions as default_matrix
+from sheets_schema import default_rules
 from sheets_schema.demo import USERS, demo_rows
-from sheets_schema.tabs import TABS_BY_NAME
+from sheets_schema.tabs import SCHEMA, TABS_BY_NAME
 
 NOW = datetime(2026, 11, 30, 10, 0)
 LATER = datetime(2026, 11, 30, 11, 30)
@@ -35,7 +36,7 @@ def demo_tabs() -> dict[str, RawTab]:
 
 @pytest.fixture
 def repo(demo_tabs: dict[str, RawTab]) -> InMemoryRepository:
-    return InMemoryRepository(demo_tabs, TABS_BY_NAME, default_procedures())
+    return InMemoryRepository(demo_tabs, SCHEMA, default_rules())
 
 
 def first_direct(repo: InMemoryRepository) -> tuple[str, str]:
@@ -44,7 +45,7 @@ def first_direct(repo: InMemoryRepository) -> tuple[str, str]:
 
 
 def order_row(repo: InMemoryRepository, order_id: str) -> dict[str, str]:
-    raw = repo.snapshot().ledger.raw["ordenes_eliminacion"]
+    raw = repo.snapshot().tabs["ordenes_eliminacion"]
     for cells in raw.rows:
         row = dict(zip(raw.header, cells + [""] * (len(raw.header) - len(cells)), strict=True))
         if row["id_orden"] == order_id:
@@ -75,7 +76,7 @@ def test_de_orders_a_direct_publication_removed_and_the_order_is_audited(
         "actor": "directora", "role": "de", "comment": "Contiene un dato equivocado.",
         "data": {"publicacion": publication, "tipo": "publicacion_directa", "canal": channel,
                  "via": "nota"}}
-    assert audit.verify_chain(repo.snapshot().ledger.raw["eventos"]).intact
+    assert audit.report(repo.snapshot().ledger).intact
 
 
 def test_a_link_to_a_message_the_app_never_recorded_can_be_ordered_removed(
@@ -162,7 +163,7 @@ def test_the_administrator_confirms_the_removal_and_the_order_closes(
     assert [(v.order.order_id, v.pending) for v in views] == [(DEMO_ORDER, False)]
     with pytest.raises(InvalidInput, match=r"ya fue confirmada por admin\.rrss"):
         deletions.confirm_deletion(repo, "admin.rrss", DEMO_ORDER, LATER)
-    assert audit.verify_chain(repo.snapshot().ledger.raw["eventos"]).intact
+    assert audit.report(repo.snapshot().ledger).intact
 
 
 @pytest.mark.parametrize("username", [u for u, _, roles, _ in USERS if Role.ADMIN not in roles])
@@ -181,7 +182,7 @@ def test_confirming_an_unknown_order_says_so(repo: InMemoryRepository) -> None:
 def test_the_role_is_checked_again_on_the_data_being_written(
         demo_tabs: dict[str, RawTab]) -> None:
     """DE was deactivated after the page was read: the order is refused, nothing written."""
-    repo = InMemoryRepository(demo_tabs, TABS_BY_NAME, default_procedures())
+    repo = InMemoryRepository(demo_tabs, SCHEMA, default_rules())
     stale = repo.snapshot()
     tabs = copy.deepcopy(demo_tabs)
     users = tabs["usuarios"]
@@ -193,7 +194,7 @@ def test_the_role_is_checked_again_on_the_data_being_written(
         def snapshot(self):  # type: ignore[no-untyped-def]
             return stale
 
-    racing = StaleView(tabs, TABS_BY_NAME, default_procedures())
+    racing = StaleView(tabs, SCHEMA, default_rules())
     publication = stale.ledger.direct_publications[0].publication_id
     with pytest.raises(NotAllowed):
         deletions.order_deletion(racing, "directora", {

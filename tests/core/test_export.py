@@ -1,4 +1,5 @@
-"""Exports to CSV and xlsx (core.export): readable by Excel, and never a live formula."""
+"""Exports to CSV and xlsx (core.adapters.exports.tables): readable by Excel, and never a
+live formula."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from core.export import safe_cell, to_csv_bytes, to_xlsx_bytes
+from core.adapters.exports.tables import safe_cell, to_csv_bytes, to_xlsx_bytes
 
 HOSTILE = ['=HYPERLINK("http://x.example","clic")', "+1+1", "-2+3", "@SUM(A1)",
            "\t=1+1", "\r=1+1"]

@@ -14,24 +14,19 @@ import openpyxl
 import pytest
 from core_helpers import NOW, count_rows
 
-from core import plan, service_logs
-from core.errors import AuthenticationFailed, InvalidInput, StorageError
-from core.ledger import RawTab
-from core.models import MAX_CELL_CHARS, EventKind
-from core.repository import Change, InMemoryRepository, Snapshot, apply_change
-from core.services import (
-    LOCK_MINUTES,
-    LOGIN_FAILED,
-    MAX_FAILED_LOGINS,
-    act,
-    authenticate,
-    create_request,
-    record_direct_publication,
-)
-from core.storage.workbook import WorkbookRepository
-from sheets_schema import default_procedures, procedure_rows
+from core.adapters.memory import InMemoryRepository
+from core.adapters.tabular import RawChange, RawTab, Snapshot, apply_change
+from core.adapters.workbook.repository import WorkbookRepository
+from core.domain.errors import AuthenticationFailed, InvalidInput, StorageError
+from core.domain.models import MAX_CELL_CHARS, EventKind
+from core.domain.ports import Change
+from core.services import plan, service_logs
+from core.services.accounts import LOCK_MINUTES, LOGIN_FAILED, MAX_FAILED_LOGINS, authenticate
+from core.services.direct_publications import record_direct_publication
+from core.services.requests import act, create_request
+from sheets_schema import default_rules, procedure_rows
 from sheets_schema.demo import DEMO_PASSWORD, USERS, unit_rows, user_row
-from sheets_schema.tabs import TABS_BY_NAME
+from sheets_schema.tabs import SCHEMA, TABS_BY_NAME
 
 TEN_MB = "x" * (10 * 1024 * 1024)
 LIMIT_MESSAGE = re.compile(r"^El texto de «(?P<column>[^»]+)» supera 50\.000 caracteres")
@@ -161,10 +156,10 @@ def test_any_cell_longer_than_a_sheets_cell_is_refused_before_anything_is_writte
         seeded_tabs: dict[str, RawTab], tab: str, column: str) -> None:
     tabs = {name: RawTab(raw.name, list(raw.header), [list(r) for r in raw.rows])
             for name, raw in seeded_tabs.items()}
-    change = Change().append("unidades", {"codigo": "NUEVA", "nombre": "Primera fila"})
-    change.append(tab, {column: "a" * (MAX_CELL_CHARS + 1)})
+    change = RawChange().append_cells("unidades", {"codigo": "NUEVA", "nombre": "Primera fila"})
+    change.append_cells(tab, {column: "a" * (MAX_CELL_CHARS + 1)})
     with pytest.raises(StorageError) as caught:
-        apply_change(tabs, TABS_BY_NAME, change)
+        apply_change(tabs, SCHEMA, change)
     match = LIMIT_MESSAGE.match(caught.value.message)
     assert match and match["column"] == column
     assert tabs == seeded_tabs  # not even the first row of the change went in
@@ -174,7 +169,7 @@ def test_a_cell_of_exactly_fifty_thousand_characters_fits(
         seeded_tabs: dict[str, RawTab]) -> None:
     tabs = {name: RawTab(raw.name, list(raw.header), [list(r) for r in raw.rows])
             for name, raw in seeded_tabs.items()}
-    apply_change(tabs, TABS_BY_NAME, Change().update(
+    apply_change(tabs, SCHEMA, RawChange().update_cells(
         "unidades", "NIC", {"nombre": "n" * MAX_CELL_CHARS}))
     assert any(len(cell) == MAX_CELL_CHARS for row in tabs["unidades"].rows for cell in row)
 
@@ -182,7 +177,7 @@ def test_a_cell_of_exactly_fifty_thousand_characters_fits(
 def test_an_update_is_held_to_the_same_limit(repo: InMemoryRepository) -> None:
     before = count_rows(repo)
     with pytest.raises(StorageError, match=r"«nombre» supera 50\.000"):
-        repo.commit(Change().update("usuarios", "jefe.ugs",
+        repo.commit(RawChange().update_cells("usuarios", "jefe.ugs",
                                     {"nombre": "n" * (MAX_CELL_CHARS + 1)}))
     assert count_rows(repo) == before
     assert repo.snapshot().ledger.users["jefe.ugs"].full_name.startswith("Rosa")
@@ -191,7 +186,7 @@ def test_an_update_is_held_to_the_same_limit(repo: InMemoryRepository) -> None:
 @pytest.fixture
 def workbook(tmp_path: Path) -> WorkbookRepository:
     """A small local workbook: the agency's units and the demo users."""
-    repo = WorkbookRepository(tmp_path / "ledger.xlsx", TABS_BY_NAME, default_procedures())
+    repo = WorkbookRepository(tmp_path / "ledger.xlsx", SCHEMA, default_rules())
     repo.create({"unidades": unit_rows(), "procedimientos": procedure_rows(), "usuarios": [
         user_row(u, n, r, unit, DEMO_PASSWORD, NOW - timedelta(days=30))
         for u, n, r, unit in USERS]})
@@ -227,7 +222,7 @@ def test_a_ten_megabyte_cell_from_any_writer_is_refused_by_the_workbook(
         workbook: WorkbookRepository) -> None:
     before = workbook.path.read_bytes()
     with pytest.raises(StorageError) as caught:
-        workbook.commit(Change().append("incidentes", {"descripcion": TEN_MB}))
+        workbook.commit(RawChange().append_cells("incidentes", {"descripcion": TEN_MB}))
     assert LIMIT_MESSAGE.match(caught.value.message)
     assert workbook.path.read_bytes() == before
 
@@ -271,7 +266,7 @@ def test_hostile_text_round_trips_through_the_workbook_unchanged(
     rid = create_request(workbook, "solicitante", request_form(
         title=text, objective=text, summary=text), NOW)
     act(workbook, "directora", rid, "rechazar", comment=text, expected_seq=1, now=NOW)
-    reopened = WorkbookRepository(workbook.path, TABS_BY_NAME, default_procedures())
+    reopened = WorkbookRepository(workbook.path, SCHEMA, default_rules())
     ledger = reopened.snapshot().ledger
     request = ledger.requests[rid]
     assert (request.title, request.objective, request.summary) == (text, text, text)
@@ -303,7 +298,7 @@ def test_every_cell_the_workbook_holds_is_a_shared_string_never_a_formula(
 @pytest.mark.parametrize("value", [
     "=HYPERLINK(\"http://e\")", "+1+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1"])
 def test_exports_neutralise_a_cell_a_spreadsheet_would_run(value: str) -> None:
-    export = pytest.importorskip("core.export")
+    from core.adapters.exports import tables as export
     assert export.safe_cell(value) == "'" + value
     assert export.safe_cell("Título normal") == "Título normal"
     assert export.safe_cell(42) == 42

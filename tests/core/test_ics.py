@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 from core_helpers import NOW
 from icalendar import Calendar
 
-from core import ics
-from core.models import PlanItem, PlanStatus, PublicationType
-from core.repository import InMemoryRepository
-from core.services import act, create_request
-from core.workdays import WorkCalendar
+from core.adapters.exports import ics
+from core.adapters.memory import InMemoryRepository
+from core.domain.models import PlanItem, PlanStatus, PublicationType
+from core.domain.workdays import WorkCalendar
+from core.services.requests import act, create_request
 
 
 def parse(data: bytes) -> dict[str, dict[str, object]]:

@@ -11,13 +11,15 @@ from datetime import timedelta
 import pytest
 from core_helpers import NOW
 
-from core.ledger import Ledger, RawTab, parse_tab
-from core.ledger_types import RowIssue
-from core.models import Event
-from core.procedures import ProcedureSet
-from core.repository import Change, InMemoryRepository, Snapshot, apply_change
-from core.services import act, create_request
-from sheets_schema.tabs import TABS_BY_NAME
+from core.adapters.memory import InMemoryRepository
+from core.adapters.tabular import RawChange, RawTab, Snapshot, apply_change, parse_tab
+from core.domain.issues import RowIssue
+from core.domain.models import Event
+from core.domain.ports import Change
+from core.domain.procedures import ProcedureSet
+from core.services.requests import act, create_request
+from sheets_schema import rules_for
+from sheets_schema.tabs import SCHEMA, TABS_BY_NAME
 
 EVENTS = TABS_BY_NAME["eventos"]
 REQUESTS = TABS_BY_NAME["solicitudes"]
@@ -64,7 +66,7 @@ def loaded_rows(raw: RawTab) -> list[int]:
 
 def test_an_intact_ledger_has_no_issues(tabs: dict[str, RawTab],
                                         procedures: ProcedureSet) -> None:
-    ledger = Ledger(tabs, TABS_BY_NAME, procedures)
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures)).ledger
     assert ledger.issues == []
     assert len(ledger.events) == 4
     assert sorted(s.stage for s in ledger.states.values()) == [2, 4]  # type: ignore[type-var]
@@ -155,7 +157,7 @@ def test_a_hand_damaged_tab_reports_every_problem_keeps_the_good_rows_and_remove
     set_cell(tabs["solicitudes"], 3, "publicar_desde", "15/03/2026")
     untouched = copy.deepcopy(tabs)
 
-    ledger = Ledger(tabs, TABS_BY_NAME, procedures)
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures)).ledger
     found = {(i.tab, i.row, i.column): i.reason for i in ledger.issues}
     assert found[("eventos", 3, "fecha_hora")] == (
         "no es una fecha y hora válida (use AAAA-MM-DD HH:MM)")
@@ -172,7 +174,7 @@ def test_a_stage_the_request_never_reached_is_reported_from_replay(
     tabs: dict[str, RawTab], procedures: ProcedureSet
 ) -> None:
     set_cell(tabs["eventos"], 3, "etapa", "42")
-    ledger = Ledger(tabs, TABS_BY_NAME, procedures)
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures)).ledger
     assert issue_keys(ledger.issues)[0] == (
         "eventos", 3, "accion",
         "evento ignorado (SOL-2026-0001): registra la etapa 42 pero la solicitud estaba en la 2")
@@ -186,7 +188,7 @@ def test_events_of_an_unknown_request_are_reported(
     stray = list(raw.rows[0])
     stray[raw.column_index()["id_objeto"]] = "SOL-2026-0999"
     raw.rows.append(stray)
-    ledger = Ledger(tabs, TABS_BY_NAME, procedures)
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures)).ledger
     assert [(i.tab, i.row, i.column, i.value, i.reason) for i in ledger.issues] == [
         ("eventos", 6, "id_objeto", "SOL-2026-0999",
          "el evento se refiere a una solicitud inexistente")]
@@ -200,7 +202,7 @@ def test_a_repeated_request_id_keeps_the_first_row(
     copy_row = list(raw.rows[0])
     copy_row[raw.column_index()["titulo"]] = "Título cambiado a mano"
     raw.rows.append(copy_row)
-    ledger = Ledger(tabs, TABS_BY_NAME, procedures)
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures)).ledger
     assert issue_keys(ledger.issues) == [
         ("solicitudes", 4, "id_solicitud", "identificador repetido: vale la primera fila")]
     assert ledger.requests["SOL-2026-0001"].title == "Publicación"
@@ -210,7 +212,7 @@ def test_a_request_of_an_unknown_procedure_version_is_reported(
     tabs: dict[str, RawTab], procedures: ProcedureSet
 ) -> None:
     set_cell(tabs["solicitudes"], 3, "version", "7")
-    ledger = Ledger(tabs, TABS_BY_NAME, procedures)
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures)).ledger
     assert [(i.row, i.column, i.value, i.reason) for i in ledger.issues] == [
         (3, "version", "3/7", "no existe esa versión del procedimiento")]
     assert ledger.state("SOL-2026-0002") is None
@@ -242,23 +244,27 @@ class Recorder:
 def test_a_ledger_rebuilt_from_the_previous_one_equals_a_full_read(
     repo: InMemoryRepository, tabs: dict[str, RawTab], procedures: ProcedureSet
 ) -> None:
-    before = Ledger(copy.deepcopy(tabs), TABS_BY_NAME, procedures)
+    before_snapshot = Snapshot(copy.deepcopy(tabs), SCHEMA, rules_for(procedures))
+    before = before_snapshot.ledger
     assert before.states and before.issues == []  # derive (and cache) the old view
     recorder = Recorder(repo)
     act(recorder, "directora", "SOL-2026-0002", "avanzar",  # type: ignore[arg-type]
         expected_seq=1, now=NOW)
     after_tabs = copy.deepcopy(tabs)
-    touched = apply_change(after_tabs, TABS_BY_NAME, recorder.changes[-1])
-    bad = Event(event_id="x", subject="SOL-2026-0001", seq=9, outcome="avanzar", actor="a",
-                at=NOW).to_row() | {"fecha_hora": "nunca"}
-    touched.rows.extend(apply_change(after_tabs, TABS_BY_NAME, Change().append(
+    touched = apply_change(after_tabs, SCHEMA, recorder.changes[-1])
+    bad = SCHEMA.events.cells(Event(event_id="x", subject="SOL-2026-0001", seq=9,
+                                    outcome="avanzar", actor="a", at=NOW))
+    bad["fecha_hora"] = "nunca"
+    touched.rows.extend(apply_change(after_tabs, SCHEMA, RawChange().append_cells(
         "eventos", bad)).rows)
 
-    incremental = Ledger(after_tabs, TABS_BY_NAME, procedures, base=(before, touched.rows))
-    full = Ledger(after_tabs, TABS_BY_NAME, procedures)
+    next_snapshot = Snapshot(after_tabs, SCHEMA, rules_for(procedures))
+    next_snapshot.previous = (before_snapshot, touched)
+    incremental = next_snapshot.ledger
+    full = Snapshot(after_tabs, SCHEMA, rules_for(procedures)).ledger
     assert incremental.states == full.states
-    for name in TABS_BY_NAME:
-        assert incremental.parsed[name].records == full.parsed[name].records, name
+    for spec in SCHEMA:
+        assert incremental.records(spec.model) == full.records(spec.model), spec.name
     assert incremental.issues == full.issues
     assert issue_keys(full.issues) == [
         ("eventos", 7, "fecha_hora", "no es una fecha y hora válida (use AAAA-MM-DD HH:MM)")]
@@ -266,10 +272,8 @@ def test_a_ledger_rebuilt_from_the_previous_one_equals_a_full_read(
 
 
 def test_a_user_name_written_twice_keeps_the_first_row_and_reports_the_second():
-    from core.ledger import Ledger, RawTab
-    from sheets_schema import default_procedures
+    from sheets_schema import default_rules
     from sheets_schema.demo import empty_tabs
-    from sheets_schema.tabs import TABS_BY_NAME
 
     tabs = empty_tabs()
     header = TABS_BY_NAME["usuarios"].headers
@@ -278,7 +282,7 @@ def test_a_user_name_written_twice_keeps_the_first_row_and_reports_the_second():
     second = {**first, "nombre": "Ana (copia)", "roles": "jefe_ugs"}
     tabs["usuarios"] = RawTab("usuarios", header, [[row.get(h, "") for h in header]
                                                    for row in (first, second)])
-    ledger = Ledger(tabs, TABS_BY_NAME, default_procedures())
+    ledger = Snapshot(tabs, SCHEMA, default_rules()).ledger
     assert ledger.users["ana"].full_name == "Ana (primera)"
     assert [(i.tab, i.row, i.column) for i in ledger.issues if i.tab == "usuarios"] == [
         ("usuarios", 3, "usuario")]

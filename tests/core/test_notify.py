@@ -5,6 +5,7 @@ leaves the action done and the mail queued; a daily digest of overdue items, onc
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -13,16 +14,18 @@ import pytest
 from core_helpers import NOW
 from test_smtp import LocalSmtpServer
 
-from core import notify
-from core.errors import ConcurrentChange, InvalidInput, NotAllowed
-from core.ledger import RawTab
-from core.mailer import MailError
-from core.models import MAX_CELL_CHARS, MailStatus, OutboxMail
-from core.procedures import ProcedureSet
-from core.repository import Change, InMemoryRepository
-from core.services import act, create_request
-from core.workdays import WorkCalendar
-from sheets_schema.tabs import TABS_BY_NAME
+import cli
+from core.adapters.memory import InMemoryRepository
+from core.adapters.tabular import RawChange, RawTab
+from core.domain.errors import ConcurrentChange, InvalidInput, NotAllowed
+from core.domain.models import MAX_CELL_CHARS, MailStatus, OutboxMail
+from core.domain.ports import MailError
+from core.domain.procedures import ProcedureSet
+from core.domain.workdays import WorkCalendar
+from core.services import notifications as notify
+from core.services.requests import act, create_request
+from sheets_schema import rules_for
+from sheets_schema.tabs import SCHEMA
 
 MAIL = "@adsib.gob.bo"
 
@@ -131,7 +134,7 @@ def test_a_scheduled_stage_mail_gives_the_date_the_schedule_fixed(
 
 def test_whoever_may_not_approve_their_own_request_is_not_asked_to(
         repo: InMemoryRepository) -> None:
-    repo.commit(Change().update("usuarios", "profesional",
+    repo.commit(RawChange().update_cells("usuarios", "profesional",
                                 {"roles": "profesional, jefe_ugs"}))
     rid = create_request(repo, "profesional", form(2), NOW)
     [mail] = mails_about(repo, rid)  # stage 2: UGS head; no self-approval there
@@ -159,7 +162,7 @@ def test_publication_tells_the_requester(repo: InMemoryRepository) -> None:
 
 def test_people_without_an_address_get_nothing_and_are_listed(
         repo: InMemoryRepository) -> None:
-    repo.commit(Change().update("usuarios", "directora", {"correo": ""}))
+    repo.commit(RawChange().update_cells("usuarios", "directora", {"correo": ""}))
     rid = create_request(repo, "solicitante", form(3), NOW)
     assert mails_about(repo, rid) == []
     assert "directora" in [u.username for u in notify.users_without_email(
@@ -198,7 +201,7 @@ def test_a_damaged_outbox_tab_does_not_stop_the_action(
         seeded_tabs: dict[str, RawTab], procedures: ProcedureSet) -> None:
     tabs = dict(seeded_tabs)
     tabs["correo_saliente"] = RawTab("correo_saliente", ["id_correo", "para"], [])
-    repo = InMemoryRepository(tabs, TABS_BY_NAME, procedures)
+    repo = InMemoryRepository(tabs, SCHEMA, rules_for(procedures))
     rid = create_request(repo, "solicitante", form(3), NOW)
     assert repo.snapshot().ledger.state(rid) is not None
     assert repo.snapshot().tabs["correo_saliente"].rows == []
@@ -310,16 +313,17 @@ def test_a_refused_recipient_fails_at_once_and_does_not_hold_up_the_others(
 def test_only_one_delivery_runs_at_a_time(repo: InMemoryRepository) -> None:
     create_request(repo, "solicitante", form(3), NOW)
     seen: list[notify.DeliveryReport] = []
+    slot = threading.Lock()  # the process's one delivery slot (the app keeps it in ui)
 
     class Reentrant:
         def describe(self) -> str:
             return "prueba"
 
         def session(self):  # type: ignore[no-untyped-def]
-            seen.append(notify.deliver_pending(repo, self, NOW))
+            seen.append(notify.deliver_pending(repo, self, NOW, slot=slot))
             raise MailError("sin conexión")
 
-    notify.deliver_pending(repo, Reentrant(), NOW)
+    notify.deliver_pending(repo, Reentrant(), NOW, slot=slot)
     assert seen[0].busy and seen[0].sent == 0
     assert outbox(repo)[0].attempts == 1  # counted once, by the run that held the lock
 
@@ -393,7 +397,7 @@ def test_the_digest_reaches_the_server(
 
 
 def test_institutional_days_off_move_the_due_date_in_mails(repo: InMemoryRepository) -> None:
-    repo.commit(Change().append("dias_no_laborables", {"fecha": "2026-03-11",
+    repo.commit(RawChange().append_cells("dias_no_laborables", {"fecha": "2026-03-11",
                                                        "descripcion": "Aniversario"}))
     create_request(repo, "solicitante", form(3), NOW)
     [mail] = outbox(repo)
@@ -410,17 +414,17 @@ def test_the_command_line_queues_the_digest_and_sends_but_never_demo_data(
     monkeypatch.setenv("RRSS_DEMO", "1")
     for name, value in smtp_server.env().items():
         monkeypatch.setenv(name, value)
-    assert notify.main(["nada"]) == 2
-    assert notify.main(["digest"]) == 0
+    assert cli.main(["nada"]) == 2
+    assert cli.main(["digest"]) == 0
     assert "correo(s) de resumen en cola" in capsys.readouterr().out
-    assert notify.main(["send"]) == 1  # demo users' addresses are never written to
+    assert cli.main(["send"]) == 1  # demo users' addresses are never written to
     assert "Datos de demostración" in capsys.readouterr().out
     assert smtp_server.received == []
 
     monkeypatch.setenv("RRSS_DEMO", "0")  # the same workbook, now treated as real data
-    assert notify.main(["send"]) == 0
+    assert cli.main(["send"]) == 0
     assert "enviado(s)" in capsys.readouterr().out
     assert smtp_server.received
     monkeypatch.delenv("RRSS_SMTP_HOST")
-    assert notify.main(["send"]) == 1
+    assert cli.main(["send"]) == 1
     assert "RRSS_SMTP_HOST" in capsys.readouterr().out

@@ -6,38 +6,40 @@ the matrix leaves out, and lets through a role it names.
 
 from __future__ import annotations
 
+import contextlib
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 from core_helpers import NOW, rows_to_cells
 
-from core import admin, procedure_admin, service_logs
-from core.dashboard import DashboardFilter
-from core.deletions import order_deletion
-from core.errors import InvalidDefinition, NotAllowed
-from core.ledger import RawTab
-from core.models import Status, User
-from core.permissions import (
-    PAGE_ROLES,
+from core.adapters.memory import InMemoryRepository
+from core.adapters.tabular import RawChange, RawTab
+from core.domain.errors import InvalidDefinition, NotAllowed
+from core.domain.models import Status, User
+from core.domain.permissions import (
     Capability,
     PermissionMatrix,
     Scope,
-    can,
-    default_matrix,
     grant_capability,
     load_permissions,
-    require,
 )
-from core.procedures import load_procedures
-from core.repository import Change, InMemoryRepository
-from core.roles import Role
-from core.services import act, create_request, deadline_dashboard, record_direct_publication
-from core.workdays import WorkCalendar
-from sheets_schema import PERMISSIONS_CSV, PROCEDURES_CSV, procedure_rows
+from core.domain.procedures import load_procedures
+from core.domain.roles import Role
+from core.domain.workdays import WorkCalendar
+from core.services import administration as admin
+from core.services import audit, intake, notifications, plan, service_logs
+from core.services import procedure_versions as procedure_admin
+from core.services.dashboard import DashboardFilter, deadline_dashboard
+from core.services.deletions import confirm_deletion, order_deletion
+from core.services.direct_publications import record_direct_publication
+from core.services.requests import act, create_request
+from sheets_schema import PERMISSIONS_CSV, PROCEDURES_CSV, procedure_rows, rules_for
+from sheets_schema import default_permissions as default_matrix
 from sheets_schema.demo import DEMO_PASSWORD, empty_tabs, unit_rows, user_row
-from sheets_schema.tabs import TABS_BY_NAME
+from sheets_schema.tabs import SCHEMA
+from ui.navigation import PAGE_ROLES
 
 MATRIX = default_matrix()
 UNIT = "NIC"
@@ -100,7 +102,7 @@ def test_the_statistics_page_is_shown_to_exactly_the_roles_that_see_statistics()
 def test_a_refusal_names_who_may_and_the_manual_clause() -> None:
     moderator = _user(Role.MODERATOR)
     with pytest.raises(NotAllowed) as refused:
-        require(moderator, Capability.PUBLISH)
+        MATRIX.require(moderator, Capability.PUBLISH)
     assert refused.value.message == (
         "Solo el Administrador Principal de RRSS o el Editor de RRSS puede publicar en nombre "
         "de la ADSIB (la etapa final de los procedimientos 1 a 3) (manual, 5 b), 5 c); 12.1 "
@@ -109,16 +111,16 @@ def test_a_refusal_names_who_may_and_the_manual_clause() -> None:
 
 def test_a_deactivated_user_holds_no_capability() -> None:
     admin_user = _user(Role.ADMIN)
-    assert can(admin_user, Capability.PUBLISH)
-    assert not can(admin_user.model_copy(update={"active": False}), Capability.PUBLISH)
+    assert MATRIX.can(admin_user, Capability.PUBLISH)
+    assert not MATRIX.can(admin_user.model_copy(update={"active": False}), Capability.PUBLISH)
 
 
 def test_acting_as_narrows_the_check_to_one_role() -> None:
     both = _user(Role.MODERATOR).model_copy(update={"roles": (Role.MODERATOR, Role.EDITOR)})
-    assert can(both, Capability.PUBLISH)
-    assert not can(both, Capability.PUBLISH, acting_as=Role.MODERATOR)
-    assert can(both, Capability.PUBLISH, acting_as=Role.EDITOR)
-    assert not can(both, Capability.PUBLISH, acting_as=Role.ADMIN)  # a role they lack
+    assert MATRIX.can(both, Capability.PUBLISH)
+    assert not MATRIX.can(both, Capability.PUBLISH, acting_as=Role.MODERATOR)
+    assert MATRIX.can(both, Capability.PUBLISH, acting_as=Role.EDITOR)
+    assert not MATRIX.can(both, Capability.PUBLISH, acting_as=Role.ADMIN)  # a role they lack
 
 
 # -- broken matrices -------------------------------------------------------------------------
@@ -195,8 +197,8 @@ def one_user_per_role() -> dict[str, RawTab]:
 
 def fresh(tabs: dict[str, RawTab], target_roles: tuple[Role, ...] = (Role.REQUESTER,)
           ) -> InMemoryRepository:
-    repo = InMemoryRepository(tabs, TABS_BY_NAME, load_procedures(procedure_rows()))
-    repo.commit(Change().append("usuarios", user_row(
+    repo = InMemoryRepository(tabs, SCHEMA, rules_for(load_procedures(procedure_rows())))
+    repo.commit(RawChange().append_cells("usuarios", user_row(
         TARGET, "Cuenta de destino", target_roles, UNIT, DEMO_PASSWORD, NOW)))
     return repo
 
@@ -263,8 +265,43 @@ def _probe(capability: str, tabs: dict[str, RawTab], role: Role) -> Callable[[],
         Capability.ORDER_DELETION: lambda: order_deletion(repo, actor, {
             "publication": "https://www.facebook.com/adsib/posts/1", "channel": "Facebook",
             "via": "correo", "reason": "Información desactualizada."}, NOW),
+        Capability.KEEP_PLAN: lambda: plan.add_item(repo, actor, {
+            "service": "Firma digital", "channels": "Facebook", "type": "4",
+            "start": NOW.date() + timedelta(days=3)}, NOW),
+        Capability.LEAD_CRISIS: lambda: service_logs.open_incident(repo, actor, {
+            "description": "Publicación falsa.", "leader": "w.ugs",
+            "opened_at": NOW - timedelta(minutes=5)}, NOW),
+        Capability.RECORD_DAYS_OFF: lambda: admin.add_day_off(
+            repo, actor, NOW.date() + timedelta(days=2), "Aniversario", NOW),
+        Capability.MANAGE_OUTBOX: lambda: notifications.retry_now(repo, actor, NoMail(), NOW),
+        Capability.TAKE_INTAKE: lambda: intake.take_rows(repo, actor, NOW),
     }
+    if capability == Capability.CONFIRM_DELETION:
+        order = order_deletion(repo, "w.de", {
+            "publication": "https://www.facebook.com/adsib/posts/1", "channel": "Facebook",
+            "via": "correo", "reason": "Información desactualizada."}, NOW)
+        return lambda: confirm_deletion(repo, actor, order, NOW)
+    if capability == Capability.ACKNOWLEDGE_AUDIT:
+        admin.create_unit(repo, "actor.sistema", "NUEVA", "Nueva", NOW)
+        events = repo.snapshot().tabs["eventos"]
+        cells = events.rows[-1]
+        comment = events.header.index("comentario")
+        repo.commit(RawChange().update_row("eventos", len(events.rows) + 1, cells,
+                                           {"comentario": cells[comment] + " (editado)"}))
+        keys = [f.key for f in audit.report(repo.snapshot().ledger).pending]
+        return lambda: audit.acknowledge(repo, actor, "Revisado.", keys, NOW)
     return probes[capability]
+
+
+class NoMail:
+    """A mailer with nothing to say: the outbox probe needs one to get past the check."""
+
+    def describe(self) -> str:
+        return "prueba"
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[object]:
+        yield self
 
 
 ENFORCED = [row.capability for row in MATRIX.rows

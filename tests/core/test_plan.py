@@ -11,17 +11,21 @@ from datetime import date
 import pytest
 from core_helpers import NOW, count_rows
 
-from core import plan
-from core.errors import InvalidInput, NotAllowed, NotFound
-from core.ledger import RawTab
-from core.models import PlanItem, PlanStatus, PublicationType
-from core.procedures import ProcedureSet
-from core.repository import InMemoryRepository
-from core.roles import Role
-from core.services import create_request, current_user
-from core.workdays import WorkCalendar
+from core.adapters.memory import InMemoryRepository
+from core.adapters.tabular import RawTab
+from core.domain.errors import InvalidInput, NotAllowed, NotFound
+from core.domain.models import PlanItem, PlanStatus, PublicationType
+from core.domain.procedures import ProcedureSet
+from core.domain.roles import Role
+from core.domain.workdays import WorkCalendar
+from core.services import plan
+from core.services.common import current_user
+from core.services.requests import create_request
+from sheets_schema import rules_for
 from sheets_schema.demo import USERS
-from sheets_schema.tabs import TABS_BY_NAME
+from sheets_schema.tabs import SCHEMA
+
+PLAN_ROW = SCHEMA.of(PlanItem).cells
 
 # NOW is Tuesday 10 March 2026.
 WED, THU, FRI = date(2026, 3, 11), date(2026, 3, 12), date(2026, 3, 13)
@@ -181,11 +185,11 @@ def hand_edited(seeded_tabs: dict[str, RawTab], procedures: ProcedureSet
             for name, raw in seeded_tabs.items()}
     raw = tabs["plan_promocion"]
     raw.header.append("color")
-    row = item("PLAN-2026-0007", WED).to_row() | {"creado_por": "profesional",
+    row = PLAN_ROW(item("PLAN-2026-0007", WED)) | {"creado_por": "profesional",
                                                   "id_solicitud": "SOL-2026-0099",
                                                   "estado": "solicitado"}
     raw.rows.append([row.get(h, "verde" if h == "color" else "") for h in raw.header])
-    return InMemoryRepository(tabs, TABS_BY_NAME, procedures)
+    return InMemoryRepository(tabs, SCHEMA, rules_for(procedures))
 
 
 def test_an_edit_changes_the_planned_cells_and_keeps_every_other_cell(
@@ -381,11 +385,11 @@ def test_the_plan_reads_valid_rows_by_date_and_first_row_per_id(
     tabs = {name: RawTab(raw.name, list(raw.header), [list(r) for r in raw.rows])
             for name, raw in seeded_tabs.items()}
     raw = tabs["plan_promocion"]
-    for row in (item("B", THU).to_row(), item("A", FRI).to_row(),
-                item("B", WED).to_row() | {"servicio": "copia"},
-                item("C", WED).to_row() | {"fecha_desde": "pronto"}):
+    for row in (PLAN_ROW(item("B", THU)), PLAN_ROW(item("A", FRI)),
+                PLAN_ROW(item("B", WED)) | {"servicio": "copia"},
+                PLAN_ROW(item("C", WED)) | {"fecha_desde": "pronto"}):
         raw.rows.append([row[h] for h in raw.header])
-    ledger = InMemoryRepository(tabs, TABS_BY_NAME, procedures).snapshot().ledger
+    ledger = InMemoryRepository(tabs, SCHEMA, rules_for(procedures)).snapshot().ledger
     assert [(i.item_id, i.service) for i in plan.plan_items(ledger)] == [
         ("B", "Servicio B"), ("A", "Servicio A")]
     assert plan.next_item_id(ledger, NOW) == "PLAN-2026-0001"

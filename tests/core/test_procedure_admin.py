@@ -13,16 +13,20 @@ from datetime import date, timedelta
 import pytest
 from core_helpers import NOW, count_rows
 
-from core import admin, procedure_admin
-from core.errors import ConcurrentChange, InvalidDefinition, NotAllowed
-from core.ledger import PROCEDURES_TAB
-from core.models import EventKind, ProcedureStatus, Status
-from core.procedures import OutcomeKind, load_procedures
-from core.repository import Change, InMemoryRepository, Snapshot
-from core.roles import Role
-from core.services import act, create_request, inbox
-from core.workdays import WorkCalendar
+from core.adapters.memory import InMemoryRepository
+from core.adapters.tabular import RawChange, Snapshot
+from core.domain.errors import ConcurrentChange, InvalidDefinition, NotAllowed
+from core.domain.models import EventKind, ProcedureStatus, Status
+from core.domain.ports import Change
+from core.domain.procedures import OutcomeKind, load_procedures
+from core.domain.roles import Role
+from core.domain.workdays import WorkCalendar
+from core.services import administration as admin
+from core.services import procedure_versions as procedure_admin
+from core.services.requests import act, create_request, inbox
 from sheets_schema import procedure_rows
+
+PROCEDURES_TAB = "procedimientos"
 
 # -- helpers ---------------------------------------------------------------------------------
 
@@ -86,7 +90,7 @@ def test_the_tab_not_the_shipped_table_is_what_requests_follow(
     raw = repo.snapshot().tabs[PROCEDURES_TAB]
     row = next(i for i, cells in enumerate(raw.rows) if cells[0] == "3" and cells[3] == "5")
     column = raw.header.index("plazo")
-    repo.commit(Change().update_row(PROCEDURES_TAB, row + 2, raw.rows[row],
+    repo.commit(RawChange().update_row(PROCEDURES_TAB, row + 2, raw.rows[row],
                                     {"plazo": "2"}))
     assert repo.snapshot().ledger.procedures.current(3).stage(5).deadline.days == 2
     assert raw.rows[row][column] == "1"
@@ -97,8 +101,8 @@ def test_an_empty_tab_falls_back_to_the_shipped_procedures_and_says_so(
     emptied = {n: r for n, r in repo.snapshot().tabs.items()}
     emptied[PROCEDURES_TAB] = type(emptied[PROCEDURES_TAB])(
         PROCEDURES_TAB, emptied[PROCEDURES_TAB].header, [])
-    ledger = InMemoryRepository(emptied, repo.snapshot().specs,
-                                repo.snapshot().procedures).snapshot().ledger
+    ledger = InMemoryRepository(emptied, repo.snapshot().schema,
+                                repo.snapshot().rules).snapshot().ledger
     assert ledger.procedures.numbers() == [1, 2, 3]
     [issue] = [i for i in ledger.issues if i.tab == PROCEDURES_TAB]
     assert (issue.row, issue.reason) == (1, "la pestaña no tiene ninguna versión publicada: "
@@ -112,7 +116,7 @@ def test_a_broken_published_version_is_reported_and_the_others_still_apply(
     request_id = create_request(repo, "solicitante", form(3), NOW)
     raw = repo.snapshot().tabs[PROCEDURES_TAB]
     index = next(i for i, cells in enumerate(raw.rows) if cells[0] == "3" and cells[3] == "5")
-    repo.commit(Change().update_row(PROCEDURES_TAB, index + 2, raw.rows[index],
+    repo.commit(RawChange().update_row(PROCEDURES_TAB, index + 2, raw.rows[index],
                                     {"salidas": "avanzar; devolver:9"}))
     ledger = repo.snapshot().ledger
     found = {(i.row, i.column) for i in ledger.issues if i.tab == PROCEDURES_TAB}
@@ -162,7 +166,7 @@ def test_a_professional_who_is_also_ugs_head_does_not_approve_their_own_proposal
 def test_a_director_on_the_committee_does_not_approve_her_own_promotion(
         repo: InMemoryRepository) -> None:
     admin.set_roles(repo, "directora", "jefe.uaf", (Role.COMMITTEE, Role.UNIT_HEAD), NOW)
-    repo.commit(Change().update("usuarios", "directora", {"roles": "de, comite"}))
+    repo.commit(RawChange().update_cells("usuarios", "directora", {"roles": "de, comite"}))
     request_id = create_request(repo, "directora", form(1, protected=True), NOW)
     for username in ("jefe.ugs", "profesional", "jefe.ugs"):
         step(repo, username, request_id)
@@ -308,10 +312,10 @@ def test_a_request_in_flight_keeps_its_version_and_a_new_one_takes_the_new_versi
 
 def test_a_draft_typed_into_the_sheet_by_hand_is_validated_and_published(
         repo: InMemoryRepository) -> None:
-    change = Change()
+    change = RawChange()
     for row in procedure_rows():
         if row["procedimiento"] == "2":
-            change.append(PROCEDURES_TAB, {**row, "version": "2", "estado": "borrador",
+            change.append_cells(PROCEDURES_TAB, {**row, "version": "2", "estado": "borrador",
                                            "plazo": "2" if row["etapa"] == "3" else row["plazo"]})
     repo.commit(change)
     assert procedure_admin.publish_draft(repo, "jefe.ugs", 2, NOW) == 2
@@ -347,7 +351,7 @@ def test_a_draft_edited_in_the_sheet_meanwhile_is_not_overwritten(
     raw = repo.snapshot().tabs[PROCEDURES_TAB]
     index = next(i for i, c in enumerate(raw.rows) if c[-1:] == ["borrador"] or
                  "borrador" in c)
-    repo.commit(Change().update_row(PROCEDURES_TAB, index + 2, raw.rows[index],
+    repo.commit(RawChange().update_row(PROCEDURES_TAB, index + 2, raw.rows[index],
                                     {"actividad": "Editado en la hoja"}))
     with pytest.raises(ConcurrentChange, match="cambió desde que se leyó"):
         procedure_admin.publish_draft(Stale(), "jefe.ugs", 2, NOW)  # type: ignore[arg-type]
@@ -375,7 +379,7 @@ def test_an_older_workbook_s_empty_tab_can_be_filled_with_the_procedures_in_forc
     tabs = dict(repo.snapshot().tabs)
     tabs[PROCEDURES_TAB] = type(tabs[PROCEDURES_TAB])(PROCEDURES_TAB,
                                                       tabs[PROCEDURES_TAB].header, [])
-    older = InMemoryRepository(tabs, repo.snapshot().specs, repo.snapshot().procedures)
+    older = InMemoryRepository(tabs, repo.snapshot().schema, repo.snapshot().rules)
     assert procedure_admin.copy_shipped_to_tab(older, "jefe.ugs", NOW) == 24
     assert older.snapshot().ledger.issues == []
     with pytest.raises(Exception, match="ya tiene filas"):

@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import pytest
 
-from core.errors import InvalidDefinition
-from core.procedures import (
+from core.domain.errors import InvalidDefinition
+from core.domain.procedures import (
     TABLE_COLUMNS,
     DeadlineKind,
     Outcome,
@@ -23,7 +23,7 @@ from core.procedures import (
     ProcedureSet,
     load_procedures,
 )
-from core.roles import Role
+from core.domain.roles import Role
 from sheets_schema import PROCEDURES_CSV
 
 

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 
 os.environ.setdefault("RRSS_BCRYPT_ROUNDS", "4")
 
-from core.ledger import RawTab
-from core.report import UNKNOWN_CHANNEL, report_data
-from core.repository import InMemoryRepository
-from core.workdays import WorkCalendar
-from sheets_schema import default_procedures
+from core.adapters.memory import InMemoryRepository
+from core.adapters.tabular import RawTab
+from core.domain.workdays import WorkCalendar
+from core.services.reports import UNKNOWN_CHANNEL, report_data
+from sheets_schema import default_rules
 from sheets_schema.demo import demo_rows
-from sheets_schema.tabs import TABS_BY_NAME
+from sheets_schema.tabs import SCHEMA, TABS_BY_NAME
 
 NOW = datetime(2026, 11, 30, 10, 0)
 CALENDAR = WorkCalendar.for_bolivia()
@@ -24,7 +24,7 @@ def demo_repo() -> InMemoryRepository:
     tabs = {name: RawTab(name, TABS_BY_NAME[name].headers,
                          [[row.get(h, "") for h in TABS_BY_NAME[name].headers] for row in data])
             for name, data in rows.items()}
-    return InMemoryRepository(tabs, TABS_BY_NAME, default_procedures())
+    return InMemoryRepository(tabs, SCHEMA, default_rules())
 
 
 def test_the_publishing_event_keeps_the_channels_and_the_link():

@@ -15,18 +15,12 @@ import pytest
 from PIL import Image
 from test_dashboard import TODAY, at, new, step, story  # noqa: F401 - story is a fixture
 
-from core.models import Status
-from core.report import (
-    UNKNOWN_CHANNEL,
-    DocumentKind,
-    ReportData,
-    bottleneck_png,
-    report_data,
-    report_docx,
-)
-from core.repository import InMemoryRepository
-from core.services import record_direct_publication
-from core.workdays import WorkCalendar
+from core.adapters.exports.docx_report import bottleneck_png, report_docx
+from core.adapters.memory import InMemoryRepository
+from core.domain.models import Status
+from core.domain.workdays import WorkCalendar
+from core.services.direct_publications import record_direct_publication
+from core.services.reports import UNKNOWN_CHANNEL, DocumentKind, ReportData, report_data
 
 FEB_START, FEB_END = date(2026, 2, 1), date(2026, 2, 28)
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 from core_helpers import NOW, count_rows
 
-from core import admin, services
-from core.errors import InvalidInput, StorageError
-from core.export import is_formula_like, safe_cell
-from core.ledger import RawTab
-from core.repository import InMemoryRepository
-from sheets_schema.tabs import TABS_BY_NAME
+from core.adapters.exports.tables import is_formula_like, safe_cell
+from core.adapters.memory import InMemoryRepository
+from core.adapters.tabular import RawTab
+from core.domain.errors import InvalidInput, StorageError
+from core.services import administration as admin
+from core.services import requests as services
+from sheets_schema.tabs import SCHEMA, TABS_BY_NAME
 
 FORM = {"procedure": 3, "title": "Feria de servicios", "objective": "Informar",
         "summary": "Resumen", "unit": "NIC"}
@@ -23,7 +24,7 @@ def with_rows(repo: InMemoryRepository, tab: str, extra: list[list[str]],
     tabs = {name: RawTab(raw.name, list(raw.header), [list(r) for r in raw.rows])
             for name, raw in snapshot.tabs.items()}
     tabs[tab].rows = extra + tabs[tab].rows if at_start else tabs[tab].rows + extra
-    return InMemoryRepository(tabs, TABS_BY_NAME, snapshot.procedures)
+    return InMemoryRepository(tabs, SCHEMA, snapshot.rules)
 
 
 def test_a_change_to_a_user_written_twice_is_refused_instead_of_hitting_the_damaged_copy(
@@ -52,7 +53,7 @@ def test_acting_on_a_request_whose_procedure_version_is_missing_names_the_cause(
     header = tabs["solicitudes"].header
     row = next(r for r in tabs["solicitudes"].rows if r[0] == request_id)
     row[header.index("version")] = "9"
-    broken = InMemoryRepository(tabs, TABS_BY_NAME, snapshot.procedures)
+    broken = InMemoryRepository(tabs, SCHEMA, snapshot.rules)
     with pytest.raises(InvalidInput, match=rf"{request_id} sigue la versión 9 del "
                                            "procedimiento 3, que no está"):
         services.act(broken, "directora", request_id, "avanzar", expected_seq=1, now=NOW)
@@ -66,7 +67,7 @@ def test_a_requester_without_a_unit_is_told_to_ask_for_one(repo: InMemoryReposit
     for row in tabs["usuarios"].rows:
         if row[header.index("usuario")] == "solicitante":
             row[header.index("unidad")] = ""
-    no_unit = InMemoryRepository(tabs, TABS_BY_NAME, snapshot.procedures)
+    no_unit = InMemoryRepository(tabs, SCHEMA, snapshot.rules)
     with pytest.raises(InvalidInput, match="Su usuario no tiene unidad asignada"):
         services.create_request(no_unit, "solicitante", FORM, NOW)
 

@@ -10,31 +10,26 @@ from datetime import date, datetime, timedelta
 import pytest
 from core_helpers import EXTRA_USERS, INACTIVE, NOW, count_rows
 
-from core import chain
-from core.errors import (
+from core.adapters.memory import InMemoryRepository
+from core.adapters.tabular import RawChange, RawTab, Snapshot
+from core.domain import chain
+from core.domain.errors import (
     AuthenticationFailed,
     ConcurrentChange,
     InvalidInput,
     NotAllowed,
     NotFound,
 )
-from core.ledger import RawTab
-from core.models import MAX_CELL_CHARS, Status
-from core.repository import Change, InMemoryRepository, Snapshot
-from core.roles import Role
-from core.services import (
-    act,
-    authenticate,
-    create_first_admin,
-    create_request,
-    inbox,
-    needs_first_admin,
-    record_direct_publication,
-)
-from core.workdays import WorkCalendar
-from sheets_schema import default_procedures
+from core.domain.models import MAX_CELL_CHARS, Status
+from core.domain.ports import Change
+from core.domain.roles import Role
+from core.domain.workdays import WorkCalendar
+from core.services.accounts import authenticate, create_first_admin, needs_first_admin
+from core.services.direct_publications import record_direct_publication
+from core.services.requests import act, create_request, inbox
+from sheets_schema import default_procedures, rules_for
 from sheets_schema.demo import DEMO_PASSWORD, USERS
-from sheets_schema.tabs import TABS_BY_NAME
+from sheets_schema.tabs import SCHEMA, TABS_BY_NAME
 
 ALL_USERS = {name: roles for name, _, roles, _ in [*USERS, *EXTRA_USERS]}
 ACTIVE_USERS = sorted(set(ALL_USERS) - INACTIVE)
@@ -76,7 +71,7 @@ def step(repo: InMemoryRepository, username: str, request_id: str, outcome: str 
 
 
 def set_user(repo: InMemoryRepository, username: str, **cells: str) -> None:
-    repo.commit(Change().update("usuarios", username, cells))
+    repo.commit(RawChange().update_cells("usuarios", username, cells))
 
 
 class PageView:
@@ -185,7 +180,7 @@ def test_a_request_number_on_a_damaged_row_is_not_given_again(
     tabs = {name: RawTab(raw.name, list(raw.header), [list(r) for r in raw.rows])
             for name, raw in repo.snapshot().tabs.items()}
     tabs["solicitudes"].rows[1][tabs["solicitudes"].column_index()["creada_en"]] = "ayer"
-    edited = InMemoryRepository(tabs, TABS_BY_NAME, SHIPPED)
+    edited = InMemoryRepository(tabs, SCHEMA, rules_for(SHIPPED))
     assert damaged not in edited.snapshot().ledger.requests
 
     new = create_request(edited, "jefe.nic", form(3), NOW)

@@ -17,8 +17,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from core.adapters.smtp import SmtpMailer, mailer_from_env
-from core.mailer import MailError, SmtpSettings
+from core.adapters.smtp import SmtpMailer, SmtpSettings, mailer_from_env
+from core.domain.ports import MailError
 
 SENDER = "rrss@adsib.gob.bo"
 

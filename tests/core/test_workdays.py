@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import holidays
 import pytest
 
-from core.workdays import DEFAULT_DAY_OFF_DESCRIPTION, WorkCalendar
+from core.domain.workdays import DEFAULT_DAY_OFF_DESCRIPTION, WorkCalendar
 
 YEARS = range(2025, 2028)
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from core_helpers import NOW, OTHER_UNIT, UNIT, Walk, person, request_for, valid_schedule
 
-from core.errors import (
+from core.domain.errors import (
     CommentRequired,
     ConcurrentChange,
     InvalidInput,
@@ -18,9 +18,9 @@ from core.errors import (
     RequestClosed,
     TransitionNotAllowed,
 )
-from core.models import Event, Request, Status, User
-from core.roles import UNIT_SCOPED_ROLES, Role
-from core.workflow import (
+from core.domain.models import Event, Request, Status, User
+from core.domain.roles import UNIT_SCOPED_ROLES, Role
+from core.domain.workflow import (
     allowed_actions,
     decide,
     evolve,
@@ -471,8 +471,7 @@ def test_of_two_events_with_the_same_sequence_the_first_row_wins(walk: WalkFacto
     state, issues = replay(flow.state.request, flow.procedure, stored)
     assert (state.status, state.stage, state.seq) == (Status.IN_PROGRESS, 4, 3)
     assert state.superseded == (rejection,)
-    assert [(i.tab, i.row, i.column, i.value) for i in issues] == [
-        ("eventos", 9, "secuencia", "2")]
+    assert [(i.row, i.field, i.value) for i in issues] == [(9, "seq", "2")]
     assert issues[0].reason == ("evento duplicado de la solicitud SOL-2026-0001: prevalece la "
                                 "primera fila, esta queda como superada")
 
@@ -488,7 +487,7 @@ def test_when_the_duplicate_is_the_first_row_it_wins_and_later_events_are_report
     state, issues = replay(flow.state.request, flow.procedure, stored)
     assert state.status is Status.REJECTED
     assert state.superseded == (approval,)
-    assert [(i.row, i.column) for i in issues] == [(4, "secuencia"), (5, "accion")]
+    assert [(i.row, i.field) for i in issues] == [(4, "seq"), (5, "outcome")]
     assert issues[1].reason.endswith("la solicitud ya estaba cerrada")
 
 
@@ -511,7 +510,7 @@ def test_an_event_that_cannot_follow_is_reported_with_its_row_and_skipped(
     state, issues = replay(flow.state.request, flow.procedure, [(2, flow.events[0]), (7, bad)])
     assert (state.stage, state.seq, state.events) == (2, 1, (flow.events[0],))
     assert len(issues) == 1
-    assert (issues[0].tab, issues[0].row, issues[0].column) == ("eventos", 7, "accion")
+    assert (issues[0].row, issues[0].field) == (7, "outcome")
     assert issues[0].reason == f"evento ignorado (SOL-2026-0001): {reason}"
 
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from core.storage.workbook import WorkbookRepository
-from core.workflow import RequestState
-from sheets_schema import default_procedures
-from sheets_schema.tabs import TABS_BY_NAME
+from core.adapters.workbook.repository import WorkbookRepository
+from core.domain.workflow import RequestState
+from sheets_schema import default_rules
+from sheets_schema.tabs import SCHEMA
 
 sync_api = pytest.importorskip("playwright.sync_api")
 Browser = sync_api.Browser
@@ -84,7 +84,7 @@ class Server:
 
     def state(self, request_id: str) -> RequestState:
         """The request as the server's workbook has it now (read-only)."""
-        repo = WorkbookRepository(self.workbook, TABS_BY_NAME, default_procedures())
+        repo = WorkbookRepository(self.workbook, SCHEMA, default_rules())
         state = repo.snapshot().ledger.state(request_id)
         assert state is not None
         return state

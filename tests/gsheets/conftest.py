@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 from sheets_helpers import FAST, NOW, FakeClock
-
-from core.workdays import WorkCalendar
-from gsheets.adapter import SheetsApi, SheetsRepository
-from gsheets.bootstrap import Bootstrap
-from sheets_schema import default_procedures
-from sheets_schema.demo import demo_rows
-from sheets_schema.tabs import ALL_TABS, TABS_BY_NAME
 from support.standin import FakeSheetsServer, make_gspread_client
+
+from core.adapters.gsheets.adapter import SheetsApi, SheetsRepository
+from core.adapters.gsheets.bootstrap import Bootstrap
+from core.domain.workdays import WorkCalendar
+from sheets_schema import default_rules
+from sheets_schema.demo import demo_rows
+from sheets_schema.tabs import ALL_TABS, SCHEMA
 
 
 @pytest.fixture(scope="session")
@@ -75,6 +75,6 @@ def open_repo(client: Any, sid: str, server: FakeSheetsServer, clock: FakeClock
                                     "account_email": server.owner_email, "clock": clock,
                                     "sleep": clock.sleep, "seed": 1}
         settings.update(options)
-        return SheetsRepository(client, sid, TABS_BY_NAME, default_procedures(), **settings)
+        return SheetsRepository(client, sid, SCHEMA, default_rules(), **settings)
 
     return make

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from gsheets.adapter import RetryPolicy
+from core.adapters.gsheets.adapter import RetryPolicy
 
 NOW = datetime(2026, 11, 30, 10, 0)
 FAST = RetryPolicy(budget=2.0, first_delay=0.001, max_delay=0.01)

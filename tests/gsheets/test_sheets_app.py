@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import app_test
-
-from gsheets.adapter import SheetsRepository
 from support.standin import FakeSheetsServer, make_gspread_client
+
+import core.adapters.gsheets.adapter
+from core.adapters.gsheets.adapter import SheetsRepository
 from tests.app.user_session import UserSession
 
 KEY = {"type": "service_account", "private_key": "(no se usa con el stand-in)",
@@ -44,10 +45,9 @@ def configured(monkeypatch: pytest.MonkeyPatch, server: FakeSheetsServer, sid: s
     monkeypatch.setenv("RRSS_SHEETS_ID", sid)
     monkeypatch.setenv("RRSS_SERVICE_ACCOUNT_JSON", json.dumps(
         {**KEY, "client_email": server.owner_email}))
-    import gsheets.adapter
 
     client: Any = make_gspread_client(server)
-    monkeypatch.setattr(gsheets.adapter, "make_client", lambda config: client)
+    monkeypatch.setattr(core.adapters.gsheets.adapter, "make_client", lambda config: client)
     return sid
 
 
@@ -78,7 +78,7 @@ def test_a_sheet_not_shared_with_the_service_account_is_explained_on_the_page(
     assert server.owner_email in errors[0]
 
 
-def test_a_page_view_takes_in_the_rows_waiting_in_the_intake_tab(
+def test_the_ugs_head_takes_in_the_rows_waiting_in_the_intake_tab_a_page_view_only_reads(
         sid: str, server: FakeSheetsServer, open_repo: Callable[..., SheetsRepository]) -> None:
     header = server.values(sid, "ingreso")[0]
     row = {"usuario": "solicitante", "titulo": "Desde el formulario", "objetivo": "o",
@@ -89,8 +89,11 @@ def test_a_page_view_takes_in_the_rows_waiting_in_the_intake_tab(
 
     UserSession(repo=repo)  # the log-in page: nobody signed in, nothing is registered
     assert set(repo.snapshot().ledger.requests) == before
+    head = UserSession("jefe.ugs", repo)  # a page view reads; it never writes
+    assert set(repo.snapshot().ledger.requests) == before
 
-    UserSession("jefe.ugs", repo)
+    head.at.button(key="intake_take").click()
+    head.run()
 
     ledger = repo.snapshot().ledger
     new = [r for r in ledger.requests.values() if r.request_id not in before]

@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 import pytest
 from sheets_helpers import NOW, FakeClock
-
-from core import services
-from core.errors import ConcurrentChange
-from gsheets.adapter import CONTROL_TAB, SheetsRepository
 from support.standin import FakeSheetsServer
+
+from core.adapters.gsheets.adapter import CONTROL_TAB, SheetsRepository
+from core.domain.errors import ConcurrentChange
+from core.services import requests as services
 
 
 def operations(server: FakeSheetsServer) -> list[str]:
@@ -121,7 +121,7 @@ def test_when_the_control_tab_runs_out_it_is_replaced_and_a_stale_writer_still_w
 
 
 def test_the_fence_reads_the_row_count_from_the_range_google_reports_for_a_whole_tab() -> None:
-    from gsheets.adapter import range_rows
+    from core.adapters.gsheets.adapter import range_rows
 
     assert range_rows("'_control'!A1:A100000") == 100000
     assert range_rows("_control!A1:A3") == 3

@@ -7,13 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from core.errors import StorageError
-from core.storage.workbook import WorkbookRepository
-from gsheets import bootstrap as bootstrap_cli
-from gsheets.adapter import SheetsSetupError, open_sheets
-from gsheets.config import ConfigError, load_config
 from support.standin import FakeSheetsServer, make_gspread_client
+
+import cli as cli_main
+import core.adapters.gsheets.adapter
+from core.adapters.gsheets.adapter import SheetsSetupError, open_sheets
+from core.adapters.gsheets.config import ConfigError, load_config
+from core.adapters.workbook.repository import WorkbookRepository
+from core.domain.errors import StorageError
+from sheets_schema import default_rules
+from sheets_schema.tabs import SCHEMA
 
 KEY = {"type": "service_account", "project_id": "adsib-rrss",
        "private_key": "-----BEGIN PRIVATE KEY-----\nNO-ES-UNA-CLAVE\n-----END PRIVATE KEY-----\n",
@@ -94,7 +97,7 @@ def test_a_malformed_private_key_is_reported_before_any_call() -> None:
     config = load_config(env={"RRSS_SHEETS_ID": "1abc",
                               "RRSS_SERVICE_ACCOUNT_JSON": json.dumps(KEY)}, secrets=[])
     with pytest.raises(SheetsSetupError) as refused:
-        open_sheets(config)
+        open_sheets(config, SCHEMA, default_rules())
     assert "no es válida" in refused.value.message
 
 
@@ -104,29 +107,28 @@ def test_a_malformed_private_key_is_reported_before_any_call() -> None:
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, server: FakeSheetsServer, tmp_path: Path
         ) -> tuple[FakeSheetsServer, str]:
-    """``python -m gsheets.bootstrap`` configured by environment, talking to the stand-in."""
+    """``python cli.py bootstrap`` configured by environment, talking to the stand-in."""
     sid = server.create_spreadsheet("Libro CLI", ["Hoja 1"])
     monkeypatch.setenv("RRSS_SHEETS_ID", sid)
     monkeypatch.setenv("RRSS_SERVICE_ACCOUNT_JSON", json.dumps(
         {**KEY, "client_email": server.owner_email}))
     monkeypatch.setenv("RRSS_SECRETS_FILE", str(tmp_path / "ninguno.toml"))
     monkeypatch.delenv("RRSS_LEDGER", raising=False)
-    import gsheets.adapter
 
     client: Any = make_gspread_client(server)
-    monkeypatch.setattr(gsheets.adapter, "make_client", lambda config: client)
+    monkeypatch.setattr(core.adapters.gsheets.adapter, "make_client", lambda config: client)
     return server, sid
 
 
 def test_the_bootstrap_command_prepares_the_sheet_then_reports_nothing_to_do(
         cli: tuple[FakeSheetsServer, str], capsys: pytest.CaptureFixture[str]) -> None:
     server, sid = cli
-    assert bootstrap_cli.main([]) == 0
+    assert cli_main.main(["bootstrap"]) == 0
     first = capsys.readouterr().out
     assert "pestaña «eventos» creada" in first and "«procedimientos»" in first
     assert len(server.values(sid, "procedimientos")) > 10
     server.reset_metrics()
-    assert bootstrap_cli.main([]) == 0
+    assert cli_main.main(["bootstrap"]) == 0
     assert "no hubo nada que cambiar" in capsys.readouterr().out
     assert server.write_calls == 0
 
@@ -134,10 +136,10 @@ def test_the_bootstrap_command_prepares_the_sheet_then_reports_nothing_to_do(
 def test_the_bootstrap_command_stops_with_exit_code_2_on_wrong_headers(
         cli: tuple[FakeSheetsServer, str], capsys: pytest.CaptureFixture[str]) -> None:
     server, sid = cli
-    assert bootstrap_cli.main(["--sin-procedimientos"]) == 0
+    assert cli_main.main(["bootstrap", "--sin-procedimientos"]) == 0
     server.rename_header(sid, "eventos", "hash", "firma")
     capsys.readouterr()
-    assert bootstrap_cli.main([]) == 2
+    assert cli_main.main(["bootstrap"]) == 2
     out = capsys.readouterr().out
     assert "PROBLEMA" in out and "«eventos»" in out and "«firma»" in out
     assert "No se escribió nada" in out
@@ -150,7 +152,7 @@ def test_the_bootstrap_command_explains_a_missing_configuration(
                  "RRSS_LEDGER"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RRSS_SECRETS_FILE", str(tmp_path / "ninguno.toml"))
-    assert bootstrap_cli.main([]) == 2
+    assert cli_main.main(["bootstrap"]) == 2
     assert "No hay configuración de Google Sheets" in capsys.readouterr().err
 
 

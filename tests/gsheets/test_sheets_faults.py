@@ -8,11 +8,11 @@ from collections.abc import Callable
 
 import pytest
 from sheets_helpers import NOW, FakeClock
-
-from core import services
-from core.errors import StorageError
-from gsheets.adapter import RetryPolicy, SheetsRepository
 from support.standin import Call, FakeSheetsServer
+
+from core.adapters.gsheets.adapter import RetryPolicy, SheetsRepository
+from core.domain.errors import StorageError
+from core.services import requests as services
 
 PATIENT = RetryPolicy(budget=20.0, first_delay=0.5, max_delay=8.0)
 
@@ -118,12 +118,12 @@ def test_a_timeout_before_google_applied_the_write_sends_it_again_once(
 
 def test_a_lost_answer_for_a_change_without_events_is_not_applied_twice(
         open_repo: Callable[..., SheetsRepository], server: FakeSheetsServer, sid: str) -> None:
-    from core.repository import Change
+    from core.adapters.tabular import RawChange
 
     repo = open_repo()
     repo.snapshot()
     server.inject_timeout(times=1, after_apply=True, match="spreadsheets.batchUpdate")
-    repo.commit(Change().append("dias_no_laborables",
+    repo.commit(RawChange().append_cells("dias_no_laborables",
                                 {"fecha": "2026-12-24", "descripcion": "Nochebuena"}))
     rows = server.values(sid, "dias_no_laborables")
     assert [r[:2] for r in rows[1:]].count(["2026-12-24", "Nochebuena"]) == 1

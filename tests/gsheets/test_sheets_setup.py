@@ -7,12 +7,18 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
-from core.errors import StorageError
-from gsheets.adapter import CONTROL_TAB, SheetsApi, SheetsRepository, SheetsSetupError
-from gsheets.bootstrap import Bootstrap, BootstrapReport
-from sheets_schema.tabs import ALL_TABS
 from support.standin import FakeSheetsServer, make_gspread_client
+
+from core.adapters.gsheets.adapter import (
+    CONTROL_TAB,
+    SheetsApi,
+    SheetsRepository,
+    SheetsSetupError,
+)
+from core.adapters.gsheets.bootstrap import Bootstrap, BootstrapReport
+from core.domain.errors import StorageError
+from sheets_schema import default_rules
+from sheets_schema.tabs import ALL_TABS, SCHEMA
 
 
 def bootstrap(server: FakeSheetsServer, sid: str, rows: dict[str, Any] | None = None,
@@ -60,11 +66,9 @@ def test_bootstrap_run_twice_writes_nothing_the_second_time(
 def test_bootstrap_with_demo_data_fills_an_empty_spreadsheet_and_the_app_reads_it_cleanly(
         server: FakeSheetsServer, empty: str, demo: dict[str, list[dict[str, str]]]) -> None:
     assert bootstrap(server, empty, demo, demo=True).ok
-    from sheets_schema import default_procedures
-    from sheets_schema.tabs import TABS_BY_NAME
+    from sheets_schema import default_rules
 
-    repo = SheetsRepository(make_gspread_client(server), empty, TABS_BY_NAME,
-                            default_procedures())
+    repo = SheetsRepository(make_gspread_client(server), empty, SCHEMA, default_rules())
     ledger = repo.snapshot().ledger
     assert ledger.issues == [] and len(ledger.events) == len(demo["eventos"])
     server.reset_metrics()
@@ -110,10 +114,10 @@ def test_the_intake_tab_accepts_the_question_titles_a_google_form_writes(
                    "Fotos enlaces", "Publicar desde", "Publicar hasta", "Protegida por norma",
                    "Estado ingreso", "ID solicitud"]
     server.set_values(sid, "ingreso", [form_header], "A1")
-    ledger = open_repo().snapshot().ledger
-    assert ledger.raw["ingreso"].header == next(s for s in ALL_TABS
-                                                if s.name == "ingreso").headers
-    assert ledger.issues == []
+    snapshot = open_repo().snapshot()
+    assert snapshot.tabs["ingreso"].header == next(s for s in ALL_TABS
+                                                   if s.name == "ingreso").headers
+    assert snapshot.ledger.issues == []
 
 
 # -- a spreadsheet the app cannot use ------------------------------------------------------
@@ -142,11 +146,9 @@ def test_a_deleted_tab_is_named_with_how_to_restore_it(
 
 def test_a_spreadsheet_not_shared_with_the_service_account_says_whom_to_share_it_with(
         server: FakeSheetsServer, client: Any) -> None:
-    from sheets_schema import default_procedures
-    from sheets_schema.tabs import TABS_BY_NAME
 
     server.add_unshared_spreadsheet("1NoCompartida")
-    repo = SheetsRepository(client, "1NoCompartida", TABS_BY_NAME, default_procedures(),
+    repo = SheetsRepository(client, "1NoCompartida", SCHEMA, default_rules(),
                             account_email="rrss@proyecto.iam.gserviceaccount.com")
     with pytest.raises(SheetsSetupError) as stopped:
         repo.snapshot()
@@ -155,10 +157,8 @@ def test_a_spreadsheet_not_shared_with_the_service_account_says_whom_to_share_it
 
 
 def test_an_unknown_spreadsheet_id_points_at_the_setting(client: Any) -> None:
-    from sheets_schema import default_procedures
-    from sheets_schema.tabs import TABS_BY_NAME
 
-    repo = SheetsRepository(client, "1NoExiste", TABS_BY_NAME, default_procedures())
+    repo = SheetsRepository(client, "1NoExiste", SCHEMA, default_rules())
     with pytest.raises(SheetsSetupError) as stopped:
         repo.snapshot()
     assert "spreadsheet_id" in stopped.value.message and "RRSS_SHEETS_ID" in stopped.value.message
@@ -179,10 +179,8 @@ def test_a_key_google_no_longer_accepts_fails_at_token_refresh_with_the_same_mes
     from google.auth import credentials as ga_credentials
     from google.auth import exceptions as auth_errors
     from google.auth.transport.requests import AuthorizedSession
-
-    from sheets_schema import default_procedures
-    from sheets_schema.tabs import TABS_BY_NAME
     from support.standin import mount
+
 
     class RevokedKey(ga_credentials.Credentials):
         def refresh(self, request: Any) -> None:
@@ -190,7 +188,7 @@ def test_a_key_google_no_longer_accepts_fails_at_token_refresh_with_the_same_mes
 
     session = mount(AuthorizedSession(RevokedKey()), server)
     client = gspread.Client(auth=session.credentials, session=session)
-    repo = SheetsRepository(client, sid, TABS_BY_NAME, default_procedures(),
+    repo = SheetsRepository(client, sid, SCHEMA, default_rules(),
                             account_email="rrss@proyecto.iam.gserviceaccount.com")
     with pytest.raises(SheetsSetupError) as stopped:
         repo.snapshot()
@@ -200,7 +198,7 @@ def test_a_key_google_no_longer_accepts_fails_at_token_refresh_with_the_same_mes
 
 def test_a_write_blocked_by_a_protected_range_names_the_fix(
         server: FakeSheetsServer, sid: str, open_repo: Callable[..., SheetsRepository]) -> None:
-    from core.repository import Change
+    from core.adapters.tabular import RawChange
 
     repo = open_repo()
     repo.snapshot()
@@ -208,6 +206,6 @@ def test_a_write_blocked_by_a_protected_range_names_the_fix(
         "You are trying to edit a protected cell or object. Please contact the spreadsheet "
         "owner to remove protection if you need to edit."))
     with pytest.raises(StorageError) as stopped:
-        repo.commit(Change().append("dias_no_laborables", {"fecha": "2026-12-24"}))
+        repo.commit(RawChange().append_cells("dias_no_laborables", {"fecha": "2026-12-24"}))
     assert "rango protegido" in stopped.value.message
     assert "Rangos protegidos" in stopped.value.message

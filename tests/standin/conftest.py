@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 import requests
-
 from support.standin import FakeSheetsServer, make_gspread_client, make_session
 
 BASE = "https://sheets.googleapis.com/v4/spreadsheets"

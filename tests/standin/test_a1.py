@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 import requests
 from standin_helpers import BASE
-
-from support.standin import Bounds, format_range, index_to_col, parse_cells, parse_range, quote_sheet_name
+from support.standin import (
+    Bounds,
+    format_range,
+    index_to_col,
+    parse_cells,
+    parse_range,
+    quote_sheet_name,
+)
 from support.standin.a1 import A1Error, col_to_index
 
 

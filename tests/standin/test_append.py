@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import requests
 from standin_helpers import BASE, append, q
-
 from support.standin import Bounds, FakeSheetsServer, find_table
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from standin_helpers import BASE, batch_update
-
 from support.standin import FakeSheetsServer
 
 

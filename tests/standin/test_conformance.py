@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from support.standin import FakeSheetsServer, make_session
 
 REPO = Path(__file__).resolve().parents[2]

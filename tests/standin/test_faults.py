@@ -6,7 +6,6 @@ import gspread
 import pytest
 import requests
 from standin_helpers import BASE, append
-
 from support.standin import FakeSheetsServer, QuotaLimits
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gspread
 import pytest
-
 from support.standin import FakeSheetsServer
 
 

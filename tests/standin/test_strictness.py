@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from standin_helpers import BASE, batch_update
-
 from support.standin import FakeSheetsServer, load_discovery
 
 
@@ -164,7 +163,6 @@ def test_writes_outside_the_range_or_grid(session, server) -> None:
 
 def test_require_auth() -> None:
     import requests
-
     from support.standin import mount
 
     server = FakeSheetsServer(require_auth=True)

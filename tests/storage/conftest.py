@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from storage_helpers import NOW, new_request, open_repo
 
-from core.storage.workbook import WorkbookRepository
-from core.workdays import WorkCalendar
+from core.adapters.workbook.repository import WorkbookRepository
+from core.domain.workdays import WorkCalendar
 from sheets_schema.demo import demo_rows
 
 

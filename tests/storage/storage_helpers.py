@@ -15,13 +15,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from core import services
-from core.repository import Repository
-from core.storage.workbook import WorkbookRepository
-from core.storage.xlsx import XlsxWriter, read_workbook
-from core.workflow import RequestState, acting_role
-from sheets_schema import default_procedures
-from sheets_schema.tabs import TABS_BY_NAME
+from core.adapters.workbook.repository import WorkbookRepository
+from core.adapters.workbook.xlsx import XlsxWriter, read_workbook
+from core.domain.ports import Repository
+from core.domain.workflow import RequestState, acting_role
+from core.services import direct_publications
+from core.services import requests as services
+from sheets_schema import default_rules
+from sheets_schema.tabs import SCHEMA, TABS_BY_NAME
 from tests.chain_oracle import chain_breaks  # noqa: F401 - re-exported
 
 NOW = datetime(2026, 11, 30, 10, 0)  # a Monday; the demo's story ends here
@@ -29,7 +30,7 @@ EVENT_HEADERS = TABS_BY_NAME["eventos"].headers
 
 
 def open_repo(path: Path | str, lock_timeout: float = 10.0) -> WorkbookRepository:
-    return WorkbookRepository(Path(path), TABS_BY_NAME, default_procedures(),
+    return WorkbookRepository(Path(path), SCHEMA, default_rules(),
                               lock_timeout=lock_timeout)
 
 
@@ -100,7 +101,7 @@ def new_request(repo: Repository, title: str, now: datetime = NOW) -> str:
 
 
 def record_publication(repo: Repository, title: str, now: datetime = NOW) -> str:
-    return services.record_direct_publication(repo, "admin.rrss", {
+    return direct_publications.record_direct_publication(repo, "admin.rrss", {
         "type": "6", "title": title, "channel": "Facebook",
         "link": "https://adsib.gob.bo", "published_at": now,
     }, now)

@@ -23,10 +23,10 @@ from storage_helpers import (
     switches,
 )
 
-from core import services
-from core.errors import ConcurrentChange
-from core.models import Status
-from core.storage.workbook import WorkbookRepository
+from core.adapters.workbook.repository import WorkbookRepository
+from core.domain.errors import ConcurrentChange
+from core.domain.models import Status
+from core.services import requests as services
 
 PAUSE = 0.06  # think time between one writer's actions, longer than filelock's poll
 

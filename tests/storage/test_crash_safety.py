@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from storage_helpers import advance, column, fresh_write, open_repo, record_publication, sheets
 
-from core.errors import StorageError
-from core.storage import workbook as workbook_module
-from core.storage.workbook import WorkbookRepository
-from core.storage.xlsx import XlsxWriter
+from core.adapters.workbook import repository as workbook_module
+from core.adapters.workbook.repository import WorkbookRepository
+from core.adapters.workbook.xlsx import XlsxWriter
+from core.domain.errors import StorageError
 
 
 def leftovers(path: Path) -> list[str]:

@@ -18,9 +18,9 @@ from storage_helpers import (
     sheets,
 )
 
-from core.errors import StorageError
-from core.storage.workbook import WorkbookRepository
-from core.storage.xlsx import normalise
+from core.adapters.workbook.repository import WorkbookRepository
+from core.adapters.workbook.xlsx import normalise
+from core.domain.errors import StorageError
 from sheets_schema.tabs import ALL_TABS, TABS_BY_NAME
 
 EXTRA = "observaciones"  # a column a person added in the middle of «solicitudes»

@@ -17,9 +17,9 @@ from storage_helpers import (
     sheets,
 )
 
-from core import services
-from core.storage.workbook import WorkbookRepository
-from core.storage.xlsx import XlsxWriter, read_workbook
+from core.adapters.workbook.repository import WorkbookRepository
+from core.adapters.workbook.xlsx import XlsxWriter, read_workbook
+from core.services import requests as services
 
 WORDS = ["", "a", "b c", "=1+1", "ñandú", "😀", "_x0041_", "línea\nnueva", " s ", "x" * 300]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from storage_helpers import advance, hold_file_lock, new_request, open_repo, record_publication
 
-from core.errors import LedgerLocked
-from core.storage.workbook import WorkbookRepository, office_lock_owner
+from core.adapters.workbook.repository import WorkbookRepository, office_lock_owner
+from core.domain.errors import LedgerLocked
 
 LIBRE_LOCK = "Ana Mamani,ana-pc,ana,29.11.2026 10:00,file:///home/ana/.config/libreoffice/4;"
 

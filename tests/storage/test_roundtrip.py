@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 from storage_helpers import NOW, chain_breaks, open_repo, sheets
 
-from core import services
-from core.storage.workbook import WorkbookRepository
-from core.storage.xlsx import XlsxWriter, read_workbook
+from core.adapters.workbook.repository import WorkbookRepository
+from core.adapters.workbook.xlsx import XlsxWriter, read_workbook
+from core.services import requests as services
 from sheets_schema.tabs import ALL_TABS
 
 TRICKY = [

@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 from storage_helpers import advance, open_repo, sheets
 
-from core.storage import workbook as workbook_module
-from core.storage.sheet_cache import SheetCache
-from core.storage.workbook import WorkbookRepository
+from core.adapters.workbook import repository as workbook_module
+from core.adapters.workbook.repository import WorkbookRepository
+from core.adapters.workbook.sheet_cache import SheetCache
 
 
 def memo_of(path: Path) -> Path:

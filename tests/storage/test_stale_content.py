@@ -16,10 +16,11 @@ from storage_helpers import (
     sheets,
 )
 
-from core import services
-from core.errors import ConcurrentChange
-from core.repository import Change, Snapshot
-from core.storage.workbook import WorkbookRepository
+from core.adapters.tabular import RawChange, Snapshot
+from core.adapters.workbook.repository import WorkbookRepository
+from core.domain.errors import ConcurrentChange
+from core.domain.ports import Change
+from core.services import requests as services
 
 
 class PageView:
@@ -104,6 +105,7 @@ def test_the_guard_runs_on_content_written_by_hand_after_the_last_read(
     def guard(fresh) -> None:
         seen.append(set(fresh.units))
 
-    repo.commit(Change(guard=guard).append("unidades", {"codigo": "UX", "nombre": "Otra"}))
+    repo.commit(RawChange(guard=guard).append_cells("unidades",
+                                                    {"codigo": "UX", "nombre": "Otra"}))
     assert seen and "UTIC" in seen[0]
     assert column(sheets(path)["unidades"], "codigo")[-2:] == ["UTIC", "UX"]

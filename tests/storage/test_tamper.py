@@ -12,9 +12,10 @@ import openpyxl
 import pytest
 from storage_helpers import EVENT_HEADERS, NOW, open_repo, record_publication, sheets
 
-from core import audit
-from core.audit import CellChange, FindingKind
-from core.storage.workbook import WorkbookRepository
+from core.adapters.workbook.repository import WorkbookRepository
+from core.domain import tamper
+from core.domain.tamper import CellChange, FindingKind
+from core.services import audit
 
 Sheet = Any
 
@@ -36,12 +37,11 @@ def sheet_row(path: Path, request_id: str, seq: int) -> int:
                 if r[subject] == request_id and r[sequence] == str(seq))
 
 
-def report(repo: WorkbookRepository) -> audit.AuditReport:
-    ledger = repo.snapshot().ledger
-    return audit.verify_chain(ledger.raw["eventos"], requests=ledger.raw["solicitudes"])
+def report(repo: WorkbookRepository) -> tamper.AuditReport:
+    return audit.report(repo.snapshot().ledger)
 
 
-def found(result: audit.AuditReport) -> list[tuple[FindingKind, int]]:
+def found(result: tamper.AuditReport) -> list[tuple[FindingKind, int]]:
     return [(f.kind, f.row) for f in result.findings]
 
 
@@ -145,10 +145,10 @@ def test_the_app_keeps_working_and_the_finding_stays_until_acknowledged(
 @pytest.mark.parametrize("remembered", [True, False])
 def test_rows_deleted_at_the_end_are_found_by_the_app_that_saw_them(
         repo: WorkbookRepository, path: Path, remembered: bool) -> None:
-    monitor = audit.ChainMonitor()
+    monitor = tamper.ChainMonitor()
     if remembered:
-        assert monitor.check(repo.snapshot().ledger.raw).intact
+        assert audit.check(monitor, repo.snapshot().ledger).intact
     last = len(sheets(path)["eventos"])
     edit_events(path, lambda s: s.delete_rows(last - 1, 2))
-    result = monitor.check(repo.snapshot().ledger.raw)
+    result = audit.check(monitor, repo.snapshot().ledger)
     assert found(result) == ([(FindingKind.TRUNCATED, last - 1)] if remembered else [])

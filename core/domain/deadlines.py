@@ -1,0 +1,61 @@
+"""When each stage is due, in working days: the manual's «plazo referencial» made concrete.
+
+«N días» = end of the Nth working day after the stage began; «Variable» = no deadline;
+«De acuerdo a cronograma» = the date the schedule fixed at the proposal stage gives the
+stage. A return restarts the clock: a stage begins at the event that entered it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from core.domain.procedures import DeadlineKind
+from core.domain.workdays import WorkCalendar
+from core.domain.workflow import RequestState
+
+
+@dataclass(frozen=True)
+class DueInfo:
+    due: date | None
+    days_late: int
+    days_left: int
+    overdue: bool
+
+    @property
+    def label(self) -> str:
+        if self.due is None:
+            return "Sin plazo"
+        if self.overdue and self.days_late == 0:  # due on a Friday, seen at the weekend
+            return f"Vencida el {self.due:%d/%m/%Y}"
+        if self.overdue:
+            return f"Vencida ({_days(self.days_late)})"
+        if self.days_left == 0:
+            return "Vence hoy"
+        verb = "Queda" if self.days_left == 1 else "Quedan"
+        return f"{verb} {_days(self.days_left)}"
+
+
+def _days(count: int) -> str:
+    return "1 día hábil" if count == 1 else f"{count} días hábiles"
+
+
+def stage_due(state: RequestState, calendar: WorkCalendar) -> date | None:
+    row = state.stage_row
+    if row is None:
+        return None
+    if row.deadline.kind is DeadlineKind.WORKING_DAYS:
+        return calendar.due_date(state.stage_started_at, row.deadline.days)
+    if row.deadline.kind is DeadlineKind.SCHEDULE:
+        return state.schedule.get(row.number)
+    return None
+
+
+def due_info(state: RequestState, calendar: WorkCalendar, today: date) -> DueInfo:
+    due = stage_due(state, calendar)
+    if due is None:
+        return DueInfo(None, 0, 0, False)
+    return DueInfo(
+        due, calendar.days_late(due, today), calendar.days_left(due, today),
+        calendar.is_overdue(due, today),
+    )

@@ -1,0 +1,323 @@
+"""The ledger as the services see it: typed records per kind, what is wrong with the rest,
+and where every request stands after replaying its events.
+
+An adapter reads the tabs, validates each row into a record (or reports it, in Spanish,
+and leaves it as it is) and hands the result over as :class:`TabRecords`. This module
+derives everything else once per snapshot: users, units, requests, the replayed states.
+It never sees a tab or column name: when it must point a person at a cell, it asks the
+adapter's :class:`Naming`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Protocol, TypeVar, cast
+
+from core.domain.issues import RowIssue
+from core.domain.models import (
+    DirectPublication,
+    Event,
+    EventKind,
+    ProcedureStatus,
+    ProcedureTableRow,
+    Record,
+    Request,
+    Unit,
+    User,
+)
+from core.domain.permissions import PermissionMatrix
+from core.domain.procedures import ProcedureSet, definition_row, published_procedures
+from core.domain.workflow import RequestState, replay
+
+R = TypeVar("R", bound=Record)
+
+
+class Naming(Protocol):
+    """Where a kind of record is kept, in the words a person sees in the sheet."""
+
+    def tab(self, kind: type[Record]) -> str: ...
+
+    def column(self, kind: type[Record], field: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class StoredTab:
+    """The text of one tab as stored (for tamper checks and ids on damaged rows).
+
+    ``fields[i]`` is the record field that column ``i`` holds (None: a column the app
+    does not use); ``columns`` maps each field to the header the schema gives it (present
+    or not); the sheet row of ``rows[i]`` is ``i + 2``.
+    """
+
+    name: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    fields: Sequence[str | None]
+    columns: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for index, name in enumerate(self.fields):
+            if name is not None:
+                found.setdefault(name, index)
+        return found
+
+    def position(self, field_name: str) -> int | None:
+        return self.positions.get(field_name)
+
+    def values(self, field_name: str) -> set[str]:
+        """Every value of one field's column, stripped, on valid rows and damaged ones."""
+        at = self.position(field_name)
+        if at is None:
+            return set()
+        return {cells[at].strip() for cells in self.rows if at < len(cells)}
+
+
+@dataclass(frozen=True)
+class TabRecords:
+    """One kind of record as read: valid records with their sheet row, and the problems."""
+
+    records: Sequence[tuple[int, Record]]
+    issues: Sequence[RowIssue] = ()
+    missing_fields: Sequence[str] = ()
+    present: bool = True
+    stored: StoredTab | None = None
+
+    @property
+    def complete(self) -> bool:
+        """The tab exists and every column the app writes is in its header."""
+        return self.present and not self.missing_fields
+
+    @property
+    def missing_columns(self) -> list[str]:
+        """The headers of the missing fields, as people would restore them."""
+        columns = self.stored.columns if self.stored is not None else {}
+        return [columns.get(name, name) for name in self.missing_fields]
+
+    @property
+    def extra_columns(self) -> list[str]:
+        """Header cells the app does not use (kept as they are)."""
+        if self.stored is None:
+            return []
+        return [h.strip() for h, f in zip(self.stored.header, self.stored.fields, strict=True)
+                if f is None and h.strip()]
+
+
+EMPTY = TabRecords((), present=False)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the deployment ships: the manual's procedures and the permission matrix.
+
+    Published versions in the ledger's procedure tab take over from the shipped ones.
+    """
+
+    procedures: ProcedureSet
+    permissions: PermissionMatrix
+
+
+@dataclass
+class _Base:
+    """The ledger before a write and the requests the write touched (None: all)."""
+
+    ledger: Ledger
+    affected: set[str] | None = field(default=None)
+
+
+class Ledger:
+    """Everything a page needs, derived once from one snapshot of the tabs."""
+
+    def __init__(
+        self,
+        tabs: Mapping[type[Record], TabRecords],
+        rules: Rules,
+        naming: Naming,
+        base: tuple[Ledger, set[str] | None] | None = None,
+    ) -> None:
+        """``base``: the ledger before a write and the request ids the write touched
+        (None: any), so that only those are replayed again."""
+        self.tabs = tabs
+        self.rules = rules
+        self.naming = naming
+        self._base = _Base(*base) if base is not None else None
+        if base is not None and "_procedures" in base[0].__dict__ \
+                and self.tab(ProcedureTableRow) is base[0].tab(ProcedureTableRow) \
+                and rules is base[0].rules:
+            self.__dict__["_procedures"] = base[0]._procedures
+
+    # -- what the adapter read -------------------------------------------------------------
+
+    def tab(self, kind: type[Record]) -> TabRecords:
+        return self.tabs.get(kind, EMPTY)
+
+    def records(self, kind: type[R]) -> list[tuple[int, R]]:
+        """Valid records of ``kind`` with their sheet row, in sheet order."""
+        return cast(list[tuple[int, R]], list(self.tab(kind).records))
+
+    def all(self, kind: type[R]) -> list[R]:
+        return [record for _, record in self.records(kind)]
+
+    def writable(self, kind: type[Record]) -> bool:
+        """Whether rows of ``kind`` can be appended (tab present, header complete)."""
+        return self.tab(kind).complete
+
+    def stored(self, kind: type[Record]) -> StoredTab | None:
+        return self.tab(kind).stored
+
+    def values_in_use(self, kind: type[Record], field_name: str) -> set[str]:
+        """Every value the tab holds in one field, rows that fail validation included:
+        a number on a damaged row must not be handed out again."""
+        stored = self.stored(kind)
+        found = stored.values(field_name) if stored is not None else set()
+        found.update(str(getattr(r, field_name)) for _, r in self.tab(kind).records)
+        return found
+
+    def keys_in_use(self, kind: type[Record]) -> set[str]:
+        return self.values_in_use(kind, kind.key_field) if kind.key_field else set()
+
+    def issue(self, kind: type[Record], row: int, field_name: str, value: str,
+              reason: str) -> RowIssue:
+        column = self.naming.column(kind, field_name) if field_name else ""
+        return RowIssue(self.naming.tab(kind), row, column, value, reason)
+
+    # -- the rules ----------------------------------------------------------------------
+
+    @property
+    def permissions(self) -> PermissionMatrix:
+        return self.rules.permissions
+
+    @property
+    def shipped_procedures(self) -> ProcedureSet:
+        return self.rules.procedures
+
+    @cached_property
+    def _procedures(self) -> tuple[ProcedureSet, list[RowIssue]]:
+        rows = [(number, definition_row(record))
+                for number, record in self.records(ProcedureTableRow)
+                if record.status is ProcedureStatus.PUBLISHED]
+        found, problems = published_procedures(rows, self.rules.procedures)
+        tab = self.naming.tab(ProcedureTableRow)
+        return found, [RowIssue(tab, p.row, p.column, p.value, p.reason) for p in problems]
+
+    @property
+    def procedures(self) -> ProcedureSet:
+        """Published versions of the procedure tab, over the shipped procedures."""
+        return self._procedures[0]
+
+    # -- derived records ------------------------------------------------------------------
+
+    @cached_property
+    def users(self) -> dict[str, User]:
+        found: dict[str, User] = {}
+        for _, user in self.records(User):
+            found.setdefault(user.username, user)  # the first row of a name wins
+        return found
+
+    @cached_property
+    def units(self) -> dict[str, Unit]:
+        return {u.code: u for _, u in self.records(Unit)}
+
+    @cached_property
+    def requests(self) -> dict[str, Request]:
+        found: dict[str, Request] = {}
+        for _, request in self.records(Request):
+            found.setdefault(request.request_id, request)
+        return found
+
+    @cached_property
+    def direct_publications(self) -> list[DirectPublication]:
+        return self.all(DirectPublication)
+
+    @cached_property
+    def events(self) -> list[tuple[int, Event]]:
+        return self.records(Event)
+
+    @cached_property
+    def _events_by_request(self) -> dict[str, list[tuple[int, Event]]]:
+        by_request: dict[str, list[tuple[int, Event]]] = defaultdict(list)
+        for number, event in self.events:
+            if event.kind is EventKind.REQUEST:
+                by_request[event.subject].append((number, event))
+        return by_request
+
+    def events_of(self, request_id: str) -> list[tuple[int, Event]]:
+        return self._events_by_request.get(request_id, [])
+
+    def next_seq(self, kind: EventKind, subject: str) -> int:
+        """The sequence number the next event of ``subject`` takes."""
+        return 1 + sum(1 for _, e in self.events if e.kind is kind and e.subject == subject)
+
+    # -- replay -----------------------------------------------------------------------------
+
+    def _affected(self) -> set[str] | None:
+        """Requests the last write touched; None means all must be replayed."""
+        base = self._base
+        if base is None or base.affected is None \
+                or "_replay_by_request" not in base.ledger.__dict__ \
+                or self.tab(ProcedureTableRow) is not base.ledger.tab(ProcedureTableRow) \
+                or set(base.ledger.requests) - set(self.requests):
+            return None
+        return base.affected | (set(self.requests) - set(base.ledger.requests))
+
+    @cached_property
+    def _replay_by_request(self) -> dict[str, tuple[RequestState | None, list[RowIssue]]]:
+        affected = self._affected()
+        previous = self._base.ledger._replay_by_request \
+            if self._base is not None and affected is not None else {}
+        self._base = None  # do not keep a chain of old ledgers alive
+        result: dict[str, tuple[RequestState | None, list[RowIssue]]] = {}
+        for request_id, request in self.requests.items():
+            if affected is not None and request_id not in affected and request_id in previous:
+                result[request_id] = previous[request_id]
+                continue
+            procedure = self.procedures.get(request.procedure, request.version)
+            if procedure is None:
+                issue = self.issue(Request, self._request_rows.get(request_id, 0), "version",
+                                   f"{request.procedure}/{request.version}",
+                                   "no existe esa versión del procedimiento")
+                result[request_id] = (None, [issue])
+                continue
+            state, problems = replay(request, procedure, self.events_of(request_id))
+            result[request_id] = (state, [self.issue(Event, p.row, p.field, p.value, p.reason)
+                                          for p in problems])
+        return result
+
+    @cached_property
+    def _replayed(self) -> tuple[dict[str, RequestState], list[RowIssue]]:
+        states = {rid: s for rid, (s, _) in self._replay_by_request.items() if s is not None}
+        issues = [i for _, found in self._replay_by_request.values() for i in found]
+        for request_id, events in self._events_by_request.items():
+            if request_id not in self.requests:
+                issues.extend(self.issue(Event, number, "subject", request_id,
+                                         "el evento se refiere a una solicitud inexistente")
+                              for number, _ in events)
+        return states, issues
+
+    @cached_property
+    def _request_rows(self) -> dict[str, int]:
+        return {r.request_id: n for n, r in self.records(Request)}
+
+    @property
+    def states(self) -> dict[str, RequestState]:
+        return self._replayed[0]
+
+    def state(self, request_id: str) -> RequestState | None:
+        return self.states.get(request_id)
+
+    @cached_property
+    def issues(self) -> list[RowIssue]:
+        found = [i for tab in self.tabs.values() for i in tab.issues]
+        for kind, attribute in ((Request, "request_id"), (User, "username")):
+            seen: set[str] = set()
+            for number, record in self.records(kind):
+                key = getattr(record, attribute)
+                if key in seen:
+                    found.append(self.issue(kind, number, attribute, key,
+                                            "identificador repetido: vale la primera fila"))
+                seen.add(key)
+        return found + self._procedures[1] + self._replayed[1]

@@ -1,0 +1,499 @@
+"""The ledger's records as typed values: requests, events, users, units and the rest.
+
+A spreadsheet holds text; these models validate what a row says (Spanish reasons when it
+cannot be read) and give the services typed values. They know nothing of tabs or
+columns: ``sheets_schema`` maps each field to its column, and only adapters read it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
+
+from core.domain.roles import Role, parse_roles
+
+MAX_CELL_CHARS = 50_000  # what one Google Sheets cell holds
+
+
+def _empty_to_none(value: object) -> object:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _parse_bool(value: object) -> object:
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("si", "sí", "s", "true", "verdadero", "1", "x"):
+            return True
+        if text in ("no", "n", "false", "falso", "0", ""):
+            return False
+        raise ValueError("use «sí» o «no»")
+    return value
+
+
+def _parse_datetime(value: object) -> object:
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError("no es una fecha y hora válida (use AAAA-MM-DD HH:MM)") from None
+        if parsed.tzinfo is not None:
+            raise ValueError("use la hora local de Bolivia, sin zona horaria")
+        return parsed
+    return value
+
+
+def _parse_date(value: object) -> object:
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return date.fromisoformat(text[:10]) if len(text) in (10, 19, 16) else \
+                date.fromisoformat(text)
+        except ValueError:
+            raise ValueError("no es una fecha válida (use AAAA-MM-DD)") from None
+    return value
+
+
+def _optional(parse: Callable[[object], object]) -> Callable[[object], object]:
+    return lambda value: None if _empty_to_none(value) is None else parse(value)
+
+
+OptDate = Annotated[date | None, BeforeValidator(_optional(_parse_date))]
+OptStamp = Annotated[datetime | None, BeforeValidator(_optional(_parse_datetime))]
+def _naive(value: datetime) -> datetime:
+    if value.tzinfo is not None:
+        raise ValueError("use la hora local de Bolivia, sin zona horaria")
+    return value
+
+
+# Parsed by pydantic itself (fast, in Rust): the events tab holds tens of thousands of these.
+Stamp = Annotated[datetime, AfterValidator(_naive)]
+Flag = Annotated[bool, BeforeValidator(_parse_bool)]
+Text = Annotated[str, Field(max_length=MAX_CELL_CHARS)]
+
+
+class Record(BaseModel):
+    """Base of every typed row of the ledger.
+
+    Field names are the domain's; which tab and column hold each field is declared in
+    ``sheets_schema`` and known only to the adapters.
+    """
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=False)
+    key_field: ClassVar[str | None] = None
+
+    @property
+    def key(self) -> str:
+        """The value of the key field (empty for records without one)."""
+        return str(getattr(self, self.key_field)) if self.key_field else ""
+
+    @classmethod
+    def fields(cls) -> list[str]:
+        return list(cls.model_fields)
+
+    @classmethod
+    def required_fields(cls) -> list[str]:
+        return [name for name, field in cls.model_fields.items() if field.is_required()]
+
+
+class Status(StrEnum):
+    IN_PROGRESS = "en_curso"
+    PUBLISHED = "publicada"
+    REJECTED = "rechazada"
+
+    @property
+    def label(self) -> str:
+        return {"en_curso": "En curso", "publicada": "Publicada", "rechazada": "Rechazada"}[self]
+
+
+class PublicationType(StrEnum):
+    PROMOTION = "1"
+    DESIGNED_IMAGES = "2"
+    SPECIFIC_INFORMATION = "3"
+    PHOTOGRAPH = "4"
+    DAILY_NEWS = "5"
+    WEB_LINK = "6"
+    VIDEO = "7"
+
+    @property
+    def label(self) -> str:
+        return PUBLICATION_TYPE_LABELS[self]
+
+    @property
+    def has_procedure(self) -> bool:
+        return int(self) <= 3
+
+
+PUBLICATION_TYPE_LABELS = {
+    PublicationType.PROMOTION: "1 · Publicación de promoción",
+    PublicationType.DESIGNED_IMAGES: "2 · Publicación de imágenes con diseño",
+    PublicationType.SPECIFIC_INFORMATION: "3 · Publicación de información específica",
+    PublicationType.PHOTOGRAPH: "4 · Publicación de fotografía",
+    PublicationType.DAILY_NEWS: "5 · Publicación informativa cotidiana",
+    PublicationType.WEB_LINK: "6 · Publicación de enlaces a páginas web",
+    PublicationType.VIDEO: "7 · Publicación de vídeo",
+}
+DIRECT_TYPES = [t for t in PublicationType if not t.has_procedure]
+
+
+class Request(Record):
+    """A request of procedure 1, 2 or 3 (tab «solicitudes»).
+
+    ``estado``, ``etapa`` and ``secuencia`` are written for people reading the sheet;
+    the events tab is the truth and wins when they disagree.
+    """
+
+    key_field: ClassVar[str | None] = "request_id"
+
+    request_id: str = Field(min_length=1)
+    created_at: Stamp
+    created_by: str = Field(min_length=1)
+    procedure: int = Field(ge=1)
+    version: int = Field(ge=1)
+    title: Text = Field(min_length=1)
+    objective: Text = Field(default="")
+    summary: Text = Field(default="")
+    unit: str = Field(min_length=1)
+    links: Text = Field(default="")
+    publish_from: OptDate = Field(default=None)
+    publish_to: OptDate = Field(default=None)
+    protected: Flag = Field(default=False)
+    reference: Text = Field(default="")
+    status: Status = Field(default=Status.IN_PROGRESS)
+    stage: int | None = Field(default=None)
+    seq: int = Field(default=0)
+    updated_at: OptStamp = Field(default=None)
+
+
+class EventKind(StrEnum):
+    REQUEST = "solicitud"
+    DIRECT_PUBLICATION = "publicacion_directa"
+    USER = "usuario"
+    SYSTEM = "sistema"
+
+
+class Event(Record):
+    """One action on the record (tab «eventos», append-only).
+
+    For a request: who acted, in which role, at which stage, with which outcome.
+    ``hash`` chains each row to the one before it so hand edits can be detected.
+    """
+
+    key_field: ClassVar[str | None] = "event_id"
+
+    event_id: str = Field(min_length=1)
+    kind: EventKind = Field(default=EventKind.REQUEST)
+    subject: str = Field(min_length=1)
+    seq: int = Field(ge=0)
+    stage: int | None = Field(default=None)
+    outcome: str = Field(min_length=1)
+    target_stage: int | None = Field(default=None)
+    actor: str = Field(min_length=1)
+    role: str = Field(default="")
+    at: Stamp
+    comment: Text = Field(default="")
+    data: Text = Field(default="")
+    hash: str = Field(default="")
+
+    @field_validator("data")
+    @classmethod
+    def _json(cls, value: str) -> str:
+        if value.strip():
+            try:
+                parsed = json.loads(value)
+            except json.JSONDecodeError:
+                raise ValueError("«datos» debe ser JSON válido") from None
+            if not isinstance(parsed, dict):
+                raise ValueError("«datos» debe ser un objeto JSON")
+        return value
+
+    def payload(self) -> dict[str, Any]:
+        return json.loads(self.data) if self.data.strip() else {}
+
+
+class User(Record):
+    """A person who logs in (tab «usuarios»). Passwords are stored only as bcrypt hashes."""
+
+    key_field: ClassVar[str | None] = "username"
+
+    username: str = Field(min_length=1, pattern=r"^[a-z0-9._-]+$")
+    full_name: str = Field(min_length=1)
+    email: str = Field(default="")
+    roles: tuple[Role, ...]
+    unit: str = Field(default="")
+    password_hash: str = Field(default="")
+    active: Flag = Field(default=True)
+    created_at: Stamp
+    failed_logins: int = Field(default=0, ge=0)
+    locked_until: OptStamp = Field(default=None)
+
+    @field_validator("failed_logins", mode="before")
+    @classmethod
+    def _failed(cls, value: object) -> object:
+        return 0 if _empty_to_none(value) is None else value
+
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _roles(cls, value: object) -> object:
+        if isinstance(value, str):
+            roles = parse_roles(value)
+            if not roles:
+                raise ValueError("el usuario necesita al menos un rol")
+            return roles
+        return value
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+
+class Unit(Record):
+    """An organisational unit of the agency (tab «unidades»)."""
+
+    key_field: ClassVar[str | None] = "code"
+
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    active: Flag = Field(default=True)
+
+
+class DirectPublication(Record):
+    """A publication of types 4–7, recorded by the Administrador Principal."""
+
+    key_field: ClassVar[str | None] = "publication_id"
+
+    publication_id: str = Field(min_length=1)
+    type: PublicationType
+    title: Text = Field(min_length=1)
+    channel: str = Field(min_length=1)
+    link: Text = Field(default="")
+    published_at: Stamp
+    recorded_by: str = Field(min_length=1)
+    notes: Text = Field(default="")
+
+    @field_validator("type")
+    @classmethod
+    def _direct_only(cls, value: PublicationType) -> PublicationType:
+        if value.has_procedure:
+            raise ValueError(
+                "los tipos 1 a 3 siguen un procedimiento; aquí solo van los tipos 4 a 7"
+            )
+        return value
+
+
+# -- tabs for deadlines, the promotion plan and the service logs (issue: dashboards) -------
+
+
+class DayOff(Record):
+    """An institutional day off (tab «dias_no_laborables»): not a working day for deadlines."""
+
+    key_field: ClassVar[str | None] = "day"
+
+    day: date
+    description: str = Field(default="")
+    recorded_by: str = Field(default="")
+
+    @field_validator("day", mode="before")
+    @classmethod
+    def _day(cls, value: object) -> object:
+        return _parse_date(value)
+
+
+class PlanStatus(StrEnum):
+    PLANNED = "planificado"
+    REQUESTED = "solicitado"
+    PUBLISHED = "publicado"
+    CANCELLED = "cancelado"
+
+
+class PlanItem(Record):
+    """One item of the Plan de Promoción de Servicios (tab «plan_promocion»)."""
+
+    key_field: ClassVar[str | None] = "item_id"
+
+    item_id: str = Field(min_length=1)
+    service: Text = Field(min_length=1)
+    campaign: Text = Field(default="")
+    channels: str = Field(default="")
+    type: PublicationType
+    start: date
+    end: OptDate = Field(default=None)
+    budget: float | None = Field(default=None, ge=0)
+    status: PlanStatus = Field(default=PlanStatus.PLANNED)
+    request_id: str = Field(default="")
+    notes: Text = Field(default="")
+    created_by: str = Field(default="")
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start(cls, value: object) -> object:
+        return _parse_date(value)
+
+    @field_validator("budget", mode="before")
+    @classmethod
+    def _budget(cls, value: object) -> object:
+        value = _empty_to_none(value)
+        if isinstance(value, str):
+            text = value.strip().replace("Bs", "").replace(" ", "")
+            if "," in text and "." in text:
+                text = text.replace(".", "").replace(",", ".")
+            elif "," in text:
+                text = text.replace(",", ".")
+            try:
+                return float(text)
+            except ValueError:
+                raise ValueError("el presupuesto debe ser un número (Bs)") from None
+        return value
+
+    def channel_list(self) -> list[str]:
+        return [c.strip() for c in self.channels.replace(";", ",").split(",") if c.strip()]
+
+
+class AnswerMode(StrEnum):
+    PUBLIC = "publica"
+    PRIVATE = "privada"
+
+
+class PublicQuestion(Record):
+    """A question from the public on a social network (tab «consultas»); 15-minute rule."""
+
+    key_field: ClassVar[str | None] = "question_id"
+
+    question_id: str = Field(min_length=1)
+    received_at: Stamp
+    channel: str = Field(min_length=1)
+    summary: Text = Field(default="")
+    answered_at: OptStamp = Field(default=None)
+    mode: AnswerMode | None = Field(default=None)
+    answered_by: str = Field(default="")
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode(cls, value: object) -> object:
+        return _empty_to_none(value)
+
+
+class CrisisIncident(Record):
+    """A crisis on social networks (tab «incidentes»): UGS leads, staff involved accompany."""
+
+    key_field: ClassVar[str | None] = "incident_id"
+
+    incident_id: str = Field(min_length=1)
+    description: Text = Field(min_length=1)
+    leader: str = Field(min_length=1)
+    staff: Text = Field(default="")
+    actions: Text = Field(default="")
+    opened_at: Stamp
+    closed_at: OptStamp = Field(default=None)
+
+
+# -- tabs for trust and administration ------------------------------------------------------
+
+
+class MailStatus(StrEnum):
+    PENDING = "pendiente"
+    SENT = "enviado"
+    FAILED = "fallido"
+
+
+class OutboxMail(Record):
+    """A notification e-mail (tab «correo_saliente»); sent by SMTP when configured."""
+
+    key_field: ClassVar[str | None] = "mail_id"
+
+    mail_id: str = Field(min_length=1)
+    created_at: Stamp
+    to: str = Field(min_length=1)
+    subject: Text = Field(min_length=1)
+    body: Text = Field(default="")
+    status: MailStatus = Field(default=MailStatus.PENDING)
+    attempts: int = Field(default=0, ge=0)
+    last_error: Text = Field(default="")
+    sent_at: OptStamp = Field(default=None)
+
+    @field_validator("attempts", mode="before")
+    @classmethod
+    def _attempts(cls, value: object) -> object:
+        return 0 if _empty_to_none(value) is None else value
+
+
+class DeletionOrder(Record):
+    """DE's order to remove a published item (tab «ordenes_eliminacion»), manual 6 a)."""
+
+    key_field: ClassVar[str | None] = "order_id"
+
+    order_id: str = Field(min_length=1)
+    publication: str = Field(min_length=1)
+    channel: str = Field(min_length=1)
+    reason: Text = Field(min_length=1)
+    via: str = Field(min_length=1)
+    ordered_by: str = Field(min_length=1)
+    ordered_at: Stamp
+    confirmed_by: str = Field(default="")
+    confirmed_at: OptStamp = Field(default=None)
+
+
+class IntakeRow(Record):
+    """A row that staff or a Google Form add to the intake tab («ingreso»).
+
+    Kept as text: the intake step validates it and writes its verdict in ``estado_ingreso``.
+    """
+
+    key_field: ClassVar[str | None] = None
+
+    submitted_at: str = Field(default="")
+    username: str = Field(default="")
+    unit: str = Field(default="")
+    title: str = Field(default="")
+    objective: str = Field(default="")
+    summary: str = Field(default="")
+    links: str = Field(default="")
+    publish_from: str = Field(default="")
+    publish_to: str = Field(default="")
+    protected: str = Field(default="")
+    intake_status: str = Field(default="")
+    request_id: str = Field(default="")
+
+
+class ProcedureStatus(StrEnum):
+    PUBLISHED = "publicado"
+    DRAFT = "borrador"
+
+
+class ProcedureTableRow(Record):
+    """A stage row of the tab «procedimientos», as text; core.procedures validates it.
+
+    Published versions are what requests follow; a draft is edited until it validates.
+    """
+
+    key_field: ClassVar[str | None] = None
+
+    procedure: str = Field(min_length=1)
+    procedure_name: str = Field(default="")
+    version: str = Field(min_length=1)
+    number: str = Field(min_length=1)
+    roles: str = Field(default="")
+    protected_roles: str = Field(default="")
+    activity: str = Field(default="")
+    instrument: str = Field(default="")
+    deadline: str = Field(default="")
+    outcomes: str = Field(default="")
+    action_label: str = Field(default="")
+    records_schedule: str = Field(default="")
+    clause: str = Field(default="")
+    interpretation: str = Field(default="")
+    allows_self_approval: str = Field(default="")
+    status: ProcedureStatus = Field(default=ProcedureStatus.PUBLISHED)

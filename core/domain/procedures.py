@@ -1,0 +1,476 @@
+"""The manual's procedures as data: one row per stage, loaded and validated at start-up.
+
+A procedure table that a manager edits (a CSV in ``sheets_schema/`` or a tab of the
+ledger) must be refused early and precisely, naming the row and the field, rather than
+failing later in the middle of someone's approval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from core.domain.errors import InvalidDefinition
+from core.domain.models import ProcedureTableRow
+from core.domain.roles import Role, parse_roles
+from core.domain.validation import spanish_reason
+
+
+class OutcomeKind(StrEnum):
+    FORWARD = "avanzar"
+    COMMITTEE = "comite"
+    RETURN = "devolver"
+    REJECT = "rechazar"
+
+
+class DeadlineKind(StrEnum):
+    VARIABLE = "variable"
+    WORKING_DAYS = "dias"
+    SCHEDULE = "cronograma"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: OutcomeKind
+    target: int | None = None  # where a return goes back to, or a forward jump goes ahead to
+
+    @property
+    def code(self) -> str:
+        return f"{self.kind}:{self.target}" if self.target else str(self.kind)
+
+    @property
+    def requires_comment(self) -> bool:
+        return self.kind in (OutcomeKind.RETURN, OutcomeKind.REJECT)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: DeadlineKind
+    days: int = 0
+
+    @property
+    def label(self) -> str:
+        if self.kind is DeadlineKind.WORKING_DAYS:
+            return "1 día hábil" if self.days == 1 else f"{self.days} días hábiles"
+        if self.kind is DeadlineKind.SCHEDULE:
+            return "De acuerdo a cronograma"
+        return "Variable"
+
+    @property
+    def code(self) -> str:
+        return str(self.days) if self.kind is DeadlineKind.WORKING_DAYS else str(self.kind)
+
+
+def parse_deadline(text: str) -> Deadline:
+    value = text.strip().lower()
+    if value in ("variable", ""):
+        return Deadline(DeadlineKind.VARIABLE)
+    if value in ("cronograma", "de acuerdo a cronograma"):
+        return Deadline(DeadlineKind.SCHEDULE)
+    digits = value.split()[0]
+    if digits.isdigit() and int(digits) > 0:
+        return Deadline(DeadlineKind.WORKING_DAYS, int(digits))
+    raise ValueError("plazo no reconocido: use «variable», «cronograma» o un número de días")
+
+
+def parse_outcomes(text: str) -> tuple[Outcome, ...]:
+    outcomes: list[Outcome] = []
+    for part in text.replace(",", ";").split(";"):
+        value = part.strip().lower()
+        if not value:
+            continue
+        name, _, target = value.partition(":")
+        try:
+            kind = OutcomeKind(name.strip())
+        except ValueError:
+            raise ValueError(
+                f"salida desconocida «{value}» (use avanzar, comite, devolver:N o rechazar)"
+            ) from None
+        if kind is OutcomeKind.RETURN:
+            if not target.strip().isdigit():
+                raise ValueError(
+                    f"«{value}»: una devolución debe indicar la etapa, p. ej. devolver:3"
+                )
+            outcomes.append(Outcome(kind, int(target)))
+        elif kind is OutcomeKind.FORWARD and target:
+            if not target.strip().isdigit():
+                raise ValueError(f"«{value}»: «avanzar:N» necesita el número de etapa")
+            outcomes.append(Outcome(kind, int(target)))
+        elif target:
+            raise ValueError(f"«{value}»: solo «devolver» y «avanzar» llevan etapa de destino")
+        else:
+            outcomes.append(Outcome(kind))
+    if not outcomes:
+        raise ValueError("la etapa no tiene ninguna salida")
+    if len({o.code for o in outcomes}) != len(outcomes):
+        raise ValueError("salida repetida")
+    if sum(o.kind is OutcomeKind.FORWARD for o in outcomes) > 1:
+        raise ValueError("una etapa tiene una sola salida «avanzar»")
+    return tuple(outcomes)
+
+
+def _parse_yes_no(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("si", "sí", "s", "true", "1", "x"):
+        return True
+    if value in ("no", "n", "false", "0", ""):
+        return False
+    raise ValueError("use «sí» o «no»")
+
+
+class StageRow(BaseModel):
+    """One row of the procedure table, exactly as it is stored."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    procedure: int = Field(alias="procedimiento", ge=1)
+    procedure_name: str = Field(alias="nombre", min_length=1)
+    version: int = Field(alias="version", ge=1)
+    number: int = Field(alias="etapa", ge=1)
+    roles: tuple[Role, ...] = Field(alias="responsable")
+    protected_roles: tuple[Role, ...] = Field(alias="responsable_protegida", default=())
+    activity: str = Field(alias="actividad", min_length=1)
+    instrument: str = Field(alias="instrumento", default="")
+    deadline: Deadline = Field(alias="plazo")
+    outcomes: tuple[Outcome, ...] = Field(alias="salidas")
+    action_label: str = Field(alias="accion", min_length=1)
+    records_schedule: bool = Field(alias="registra_cronograma", default=False)
+    clause: str = Field(alias="clausula", min_length=1)
+    interpretation: str = Field(alias="interpretacion", default="")
+    allows_self_approval: bool = Field(alias="permite_autoaprobacion", default=True)
+
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _roles(cls, value: object) -> tuple[Role, ...]:
+        roles = parse_roles(str(value)) if isinstance(value, str) else value
+        if not roles:
+            raise ValueError("falta el rol responsable")
+        return roles  # type: ignore[return-value]
+
+    @field_validator("protected_roles", mode="before")
+    @classmethod
+    def _protected_roles(cls, value: object) -> object:
+        return parse_roles(value) if isinstance(value, str) else value
+
+    @field_validator("deadline", mode="before")
+    @classmethod
+    def _deadline(cls, value: object) -> object:
+        return parse_deadline(value) if isinstance(value, str) else value
+
+    @field_validator("outcomes", mode="before")
+    @classmethod
+    def _outcomes(cls, value: object) -> object:
+        return parse_outcomes(value) if isinstance(value, str) else value
+
+    @field_validator("records_schedule", mode="before")
+    @classmethod
+    def _yes_no(cls, value: object) -> object:
+        return _parse_yes_no(value) if isinstance(value, str) else value
+
+    @field_validator("allows_self_approval", mode="before")
+    @classmethod
+    def _self_approval(cls, value: object) -> object:
+        # An empty cell (or a table older than the column) keeps the permissive default.
+        if isinstance(value, str):
+            return True if not value.strip() else _parse_yes_no(value)
+        return value
+
+    def roles_for(self, protected: bool) -> tuple[Role, ...]:
+        """Who acts here: the Committee replaces the unit head when content is protected."""
+        return self.protected_roles if protected and self.protected_roles else self.roles
+
+    def is_interpretation(self) -> bool:
+        return bool(self.interpretation)
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """One version of one procedure: its stages in order."""
+
+    number: int
+    version: int
+    name: str
+    stages: tuple[StageRow, ...]
+
+    def stage(self, number: int) -> StageRow:
+        return self.stages[number - 1]
+
+    @property
+    def last_stage(self) -> int:
+        return len(self.stages)
+
+    @property
+    def schedule_stage(self) -> int | None:
+        return next((s.number for s in self.stages if s.records_schedule), None)
+
+    def scheduled_stages(self) -> list[int]:
+        """Stages whose deadline comes from the schedule, after the stage that sets it."""
+        first = self.schedule_stage
+        if first is None:
+            return []
+        return [
+            s.number for s in self.stages
+            if s.deadline.kind is DeadlineKind.SCHEDULE and s.number > first
+        ]
+
+    @cached_property
+    def transitions(self) -> dict[tuple[int, str], Transition]:
+        """(stage, outcome code) -> where it leads and who may take it; built once.
+
+        Replaying tens of thousands of stored events looks each one up here.
+        """
+        table: dict[tuple[int, str], Transition] = {}
+        for row in self.stages:
+            targets = next_stages(row, self.last_stage)
+            for outcome in row.outcomes:
+                table[(row.number, outcome.code)] = Transition(
+                    outcome, targets[outcome],
+                    frozenset(r.value for r in row.roles_for(False)),
+                    frozenset(r.value for r in row.roles_for(True)),
+                )
+        return table
+
+
+@dataclass(frozen=True)
+class Transition:
+    outcome: Outcome
+    target: int | None
+    roles: frozenset[str]
+    protected_roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ProcedureSet:
+    """Every version of every procedure; new requests take the highest version."""
+
+    procedures: Mapping[tuple[int, int], Procedure]
+
+    def get(self, number: int, version: int) -> Procedure | None:
+        return self.procedures.get((number, version))
+
+    def current(self, number: int) -> Procedure:
+        versions = [p for (n, _), p in self.procedures.items() if n == number]
+        if not versions:
+            raise InvalidDefinition(f"No existe el procedimiento {number}.")
+        return max(versions, key=lambda p: p.version)
+
+    def numbers(self) -> list[int]:
+        return sorted({n for n, _ in self.procedures})
+
+
+# The procedure table's own vocabulary (procedures.csv and the ledger's procedure tab):
+# stage field -> column.
+DEFINITION_COLUMNS: dict[str, str] = {
+    name: f.alias for name, f in StageRow.model_fields.items() if f.alias is not None
+}
+TABLE_COLUMNS = tuple(DEFINITION_COLUMNS.values())
+
+
+def definition_row(record: ProcedureTableRow) -> dict[str, str]:
+    """A stage row of the ledger's procedure tab in the table's vocabulary."""
+    return {column: str(getattr(record, name)) for name, column in DEFINITION_COLUMNS.items()}
+
+
+def table_record(row: Mapping[str, object], status: str) -> ProcedureTableRow:
+    """A row in the table's vocabulary as a record of the ledger's procedure tab."""
+    return ProcedureTableRow.model_validate(
+        {**{name: "" if row.get(column) is None else str(row.get(column))
+            for name, column in DEFINITION_COLUMNS.items()}, "status": status})
+KEY_COLUMNS = ("procedimiento", "version", "etapa", "responsable", "plazo", "salidas")
+
+
+class ProcedureTableError(InvalidDefinition):
+    """A procedure table refused at one row and column (``row`` 1 is the header)."""
+
+    def __init__(self, message: str, row: int = 1, column: str = "", value: str = "",
+                 reason: str = "") -> None:
+        super().__init__(message)
+        self.row = row
+        self.column = column
+        self.value = value
+        self.reason = reason or message
+
+
+def load_procedures(
+    rows: Iterable[Mapping[str, str]],
+    first_row: int = 2,
+    row_numbers: Sequence[int] | None = None,
+) -> ProcedureSet:
+    """Validate the table row by row, then as a whole; the first problem is refused.
+
+    ``first_row`` is the spreadsheet row number of the first data row (the header is 1);
+    ``row_numbers`` gives each row's own number instead, for rows picked out of a tab.
+    """
+    stage_rows: list[tuple[int, StageRow]] = []
+    for offset, raw in enumerate(rows):
+        row_number = row_numbers[offset] if row_numbers is not None else first_row + offset
+        if not any(str(v or "").strip() for v in raw.values()):
+            continue
+        missing = [c for c in KEY_COLUMNS if c not in raw]
+        if missing:
+            raise ProcedureTableError(
+                f"Tabla de procedimientos: falta la columna «{missing[0]}».", 1, missing[0],
+                reason="falta esta columna en el encabezado")
+        try:
+            stage_rows.append((row_number, StageRow.model_validate(dict(raw))))
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            value = str(raw.get(field, "") or "")
+            reason = spanish_reason(error)
+            raise ProcedureTableError(
+                f"Tabla de procedimientos, fila {row_number}, columna «{field}» "
+                f"(valor «{value}»): {reason}.", row_number, field, value, reason) from None
+    grouped: dict[tuple[int, int], list[tuple[int, StageRow]]] = {}
+    for row_number, stage in stage_rows:
+        grouped.setdefault((stage.procedure, stage.version), []).append((row_number, stage))
+    if not grouped:
+        raise ProcedureTableError("La tabla de procedimientos está vacía.",
+                                  reason="la tabla no tiene ninguna etapa")
+    procedures = {
+        key: _check_procedure(key, sorted(items, key=lambda item: item[1].number))
+        for key, items in grouped.items()
+    }
+    return ProcedureSet(procedures)
+
+
+def _check_procedure(key: tuple[int, int], items: list[tuple[int, StageRow]]) -> Procedure:
+    number, version = key
+    where = f"procedimiento {number} versión {version}"
+
+    def refuse(row: int, field: str, reason: str) -> ProcedureTableError:
+        return ProcedureTableError(
+            f"Tabla de procedimientos, fila {row}, columna «{field}» ({where}): {reason}.",
+            row, field, reason=f"{where}: {reason}")
+
+    stages = [stage for _, stage in items]
+    for expected, (row, stage) in enumerate(items, start=1):
+        if stage.number != expected:
+            raise refuse(row, "etapa", f"se esperaba la etapa {expected} y hay la {stage.number}"
+                         " (las etapas van de 1 en 1, sin huecos ni repeticiones)")
+        if stage.procedure_name != stages[0].procedure_name:
+            raise refuse(row, "nombre", "el nombre del procedimiento difiere del de la etapa 1")
+    last = len(stages)
+    schedule_stages = [s.number for s in stages if s.records_schedule]
+    if len(schedule_stages) > 1:
+        row = items[schedule_stages[1] - 1][0]
+        raise refuse(row, "registra_cronograma", "solo una etapa puede registrar el cronograma")
+    for row, stage in items:
+        kinds = {o.kind for o in stage.outcomes}
+        if OutcomeKind.FORWARD not in kinds:
+            raise refuse(row, "salidas", "toda etapa necesita «avanzar» para seguir adelante: "
+                         "sin ella es un callejón sin salida y la solicitud nunca llegaría a "
+                         "publicarse")
+        for outcome in stage.outcomes:
+            if outcome.kind is OutcomeKind.RETURN and not (
+                outcome.target is not None and 1 <= outcome.target < stage.number
+            ):
+                raise refuse(row, "salidas", f"«{outcome.code}» debe volver a una etapa anterior")
+            if outcome.kind is OutcomeKind.FORWARD and outcome.target is not None and not (
+                stage.number < outcome.target <= last
+            ):
+                raise refuse(row, "salidas", f"«{outcome.code}» debe ir a una etapa posterior "
+                             f"que exista (de la {stage.number + 1} a la {last})")
+            if outcome.kind is OutcomeKind.COMMITTEE:
+                following = stages[stage.number] if stage.number < last else None
+                if following is None or not following.protected_roles:
+                    raise refuse(row, "salidas", "«comite» requiere que la etapa siguiente tenga "
+                                 "«responsable_protegida»")
+        if stage.deadline.kind is DeadlineKind.SCHEDULE:
+            if not schedule_stages:
+                raise refuse(row, "plazo", "plazo «cronograma» sin ninguna etapa que registre "
+                             "el cronograma")
+            if stage.number < schedule_stages[0]:
+                raise refuse(row, "plazo", f"plazo «cronograma» antes de la etapa "
+                             f"{schedule_stages[0]}, que es la que fija el cronograma: esta "
+                             "etapa no tendría fecha")
+        if stage.number == 1 and [o.kind for o in stage.outcomes] != [OutcomeKind.FORWARD]:
+            raise refuse(row, "salidas", "la etapa 1 es el registro de la solicitud: solo "
+                         "«avanzar»")
+    unreachable = _unreachable(stages)
+    if unreachable:
+        first = unreachable[0]
+        raise refuse(items[first - 1][0], "etapa", f"la etapa {first} no se alcanza desde la "
+                     "etapa 1: ninguna salida lleva a ella (revise los «avanzar:N» anteriores)")
+    return Procedure(number, version, stages[0].procedure_name, tuple(stages))
+
+
+def next_stages(stage: StageRow, last: int) -> dict[Outcome, int | None]:
+    """Where each outcome of ``stage`` leads: a stage number, or None when it closes."""
+    found: dict[Outcome, int | None] = {}
+    for outcome in stage.outcomes:
+        if outcome.kind is OutcomeKind.REJECT:
+            found[outcome] = None
+        elif outcome.target is not None:
+            found[outcome] = outcome.target
+        else:
+            found[outcome] = stage.number + 1 if stage.number < last else None
+    return found
+
+
+def _unreachable(stages: Sequence[StageRow]) -> list[int]:
+    last = len(stages)
+    seen = {1}
+    pending = [1]
+    while pending:
+        current = stages[pending.pop() - 1]
+        for target in next_stages(current, last).values():
+            if target is not None and target not in seen:
+                seen.add(target)
+                pending.append(target)
+    return [n for n in range(1, last + 1) if n not in seen]
+
+
+# -- procedures kept in a ledger tab --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableProblem:
+    """Why some rows of the procedures tab do not count (``row`` 1 means the whole tab)."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+def published_procedures(
+    rows: Sequence[tuple[int, Mapping[str, str]]], shipped: ProcedureSet
+) -> tuple[ProcedureSet, list[TableProblem]]:
+    """The published versions of a ledger tab, each validated on its own, over ``shipped``.
+
+    A broken version does not hide the others: it is reported and skipped, and where a
+    procedure is left with no valid version in the tab, the shipped one (the manual's)
+    applies. Shipped versions stay readable for requests that started on them.
+    """
+    fallback = "rigen los procedimientos del manual incluidos en la aplicación"
+    if not rows:
+        return shipped, [TableProblem(1, "", "", "la pestaña no tiene ninguna versión "
+                                      f"publicada: {fallback}")]
+    groups: dict[tuple[str, str], list[tuple[int, Mapping[str, str]]]] = {}
+    for number, row in rows:
+        key = (str(row.get("procedimiento", "")).strip(), str(row.get("version", "")).strip())
+        groups.setdefault(key, []).append((number, row))
+    found = dict(shipped.procedures)
+    problems: list[TableProblem] = []
+    loaded: set[int] = set()
+    for items in groups.values():
+        try:
+            table = load_procedures([r for _, r in items], row_numbers=[n for n, _ in items])
+        except ProcedureTableError as error:
+            problems.append(TableProblem(error.row, error.column, error.value,
+                                         f"{error.reason} (esta versión no se aplica)"))
+            continue
+        found.update(table.procedures)
+        loaded.update(n for n, _ in table.procedures)
+    for number in shipped.numbers():
+        if number not in loaded:
+            problems.append(TableProblem(
+                1, "procedimiento", str(number), f"el procedimiento {number} no tiene ninguna "
+                "versión publicada válida en la pestaña: rige la del manual incluida en la "
+                "aplicación"))
+    return ProcedureSet(found), problems

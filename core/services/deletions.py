@@ -1,0 +1,223 @@
+"""Deletion orders (manual, 6 a): DE orders a published item removed; the administrator confirms.
+
+"La Dirección Ejecutiva mediante nota, correo o llamada o mensaje, podrá autorizar,
+solicitar la eliminación de un mensaje o publicación." The order names what to remove (a
+published request, a direct publication of types 4–7, or the address of a message the
+app never recorded), the social network, the reason and the way DE gave the order. The
+Administrador Principal, who publishes, removes it on the network and confirms here.
+*Interpretation*: confirming is the Administrador Principal's alone (5 b: it administers
+the profiles). Both steps are audited events written with the order row.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from core.domain.errors import ConcurrentChange, InvalidInput, NotFound
+from core.domain.ledger import Ledger
+from core.domain.models import MAX_CELL_CHARS, DeletionOrder, Event, EventKind, Status
+from core.domain.permissions import Capability
+from core.domain.ports import Change, Repository
+from core.domain.roles import Role
+from core.domain.validation import spanish_reason
+from core.services.common import commit_numbered, current_user, new_event_id
+
+VIAS: tuple[str, ...] = ("nota", "correo", "llamada", "mensaje")
+VIA_LABELS = {"nota": "Nota", "correo": "Correo", "llamada": "Llamada", "mensaje": "Mensaje"}
+ORDER_OUTCOME = "ordenar_eliminacion"
+CONFIRM_OUTCOME = "confirmar_eliminacion"
+URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
+
+FIELD_LABELS = {"publication": "Publicación", "channel": "Red social", "reason": "Motivo",
+                "via": "Vía", "note": "Nota"}
+
+
+class DeletionForm(BaseModel):
+    """What «Ordenar eliminación» asks."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    publication: str = Field(min_length=1, max_length=2000)
+    channel: str = Field(default="", max_length=200)
+    reason: str = Field(min_length=1, max_length=MAX_CELL_CHARS)
+    via: str = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an order points at: kind «solicitud», «publicacion_directa» or «enlace»."""
+
+    kind: str
+    reference: str
+    title: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class OrderView:
+    order: DeletionOrder
+    row: int
+    target: Target | None
+
+    @property
+    def pending(self) -> bool:
+        return not self.order.confirmed_by
+
+
+def _form_error(exc: ValidationError) -> InvalidInput:
+    error = exc.errors()[0]
+    field = str(error["loc"][0]) if error["loc"] else ""
+    label = FIELD_LABELS.get(field, field)
+    return InvalidInput(f"{label}: {spanish_reason(error)}.")
+
+
+def publication_choices(ledger: Ledger) -> list[Target]:
+    """What may be ordered removed: published requests and direct publications, newest first."""
+    found = [Target("solicitud", rid, state.request.title, "")
+             for rid, state in ledger.states.items() if state.status is Status.PUBLISHED]
+    found.sort(key=lambda t: t.reference, reverse=True)
+    direct = sorted(ledger.direct_publications, key=lambda p: p.published_at, reverse=True)
+    found += [Target("publicacion_directa", p.publication_id, p.title, p.channel)
+              for p in direct]
+    return found
+
+
+def resolve_target(ledger: Ledger, reference: str) -> Target:
+    """The published item ``reference`` names; refused unless it is one that can be removed."""
+    reference = reference.strip()
+    if reference in ledger.requests:
+        state = ledger.state(reference)
+        if state is None or state.status is not Status.PUBLISHED:
+            label = state.status.label.lower() if state else "sin estado"
+            raise InvalidInput(f"Publicación: la solicitud {reference} no está publicada "
+                               f"(está {label}); solo se ordena eliminar lo publicado.")
+        return Target("solicitud", reference, state.request.title, "")
+    for publication in ledger.direct_publications:
+        if publication.publication_id == reference:
+            return Target("publicacion_directa", reference, publication.title,
+                          publication.channel)
+    if URL.match(reference):
+        return Target("enlace", reference, "", "")
+    raise InvalidInput("Publicación: indique una solicitud publicada, una publicación directa "
+                       "o el enlace del mensaje (https://…).")
+
+
+def _orders(ledger: Ledger) -> list[tuple[int, DeletionOrder]]:
+    return ledger.records(DeletionOrder)
+
+
+def deletion_orders(ledger: Ledger) -> list[OrderView]:
+    """Every order, pending first, newest first within each group."""
+    views = []
+    for row, order in _orders(ledger):
+        try:
+            target: Target | None = resolve_target(ledger, order.publication)
+        except InvalidInput:
+            target = None  # e.g. the request's row was damaged; the order still shows
+        views.append(OrderView(order, row, target))
+    views.sort(key=lambda v: (not v.pending, -v.order.ordered_at.timestamp(), -v.row))
+    return views
+
+
+def next_order_id(ledger: Ledger, now: datetime) -> str:
+    prefix = f"ELIM-{now.year}-"
+    taken = [int(o.order_id[len(prefix):]) for _, o in _orders(ledger)
+             if o.order_id.startswith(prefix) and o.order_id[len(prefix):].isdigit()]
+    return f"{prefix}{max(taken, default=0) + 1:04d}"
+
+
+def _pending_for(ledger: Ledger, reference: str) -> DeletionOrder | None:
+    return next((o for _, o in _orders(ledger)
+                 if o.publication.strip() == reference and not o.confirmed_by), None)
+
+
+def order_deletion(
+    repo: Repository, username: str, form: Mapping[str, object], now: datetime,
+    event_id: str | None = None,
+) -> str:
+    """DE orders a published item removed; returns the order's id."""
+    try:
+        data = DeletionForm.model_validate(dict(form))
+    except ValidationError as exc:
+        raise _form_error(exc) from None
+    if data.via not in VIAS:
+        raise InvalidInput("Vía: elija nota, correo, llamada o mensaje (manual, 6 a).")
+
+    def check(ledger: Ledger) -> tuple[Role, Target]:
+        actor = current_user(ledger, username)
+        role = ledger.permissions.require(actor, Capability.ORDER_DELETION)
+        target = resolve_target(ledger, data.publication)
+        earlier = _pending_for(ledger, target.reference)
+        if earlier is not None:
+            raise InvalidInput(f"Publicación: ya hay una orden pendiente para ella "
+                               f"({earlier.order_id}).")
+        return role, target
+
+    def build(ledger: Ledger) -> tuple[Change, str]:
+        role, target = check(ledger)
+        channel = data.channel or target.channel
+        if not channel:
+            raise InvalidInput("Red social: indique dónde está la publicación "
+                               "(por ejemplo Facebook).")
+        order_id = next_order_id(ledger, now)
+        order = DeletionOrder(
+            order_id=order_id, publication=target.reference, channel=channel,
+            reason=data.reason, via=data.via, ordered_by=username, ordered_at=now)
+        event = Event(
+            event_id=event_id or new_event_id(), kind=EventKind.SYSTEM, subject=order_id,
+            seq=1, outcome=ORDER_OUTCOME, actor=username, role=role.value, at=now,
+            comment=data.reason,
+            data=json.dumps({"publicacion": target.reference, "tipo": target.kind,
+                             "canal": channel, "via": data.via},
+                            ensure_ascii=False, sort_keys=True))
+
+        def guard(fresh: Ledger, oid: str = order_id) -> None:
+            if any(o.order_id == oid for _, o in _orders(fresh)):
+                raise ConcurrentChange("Otra orden tomó el mismo número; reintentando.")
+            check(fresh)
+
+        change = Change(guard=guard, summary=f"orden de eliminación {order_id}")
+        return change.add(order, event), order_id
+
+    return commit_numbered(repo, build)
+
+
+def confirm_deletion(
+    repo: Repository, username: str, order_id: str, now: datetime, note: str = "",
+    event_id: str | None = None,
+) -> None:
+    """The Administrador Principal confirms the item was removed from the network."""
+    note = note.strip()
+    if len(note) > MAX_CELL_CHARS:
+        raise InvalidInput(f"Nota: el texto supera {MAX_CELL_CHARS} caracteres.")
+
+    def check(ledger: Ledger) -> tuple[DeletionOrder, Role]:
+        actor = current_user(ledger, username)
+        role = ledger.permissions.require(actor, Capability.CONFIRM_DELETION)
+        order = next((o for _, o in _orders(ledger) if o.order_id == order_id), None)
+        if order is None:
+            raise NotFound(f"No existe la orden de eliminación {order_id}.")
+        if order.confirmed_by:
+            raise InvalidInput(f"La orden {order_id} ya fue confirmada por "
+                               f"{order.confirmed_by}.")
+        return order, role
+
+    order, role = check(repo.snapshot().ledger)
+    event = Event(
+        event_id=event_id or new_event_id(), kind=EventKind.SYSTEM, subject=order_id, seq=2,
+        outcome=CONFIRM_OUTCOME, actor=username, role=role.value, at=now, comment=note,
+        data=json.dumps({"publicacion": order.publication, "canal": order.channel},
+                        ensure_ascii=False, sort_keys=True))
+
+    def guard(fresh: Ledger) -> None:
+        check(fresh)
+
+    change = Change(guard=guard, summary=f"eliminación confirmada {order_id}")
+    change.update(DeletionOrder, order_id, confirmed_by=username, confirmed_at=now)
+    repo.commit(change.add(event))

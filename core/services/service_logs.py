@@ -1,0 +1,340 @@
+"""The service logs the manual asks for: questions from the public and crisis incidents.
+
+Manual 5 e: questions from the public on social networks get an answer within 15 minutes;
+the Administrador Principal, editors and moderators answer them (5 b–e). Manual 5 f: in a
+crisis the UGS leads and the staff involved accompany it. The logs make both visible: the
+share of questions answered in time, and each crisis from opening to closing.
+
+Interpretations the product makes:
+- A question is on time when answered at most 15 minutes after it was received; late when
+  answered later, or still unanswered once its 15 minutes have passed; pending while
+  unanswered within its 15 minutes (pending questions are left out of the share).
+- A crisis is opened by the Jefatura de la UGS, led by a UGS user (the head or someone of
+  the head's unit); the head or the leader records actions and closes it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import statistics
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from core.domain.errors import ConcurrentChange, InvalidInput, NotAllowed, NotFound
+from core.domain.ledger import Ledger
+from core.domain.models import (
+    MAX_CELL_CHARS,
+    AnswerMode,
+    CrisisIncident,
+    PublicQuestion,
+    User,
+)
+from core.domain.permissions import Capability
+from core.domain.ports import Change, Repository
+from core.domain.roles import Role
+from core.domain.validation import spanish_reason
+from core.services.common import current_user, system_event
+
+ANSWER_LIMIT = timedelta(minutes=15)
+
+_LABELS = {
+    "received_at": "Recibida en", "channel": "Canal", "summary": "Resumen",
+    "answered_at": "Respondida en", "mode": "Respuesta", "description": "Descripción",
+    "leader": "Líder (UGS)", "staff": "Personal involucrado", "actions": "Acciones",
+    "opened_at": "Abierto en",
+}
+
+
+def _parse(model: type[BaseModel], form: Mapping[str, object]) -> BaseModel:
+    try:
+        return model.model_validate(dict(form))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else ""
+        reason = spanish_reason(error)
+        label = _LABELS.get(field, "")
+        raise InvalidInput(f"{label}: {reason}." if label else
+                           f"{reason[:1].upper()}{reason[1:]}.") from None
+
+
+
+
+# -- questions from the public (5 e) --------------------------------------------------------
+
+
+def questions(ledger: Ledger) -> list[PublicQuestion]:
+    """Valid rows of «consultas», first row per id, newest first."""
+    found: dict[str, PublicQuestion] = {}
+    for record in ledger.all(PublicQuestion):
+        found.setdefault(record.question_id, record)
+    return sorted(found.values(), key=lambda q: (q.received_at, q.question_id), reverse=True)
+
+
+def _responder(ledger: Ledger, username: str) -> tuple[User, Role]:
+    actor = current_user(ledger, username)
+    return actor, ledger.permissions.require(actor, Capability.ANSWER_COMMENTS)
+
+
+class QuestionForm(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    received_at: datetime
+    channel: str = Field(min_length=1, max_length=200)
+    summary: str = Field(min_length=1, max_length=MAX_CELL_CHARS)
+    answered_at: datetime | None = None
+    mode: AnswerMode | None = None
+
+    @model_validator(mode="after")
+    def _answer(self) -> QuestionForm:
+        _check_answer(self.received_at, self.answered_at, self.mode)
+        return self
+
+
+def _check_answer(received: datetime, answered: datetime | None,
+                  mode: AnswerMode | None) -> None:
+    if answered is None:
+        return
+    if answered < received:
+        raise ValueError("la respuesta no puede ser anterior a la consulta")
+    if mode is None:
+        raise ValueError("indique si la respuesta fue pública o privada")
+
+
+def record_question(repo: Repository, username: str, form: Mapping[str, object],
+                    now: datetime) -> str:
+    """Log a question from the public, answered already or not."""
+    data = _parse(QuestionForm, form)
+    assert isinstance(data, QuestionForm)
+    ledger = repo.snapshot().ledger
+    actor, role = _responder(ledger, username)
+    if data.received_at > now or (data.answered_at and data.answered_at > now):
+        raise InvalidInput("Las fechas no pueden estar en el futuro.")
+    question_id = f"CON-{now:%Y%m%d}-{secrets.token_hex(3).upper()}"
+    question = PublicQuestion(
+        question_id=question_id, received_at=data.received_at, channel=data.channel,
+        summary=data.summary, answered_at=data.answered_at,
+        mode=data.mode if data.answered_at else None,
+        answered_by=actor.username if data.answered_at else "")
+    def guard(fresh: Ledger) -> None:
+        _responder(fresh, username)
+
+    change = Change(guard=guard, summary=f"consulta {question_id}")
+    change.add(question, system_event(ledger, question_id, "consulta_registrar", actor, role,
+                                      now, data.channel))
+    repo.commit(change)
+    return question_id
+
+
+def answer_question(repo: Repository, username: str, question_id: str, answered_at: datetime,
+                    mode: AnswerMode | str, now: datetime) -> None:
+    """Record the answer to a logged question (once)."""
+    ledger = repo.snapshot().ledger
+    actor, role = _responder(ledger, username)
+    question = next((q for q in questions(ledger) if q.question_id == question_id), None)
+    if question is None:
+        raise NotFound(f"No existe la consulta {question_id}.")
+    if question.answered_at is not None:
+        raise InvalidInput(f"La consulta {question_id} ya fue respondida.")
+    if answered_at > now:
+        raise InvalidInput("Respondida en: la fecha no puede estar en el futuro.")
+    try:
+        answer_mode = AnswerMode(mode)
+    except ValueError:
+        raise InvalidInput("Respuesta: indique si fue pública o privada.") from None
+    if answered_at < question.received_at:
+        raise InvalidInput("Respondida en: la respuesta no puede ser anterior a la consulta.")
+
+    def guard(fresh: Ledger) -> None:
+        _responder(fresh, username)
+        again = next((q for q in questions(fresh) if q.question_id == question_id), None)
+        if again is None or again.answered_at is not None:
+            raise InvalidInput(f"La consulta {question_id} ya fue respondida.")
+
+    change = Change(guard=guard, summary=f"consulta {question_id}: respuesta")
+    change.update(PublicQuestion, question_id, answered_at=answered_at, mode=answer_mode,
+                  answered_by=actor.username)
+    change.add(system_event(ledger, question_id, "consulta_responder", actor, role, now,
+                            answer_mode.value))
+    repo.commit(change)
+
+
+class AnswerOutcome(StrEnum):
+    ON_TIME = "a_tiempo"
+    LATE = "tarde"
+    UNANSWERED = "sin_respuesta"   # unanswered and past its 15 minutes
+    PENDING = "pendiente"          # unanswered, still within its 15 minutes
+
+    @property
+    def label(self) -> str:
+        return {"a_tiempo": "A tiempo", "tarde": "Respondida tarde",
+                "sin_respuesta": "Sin respuesta (vencida)",
+                "pendiente": "Pendiente (en plazo)"}[self]
+
+
+def minutes_to_answer(question: PublicQuestion) -> float | None:
+    if question.answered_at is None:
+        return None
+    return (question.answered_at - question.received_at).total_seconds() / 60
+
+
+def answer_outcome(question: PublicQuestion, now: datetime,
+                   limit: timedelta = ANSWER_LIMIT) -> AnswerOutcome:
+    due = question.received_at + limit
+    if question.answered_at is not None:
+        return AnswerOutcome.ON_TIME if question.answered_at <= due else AnswerOutcome.LATE
+    return AnswerOutcome.UNANSWERED if now > due else AnswerOutcome.PENDING
+
+
+@dataclass(frozen=True)
+class AnswerCompliance:
+    """The 15-minute rule over the questions received in a period."""
+
+    total: int
+    on_time: int
+    late: int
+    unanswered: int
+    pending: int
+    median_minutes: float | None
+    overdue: list[PublicQuestion]   # late or unanswered, oldest first
+
+    @property
+    def share_on_time(self) -> float | None:
+        """On time over those whose 15 minutes are over (pending ones left out)."""
+        decided = self.on_time + self.late + self.unanswered
+        return self.on_time / decided if decided else None
+
+
+def answer_compliance(items: Iterable[PublicQuestion], first: date, last: date, now: datetime,
+                      limit: timedelta = ANSWER_LIMIT) -> AnswerCompliance:
+    """Questions received from ``first`` to ``last`` (inclusive) measured against ``limit``."""
+    chosen = [q for q in items if first <= q.received_at.date() <= last]
+    outcomes = {q.question_id: answer_outcome(q, now, limit) for q in chosen}
+    count = {kind: sum(1 for o in outcomes.values() if o is kind) for kind in AnswerOutcome}
+    minutes = [m for q in chosen if (m := minutes_to_answer(q)) is not None]
+    overdue = sorted((q for q in chosen if outcomes[q.question_id] in
+                      (AnswerOutcome.LATE, AnswerOutcome.UNANSWERED)),
+                     key=lambda q: (q.received_at, q.question_id))
+    return AnswerCompliance(
+        total=len(chosen), on_time=count[AnswerOutcome.ON_TIME],
+        late=count[AnswerOutcome.LATE], unanswered=count[AnswerOutcome.UNANSWERED],
+        pending=count[AnswerOutcome.PENDING],
+        median_minutes=statistics.median(minutes) if minutes else None, overdue=overdue)
+
+
+# -- crisis incidents (5 f) -------------------------------------------------------------------
+
+
+def incidents(ledger: Ledger) -> list[CrisisIncident]:
+    """Valid rows of «incidentes», first row per id; open ones first, newest first."""
+    found: dict[str, CrisisIncident] = {}
+    for record in ledger.all(CrisisIncident):
+        found.setdefault(record.incident_id, record)
+    ordered = sorted(found.values(), key=lambda i: (i.opened_at, i.incident_id), reverse=True)
+    return sorted(ordered, key=lambda i: i.closed_at is not None)
+
+
+def find_incident(ledger: Ledger, incident_id: str) -> CrisisIncident:
+    for incident in incidents(ledger):
+        if incident.incident_id == incident_id:
+            return incident
+    raise NotFound(f"No existe el incidente {incident_id}.")
+
+
+def _crisis_lead(ledger: Ledger, username: str) -> tuple[User, Role]:
+    actor = current_user(ledger, username)
+    return actor, ledger.permissions.require(actor, Capability.LEAD_CRISIS)
+
+
+def possible_leaders(ledger: Ledger) -> list[User]:
+    """Active users who may lead a crisis: UGS heads and the people of their units."""
+    def leads(user: User) -> bool:
+        return ledger.permissions.can(user, Capability.LEAD_CRISIS)
+
+    heads = [u for u in ledger.users.values() if leads(u)]
+    units = {u.unit for u in heads if u.unit}
+    leaders = [u for u in ledger.users.values() if u.active and (leads(u) or u.unit in units)]
+    return sorted(leaders, key=lambda u: (not leads(u), u.full_name))
+
+
+class IncidentForm(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    description: str = Field(min_length=1, max_length=MAX_CELL_CHARS)
+    leader: str = Field(min_length=1)
+    staff: str = Field(default="", max_length=MAX_CELL_CHARS)
+    actions: str = Field(default="", max_length=MAX_CELL_CHARS)
+    opened_at: datetime
+
+
+def open_incident(repo: Repository, username: str, form: Mapping[str, object],
+                  now: datetime) -> str:
+    data = _parse(IncidentForm, form)
+    assert isinstance(data, IncidentForm)
+    ledger = repo.snapshot().ledger
+    actor, role = _crisis_lead(ledger, username)
+    if data.leader not in {u.username for u in possible_leaders(ledger)}:
+        raise InvalidInput("Líder (UGS): elija a la Jefatura o a una persona de la UGS.")
+    if data.opened_at > now:
+        raise InvalidInput("Abierto en: la fecha no puede estar en el futuro.")
+    incident_id = f"INC-{now:%Y%m%d}-{secrets.token_hex(3).upper()}"
+    incident = CrisisIncident(incident_id=incident_id, description=data.description,
+                              leader=data.leader, staff=data.staff, actions=data.actions,
+                              opened_at=data.opened_at)
+    def guard(fresh: Ledger) -> None:
+        _crisis_lead(fresh, username)
+
+    change = Change(guard=guard, summary=f"incidente {incident_id}")
+    change.add(incident, system_event(ledger, incident_id, "incidente_abrir", actor, role, now,
+                                      data.description[:200]))
+    repo.commit(change)
+    return incident_id
+
+
+def _incident_actor(ledger: Ledger, username: str, incident: CrisisIncident) -> tuple[User, Role]:
+    actor = current_user(ledger, username)
+    if ledger.permissions.can(actor, Capability.LEAD_CRISIS):
+        return actor, ledger.permissions.require(actor, Capability.LEAD_CRISIS)
+    if actor.username == incident.leader:
+        return actor, actor.roles[0]
+    raise NotAllowed("Solo la Jefatura de la UGS o quien lidera el incidente registra sus "
+                     "acciones y lo cierra (manual, 5 f).")
+
+
+def update_incident(repo: Repository, username: str, incident_id: str, *, staff: str,
+                    actions: str, now: datetime, close_at: datetime | None = None) -> None:
+    """Record the staff involved and the actions taken; ``close_at`` closes the incident."""
+    ledger = repo.snapshot().ledger
+    incident = find_incident(ledger, incident_id)
+    actor, role = _incident_actor(ledger, username, incident)
+    if incident.closed_at is not None:
+        raise InvalidInput(f"El incidente {incident_id} ya está cerrado.")
+    staff, actions = staff.strip(), actions.strip()
+    if max(len(staff), len(actions)) > MAX_CELL_CHARS:
+        raise InvalidInput("Acciones: el texto es demasiado largo.")
+    values: dict[str, object] = {"staff": staff, "actions": actions}
+    outcome = "incidente_actualizar"
+    if close_at is not None:
+        if not actions:
+            raise InvalidInput("Acciones: describa las acciones tomadas antes de cerrar.")
+        if close_at < incident.opened_at:
+            raise InvalidInput("Cerrado en: no puede ser anterior a la apertura.")
+        if close_at > now:
+            raise InvalidInput("Cerrado en: la fecha no puede estar en el futuro.")
+        values["closed_at"] = close_at
+        outcome = "incidente_cerrar"
+
+    def guard(fresh: Ledger) -> None:
+        again = find_incident(fresh, incident_id)
+        _incident_actor(fresh, username, again)
+        if again != incident:
+            raise ConcurrentChange(f"Otra persona modificó el incidente {incident_id}; "
+                                   "revise y vuelva a intentar.")
+
+    change = Change(guard=guard, summary=f"incidente {incident_id}: {outcome}")
+    change.update(CrisisIncident, incident_id, **values)
+    change.add(system_event(ledger, incident_id, outcome, actor, role, now, actions[-200:]))
+    repo.commit(change)

@@ -1,0 +1,92 @@
+"""What the app keeps between page views, keyed by what it depends on.
+
+The core has no module-level state; these caches live here, in the app layer. Each is
+keyed by the ledger snapshot it was computed from (a new snapshot is a new object, so a
+figure can never be stale) or by the repository it watches.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from datetime import date
+from typing import Any
+
+from core.domain.ledger import Ledger
+from core.domain.ports import Repository
+from core.domain.tamper import ChainMonitor
+from core.domain.workdays import WorkCalendar
+from core.services import audit
+from core.services.dashboard import (
+    Dashboard,
+    DashboardFilter,
+    Visits,
+    deadline_dashboard,
+    stage_visits,
+)
+
+SUMMARIES_PER_LEDGER = 32
+
+
+class _PerLedger:
+    __slots__ = ("summaries", "visits")
+
+    def __init__(self) -> None:
+        self.visits: dict[WorkCalendar, Visits] = {}
+        self.summaries: dict[tuple[Any, ...], Dashboard] = {}
+
+
+_LEDGERS: weakref.WeakKeyDictionary[Ledger, _PerLedger] = weakref.WeakKeyDictionary()
+_MONITORS: weakref.WeakKeyDictionary[object, ChainMonitor] = weakref.WeakKeyDictionary()
+_SLOTS: weakref.WeakKeyDictionary[object, threading.Lock] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def _for(ledger: Ledger) -> _PerLedger:
+    with _LOCK:
+        found = _LEDGERS.get(ledger)
+        if found is None:
+            found = _LEDGERS[ledger] = _PerLedger()
+        return found
+
+
+def visits(ledger: Ledger, calendar: WorkCalendar) -> Visits:
+    """The dashboard's stage visits, computed once per ledger snapshot and calendar."""
+    cache = _for(ledger)
+    found = cache.visits.get(calendar)
+    if found is None:
+        found = cache.visits[calendar] = stage_visits(ledger, calendar)
+    return found
+
+
+def dashboard(ledger: Ledger, username: str, calendar: WorkCalendar, today: date,
+              filters: DashboardFilter) -> Dashboard:
+    """The deadline dashboard (permission checked), recent views kept per snapshot."""
+    cache = _for(ledger)
+    key = (username, calendar, today, filters)
+    found = cache.summaries.get(key)
+    if found is None:
+        found = deadline_dashboard(ledger, username, calendar, today, filters,
+                                   visits(ledger, calendar))
+        if len(cache.summaries) >= SUMMARIES_PER_LEDGER:
+            cache.summaries.pop(next(iter(cache.summaries)))
+        cache.summaries[key] = found
+    return found
+
+
+def monitor(repo: Repository) -> ChainMonitor:
+    """The one chain monitor of a repository in this process (it remembers the head)."""
+    with _LOCK:
+        found = _MONITORS.get(repo)
+        if found is None:
+            found = _MONITORS[repo] = audit.new_monitor(repo.snapshot().ledger)
+        return found
+
+
+def delivery_slot(repo: Repository) -> threading.Lock:
+    """One mail delivery round at a time per repository in this process (no double sends)."""
+    with _LOCK:
+        found = _SLOTS.get(repo)
+        if found is None:
+            found = _SLOTS[repo] = threading.Lock()
+        return found
