@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test test-fast bench lint chromium
+.PHONY: run test test-fast bench lint chromium check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -21,8 +21,14 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium not installed and not root: browser tests will be skipped"; fi; }
 
-test: $(VENV)/.installed chromium
+test: $(VENV)/.installed chromium check
 	RRSS_BCRYPT_ROUNDS=4 $(PY) -m pytest
+
+# The layers (import-linter contracts in pyproject.toml), the types of core/ and the style.
+check: $(VENV)/.installed
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+	$(VENV)/bin/ruff check .
 
 test-fast: $(VENV)/.installed
 	RRSS_BCRYPT_ROUNDS=4 $(PY) -m pytest -m "not e2e"

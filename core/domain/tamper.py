@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from core.domain import chain
 from core.domain.ledger import StoredTab
@@ -199,7 +200,7 @@ class _Rows:
     acks: list[int] = field(default_factory=list)  # positions of acknowledgement rows
 
     def cells(self, p: int) -> list[str]:
-        cells = self.raw.rows[self.index[p]]
+        cells = list(self.raw.rows[self.index[p]])
         return cells if len(cells) >= self.width else cells + [""] * (self.width - len(cells))
 
     def values(self, p: int) -> tuple[str, ...]:
@@ -244,7 +245,7 @@ def _scan(raw: StoredTab, start: int = 0, previous: str = chain.GENESIS) -> _Row
         if not (cells and cells[0].strip()) and _is_blank(cells):
             continue
         if len(cells) < width:
-            cells = cells + [""] * (width - len(cells))
+            cells = [*cells, *[""] * (width - len(cells))]
         computed = row_hash(previous, take(cells))
         mine = cells[hash_at]
         if computed != mine:
@@ -446,7 +447,7 @@ def _classify(rows: _Rows, out: _Explained, anchors: set[str]) -> list[Finding]:
         mine = rows.stored[p]
         predecessor = out.predecessor.get(p)
         made: tuple[FindingKind, str, bool] | None
-        more: dict[str, object] = {}
+        more: dict[str, Any] = {}
         if p in copies:
             made = (FindingKind.INSERTED, f"Es una copia de la fila "
                     f"{rows.sheet_row(copies[p])}.", True)
@@ -486,9 +487,9 @@ def _classify(rows: _Rows, out: _Explained, anchors: set[str]) -> list[Finding]:
                     "distinguirlo).", False)
         if made is not None:
             kind, detail, certain = made
-            findings.append(Finding(kind=kind, row=rows.sheet_row(p),  # type: ignore[arg-type]
-                                    event_id=rows.values(p)[0], detail=detail,
-                                    key=_key(rows, p), certain=certain, **more))
+            findings.append(replace(Finding(kind=kind, row=rows.sheet_row(p),
+                                            event_id=rows.values(p)[0], detail=detail,
+                                            key=_key(rows, p), certain=certain), **more))
     return findings
 
 
@@ -639,10 +640,10 @@ def _with_evidence(rows: _Rows, findings: list[Finding], out: _Explained,
         return findings, False
     original: dict[int, tuple[str, ...]] = {}
     for p, changes in out.changes.items():
-        v = list(rows.values(p))
+        edited = list(rows.values(p))
         for change in changes:
-            v[CONTENT_FIELDS.index(change.column)] = change.before
-        original[p] = tuple(v)
+            edited[CONTENT_FIELDS.index(change.column)] = change.before
+        original[p] = tuple(edited)
 
     def values(p: int) -> tuple[str, ...]:
         return original.get(p) or rows.values(p)

@@ -355,7 +355,8 @@ def replay(
     issues: list[EventProblem] = []
     superseded: list[Event] = []
     applied: list[Event] = []
-    status, stage, protected = Status.IN_PROGRESS, 1, request.protected
+    stage: int | None = 1
+    status, protected = Status.IN_PROGRESS, request.protected
     seq, started = 0, request.created_at
     schedule: dict[int, date] = {}
     for row_number, event in sorted(events, key=lambda item: (item[1].seq, item[0])):

@@ -191,8 +191,8 @@ def stage_visits(ledger: Ledger, calendar: WorkCalendar) -> Visits:
     kinds = np.zeros((max(1, len(tables)), width), dtype=np.int64)
     days = np.zeros_like(kinds)
     for row, table in enumerate(tables):
-        for column, (kind, count) in enumerate(table):
-            kinds[row, column], days[row, column] = kind, count
+        for column, (code, count) in enumerate(table):
+            kinds[row, column], days[row, column] = code, count
 
     units: dict[str, int] = {}
     n_requests = len(states)

@@ -92,10 +92,15 @@ def _yes_no(text: str) -> bool | None:
 
 
 def _check(ledger: Ledger, record: IntakeRow) -> tuple[str, dict[str, object]] | str:
-    """(user name, form) for a valid row, or the first problem in Spanish."""
+    """(user name, form) for a valid row, or the first problem in Spanish (naming the
+    columns as the person sees them in the sheet)."""
+
+    def col(name: str) -> str:
+        return ledger.naming.column(IntakeRow, name)
+
     who = record.username.strip().lower()
     if not who:
-        return "falta «usuario» (el usuario o el correo de quien solicita)"
+        return f"falta «{col('username')}» (el usuario o el correo de quien solicita)"
     user = ledger.users.get(who) or next(
         (u for u in ledger.users.values() if u.email and u.email.strip().lower() == who), None)
     if user is None:
@@ -113,25 +118,27 @@ def _check(ledger: Ledger, record: IntakeRow) -> tuple[str, dict[str, object]] |
                 f"({user.unit or 'sin unidad'})")
     if user.unit not in ledger.units or not ledger.units[user.unit].active:
         return f"la unidad «{user.unit}» de «{user.username}» no es una unidad activa"
-    for label, value in (("titulo", record.title), ("objetivo", record.objective),
-                         ("resumen", record.summary)):
+    for label, value in ((col("title"), record.title), (col("objective"), record.objective),
+                         (col("summary"), record.summary)):
         if not value.strip():
             return f"falta «{label}»"
         if len(value) > MAX_CELL_CHARS:
             return f"«{label}» supera {MAX_CELL_CHARS} caracteres"
     days: dict[str, date | None] = {}
-    for label, value in (("publicar_desde", record.publish_from),
-                         ("publicar_hasta", record.publish_to)):
+    for name, value in (("publish_from", record.publish_from),
+                        ("publish_to", record.publish_to)):
         try:
-            days[label] = parse_day(value)
+            days[name] = parse_day(value)
         except ValueError:
-            return f"«{label}» no es una fecha («{value.strip()}»; use AAAA-MM-DD o DD/MM/AAAA)"
-    start, end = days["publicar_desde"], days["publicar_hasta"]
+            return (f"«{col(name)}» no es una fecha («{value.strip()}»; use AAAA-MM-DD o "
+                    "DD/MM/AAAA)")
+    start, end = days["publish_from"], days["publish_to"]
     if start and end and end < start:
-        return "«publicar_hasta» es anterior a «publicar_desde»"
+        return f"«{col('publish_to')}» es anterior a «{col('publish_from')}»"
     protected = _yes_no(record.protected)
     if protected is None:
-        return f"«protegida_por_norma» debe ser «sí» o «no» (tiene «{record.protected.strip()}»)"
+        return (f"«{col('protected')}» debe ser «sí» o «no» (tiene "
+                f"«{record.protected.strip()}»)")
     stamp = record.submitted_at.strip()
     form: dict[str, object] = {
         "procedure": PROCEDURE, "title": record.title.strip(),

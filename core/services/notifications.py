@@ -223,11 +223,11 @@ def build_daily_digest(
     for state in ledger.states.values():
         if not state.is_open:
             continue
-        due = due_info(state, calendar, today)
-        if not due.overdue or due.due is None:
+        info = due_info(state, calendar, today)
+        if not info.overdue or info.due is None:
             continue
         for user in who_must_act(ledger, state):
-            overdue[user.username].append((state, due.due, due.days_late))
+            overdue[user.username].append((state, info.due, info.days_late))
     created = now or datetime.combine(today, time())
     mails: list[OutboxMail] = []
     for username, items in sorted(overdue.items()):

@@ -471,13 +471,13 @@ def flow_dot(procedure: Procedure) -> str:
                 end = "rechazada"
             else:
                 end = f"s{target}" if target is not None else "publicada"
-            label = {OutcomeKind.FORWARD: "", OutcomeKind.COMMITTEE: "Comité",
-                     OutcomeKind.RETURN: "devolver", OutcomeKind.REJECT: "rechazar"}[
-                         outcome.kind]
-            attributes = EDGE_STYLES[outcome.kind]
-            if label:
-                attributes += f", label={_quoted(label)}"
-            lines.append(f"  s{stage.number} -> {end} [{attributes}];")
+            edge = {OutcomeKind.FORWARD: "", OutcomeKind.COMMITTEE: "Comité",
+                    OutcomeKind.RETURN: "devolver", OutcomeKind.REJECT: "rechazar"}[
+                        outcome.kind]
+            style = EDGE_STYLES[outcome.kind]
+            if edge:
+                style += f", label={_quoted(edge)}"
+            lines.append(f"  s{stage.number} -> {end} [{style}];")
     lines.append('  publicada [label="Publicada", shape=oval, fillcolor="#bbf7d0"];')
     if rejects:
         lines.append('  rechazada [label="Rechazada", shape=oval, fillcolor="#fecaca"];')

@@ -84,7 +84,7 @@ def plan_ics(items: Iterable[PlanItem], now: datetime) -> bytes:
         if channels:
             event.add("categories", channels)
         calendar.add_component(event)
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())
 
 
 def due_dates_ics(states: Iterable[RequestState], calendar: WorkCalendar,
@@ -109,4 +109,4 @@ def due_dates_ics(states: Iterable[RequestState], calendar: WorkCalendar,
                          f"Vence etapa {row.number}: {request.title}", description, now)
         event.add("sequence", state.seq)
         ics.add_component(event)
-    return ics.to_ical()
+    return bytes(ics.to_ical())

@@ -57,7 +57,7 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(safe_cell)
-    return safe.to_csv(index=False, lineterminator="\r\n").encode(CSV_ENCODING)
+    return str(safe.to_csv(index=False, lineterminator="\r\n")).encode(CSV_ENCODING)
 
 
 def _plain(value: Any) -> Any:

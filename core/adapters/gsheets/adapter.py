@@ -37,6 +37,7 @@ to fix.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import secrets
@@ -475,7 +476,7 @@ class SheetsRepository:
                         change.guard(fresh.snapshot.ledger)
                     batch = self._build(fresh, change)
                 try:
-                    self.api.call(lambda b=batch: self.api.batch_update(b.requests))
+                    self.api.call(functools.partial(self.api.batch_update, batch.requests))
                 except Retryable as exc:
                     if exc.maybe_applied:
                         uncertain.append(batch)
@@ -736,7 +737,7 @@ def make_client(config: Any) -> Any:
     from google.oauth2.service_account import Credentials
 
     try:
-        credentials = Credentials.from_service_account_info(
+        credentials = Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
             dict(config.service_account), scopes=list(SCOPES))
     except (ValueError, KeyError) as exc:
         raise SheetsSetupError(

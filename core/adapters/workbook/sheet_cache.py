@@ -33,7 +33,7 @@ class SheetCache:
             return None
         if kind != FORMAT or stored != digest or not isinstance(sheets, list):
             return None
-        return sheets  # type: ignore[no-any-return]
+        return sheets
 
     def put(self, digest: str, sheets: Sheets, mode: int = 0o600) -> None:
         """Store the memo readable exactly as the workbook is (it holds the same data)."""
