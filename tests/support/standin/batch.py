@@ -16,6 +16,7 @@ from .a1 import Bounds
 from .cellvalues import ErrorResult
 from .errors import ApiError
 from .fieldmask import FieldMaskError, Mask, mask_paths, parse_mask
+from .limits import CELL_TOO_LONG, MAX_CELLS, cell_data_too_long, grid_cells, too_many_cells
 from .model import (
     DEFAULT_COL_PX,
     JsonDict,
@@ -133,6 +134,30 @@ def _write_cell_data(sheet: Sheet, row: int, col: int, data: JsonDict, mask: Mas
     if "userEnteredFormat" in cell:
         cell["userEnteredFormat"] = normalize_colors(_prune(cell["userEnteredFormat"]))
     sheet.set_cell(row, col, _prune(cell))
+
+
+def _check_cell_lengths(ctx: BatchContext, rows: list[JsonDict]) -> None:
+    """Google refuses the whole request when one cell holds more than 50,000 characters."""
+    for row in rows:
+        if any(cell_data_too_long(cell) for cell in row.get("values") or []):
+            raise ctx.fail(CELL_TOO_LONG)
+
+
+def _check_write_inside(
+    ctx: BatchContext, end_row: int, end_col: int, limit_row: int, limit_col: int
+) -> None:
+    """updateCells/appendCells never widen the grid or their range: Google names the first
+    (0-based) row or column outside and the last one it may write."""
+    if end_col > limit_col:
+        raise ctx.fail(
+            f"Attempting to write column: {limit_col}, beyond the last requested column "
+            f"of: {limit_col - 1}"
+        )
+    if end_row > limit_row:
+        raise ctx.fail(
+            f"Attempting to write row: {limit_row}, beyond the last requested row "
+            f"of: {limit_row - 1}"
+        )
 
 
 def _overlaps(a: Bounds, b: Bounds) -> bool:
@@ -395,10 +420,15 @@ def update_cells(ctx: BatchContext, req: JsonDict) -> None:
     """updateCells: write RowData over a range (rest of range cleared) or from a start cell."""
     mask = _mask(ctx, req.get("fields"))
     rows = req.get("rows") or []
+    _check_cell_lengths(ctx, rows)
     if "range" in req:
         sheet = ctx.sheet(req["range"].get("sheetId"))
         b = ctx.bounds(sheet, req["range"])
         assert b.end_row is not None and b.end_col is not None
+        width = max((len(r.get("values", [])) for r in rows), default=0)
+        _check_write_inside(
+            ctx, b.start_row + len(rows), b.start_col + width, b.end_row, b.end_col
+        )
         for r in range(b.start_row, b.end_row):
             row_values = (
                 rows[r - b.start_row].get("values", []) if r - b.start_row < len(rows) else []
@@ -413,28 +443,26 @@ def update_cells(ctx: BatchContext, req: JsonDict) -> None:
     r0, c0 = start.get("rowIndex", 0), start.get("columnIndex", 0)
     height = len(rows)
     width = max((len(r.get("values", [])) for r in rows), default=0)
-    if r0 + height > sheet.row_count or c0 + width > sheet.col_count:
-        raise ctx.fail(
-            grid_limit_error(
-                sheet, Bounds(r0, c0, r0 + max(height, 1), c0 + max(width, 1))
-            ).message
-        )
+    if r0 >= sheet.row_count or c0 >= sheet.col_count:
+        raise ctx.fail(grid_limit_error(sheet, Bounds(r0, c0, r0 + 1, c0 + 1)).message)
+    _check_write_inside(ctx, r0 + height, c0 + width, sheet.row_count, sheet.col_count)
     for i, row in enumerate(rows):
         for j, data in enumerate(row.get("values", [])):
             _write_cell_data(sheet, r0 + i, c0 + j, data or {}, mask)
 
 
 def append_cells(ctx: BatchContext, req: JsonDict) -> None:
-    """appendCells: rows go after the last row with data, growing the grid if needed."""
+    """appendCells: rows go after the last row with data; Google inserts the rows it needs
+    but never adds columns (a row wider than the grid is refused)."""
     sheet = ctx.sheet(req.get("sheetId"))
     mask = _mask(ctx, req.get("fields"))
     rows = req.get("rows") or []
+    _check_cell_lengths(ctx, rows)
     start = sheet.last_data_row()
     width = max((len(r.get("values", [])) for r in rows), default=0)
+    _check_write_inside(ctx, 0, width, 0, sheet.col_count)
     if start + len(rows) > sheet.row_count:
         sheet.grid["rowCount"] = start + len(rows)
-    if width > sheet.col_count:
-        sheet.grid["columnCount"] = width
     for i, row in enumerate(rows):
         for j, data in enumerate(row.get("values", [])):
             _write_cell_data(sheet, start + i, j, data or {}, mask)
@@ -448,6 +476,8 @@ def repeat_cell(ctx: BatchContext, req: JsonDict) -> None:
     b = ctx.bounds(sheet, gr)
     assert b.end_row is not None and b.end_col is not None
     cell = req.get("cell") or {}
+    if cell_data_too_long(cell):
+        raise ctx.fail(CELL_TOO_LONG)
     for r in range(b.start_row, b.end_row):
         for c in range(b.start_col, b.end_col):
             _write_cell_data(sheet, r, c, cell, mask)
@@ -924,6 +954,10 @@ def run_batch(
                 f"The stand-in does not implement requests[{i}].{kind}; add it to "
                 "standin/batch.py if the adapter needs it.",
             )
+        before = grid_cells(ss.sheets)
         reply = handler(ctx, body or {})
+        after = grid_cells(ss.sheets)
+        if after > before and after > MAX_CELLS:
+            raise ctx.fail(too_many_cells())
         replies.append(reply or {})
     return replies

@@ -13,6 +13,7 @@ Main entry points: ``FakeSheetsServer`` (state, test helpers, fault injection, m
 from __future__ import annotations
 
 import bisect
+import contextlib
 import copy
 import csv
 import datetime as dt
@@ -24,7 +25,7 @@ import string
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -44,6 +45,15 @@ from .cellvalues import (
 from .discovery import Discovery, Method, load_discovery
 from .errors import ApiError
 from .fieldmask import FieldMaskError, Mask, apply_mask, parse_mask
+from .limits import (
+    CELL_TOO_LONG,
+    MAX_CELLS,
+    MAX_REQUEST_BYTES,
+    grid_cells,
+    payload_too_large,
+    too_many_cells,
+    value_too_long,
+)
 from .model import (
     DEFAULT_COL_PX,
     DEFAULT_FORMAT,
@@ -174,8 +184,10 @@ class FakeSheetsServer:
         quota_per_minute: QuotaLimits | tuple[int, int] | None = None,
         require_auth: bool = False,
         discovery: Discovery | None = None,
+        max_request_bytes: int = MAX_REQUEST_BYTES,
     ) -> None:
         self.discovery = discovery or load_discovery()
+        self.max_request_bytes = max_request_bytes
         self.owner_email = owner_email
         self.clock = clock
         self.quota_per_minute: QuotaLimits | tuple[int, int] | None = quota_per_minute
@@ -308,8 +320,12 @@ class FakeSheetsServer:
             sheet = self._sheet(ss, sheet_title)
             height = anchor.start_row + len(values)
             width = anchor.start_col + max((len(r) for r in values), default=0)
+            before = grid_cells(ss.sheets)
             sheet.grid["rowCount"] = max(sheet.row_count, height)
             sheet.grid["columnCount"] = max(sheet.col_count, width)
+            _check_growth(ss, before)
+            if any(value_too_long(v) for row in values for v in row):
+                raise ApiError.invalid(CELL_TOO_LONG)
             for i, row in enumerate(values):
                 for j, value in enumerate(row):
                     if value is not None:
@@ -646,6 +662,8 @@ class FakeSheetsServer:
             self._meter(call)
             if self.require_auth and not request.headers.get("Authorization"):
                 raise ApiError(401)
+            if api == "sheets" and _body_size(request) > self.max_request_bytes:
+                raise ApiError.invalid(payload_too_large(self.max_request_bytes))
             if fault is not None:
                 assert fault.status is not None
                 if fault.status == 429:
@@ -735,6 +753,8 @@ class FakeSheetsServer:
                     "sheetId": p.get("sheetId", 0 if i == 0 else self._rng.randint(1, 2**31 - 1)),
                 }
             )
+        if sum(int(s["rowCount"]) * int(s["columnCount"]) for s in sheets) > MAX_CELLS:
+            raise ApiError.invalid(too_many_cells())
         ss_id = self.create_spreadsheet(
             props.get("title", "Untitled spreadsheet"),
             sheets,
@@ -784,7 +804,9 @@ class FakeSheetsServer:
                 n += 1
             clone.props.update({"sheetId": new_id, "title": title})
             clone.protected_ranges = []
+            before = grid_cells(dest.sheets)
             dest.sheets.append(clone)
+            _check_growth(dest, before)
             return clone.properties_json(len(dest.sheets) - 1)
 
     # ---------------------------------------------------------------- spreadsheets.values.*
@@ -835,9 +857,10 @@ class FakeSheetsServer:
             for i, item in enumerate(data):
                 if not item.get("range"):
                     raise ApiError.invalid(f"Invalid data[{i}]: range is required.")
-                resp, written = self._update_tracked(
-                    work, item["range"], item, input_option, response_params
-                )
+                with _naming_item(f"data[{i}]"):
+                    resp, written = self._update_tracked(
+                        work, item["range"], item, input_option, response_params
+                    )
                 responses.append(resp)
                 for sheet_id, r, c in written:
                     rows.add((sheet_id, r))
@@ -875,10 +898,12 @@ class FakeSheetsServer:
             rows = _rows_of(body)
             height = len(rows)
             width = max((len(r) for r in rows), default=0)
+            before = grid_cells(work.sheets)
             if insert and height and row0 < sheet.row_count:
                 shift_dimension(work, sheet, "ROWS", row0, height)
             sheet.grid["rowCount"] = max(sheet.row_count, row0 + height)
             sheet.grid["columnCount"] = max(sheet.col_count, col0 + width)
+            _check_growth(work, before)
             target = Bounds(row0, col0, row0 + 1, col0 + 1)
             update, _ = self._write(
                 work, sheet, target, rows, input_option, path["range"], params, anchor_only=True
@@ -989,6 +1014,9 @@ class FakeSheetsServer:
                 f"[{index_to_col(limit_col)}]"
             )
         written: list[tuple[int, int, int]] = []
+        for row in rows:
+            if any(value_too_long(value) for value in row):
+                raise ApiError.invalid(CELL_TOO_LONG)
         for i, row in enumerate(rows):
             for j, value in enumerate(row):
                 if value is None:
@@ -1493,6 +1521,35 @@ def _input_option(value: str | None) -> str:
             f"Invalid valueInputOption: {value or 'INPUT_VALUE_OPTION_UNSPECIFIED'}"
         )
     return value
+
+
+def _body_size(request: requests.PreparedRequest) -> int:
+    """Bytes in the request body, as Google's front end measures it."""
+    body = request.body
+    if body is None:
+        return 0
+    return len(body.encode("utf-8") if isinstance(body, str) else body)
+
+
+def _check_growth(ss: Spreadsheet, before: int) -> None:
+    """Refuse a write that grows the workbook past Google's 10 million cells."""
+    after = grid_cells(ss.sheets)
+    if after > before and after > MAX_CELLS:
+        raise ApiError.invalid(too_many_cells())
+
+
+@contextlib.contextmanager
+def _naming_item(label: str) -> Iterator[None]:
+    """Prefix a 400 raised while handling one item of a batch ("Invalid data[2]: ...")."""
+    try:
+        yield
+    except ApiError as err:
+        if err.code == 400 and not err.message.startswith("Invalid "):
+            err.message = f"Invalid {label}: {err.message}"
+            for detail in err.details or []:
+                for violation in detail.get("fieldViolations") or []:
+                    violation["description"] = err.message
+        raise
 
 
 def _check_body_range(url_range: str, body: JsonDict) -> None:
