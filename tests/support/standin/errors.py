@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 STATUS_NAMES = {
@@ -98,3 +100,18 @@ class ApiError(Exception):
         if self.details:
             err["details"] = self.details
         return {"error": err}
+
+
+@contextlib.contextmanager
+def naming_item(label: str) -> Iterator[None]:
+    """Prefix a 400 raised while handling one item of a batch, as Google names the failing
+    item ("Invalid data[2]: ...", "Invalid requests[0].updateCells: ...")."""
+    try:
+        yield
+    except ApiError as err:
+        if err.code == 400 and not err.message.startswith("Invalid "):
+            err.message = f"Invalid {label}: {err.message}"
+            for detail in err.details or []:
+                for violation in detail.get("fieldViolations") or []:
+                    violation["description"] = err.message
+        raise

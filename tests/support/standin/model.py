@@ -229,6 +229,7 @@ class Spreadsheet:
     modified: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     permissions: list[JsonDict] = field(default_factory=list)
     version: int = 0
+    owner: str = ""
 
     @property
     def title(self) -> str:
@@ -264,6 +265,7 @@ class Spreadsheet:
             modified=self.modified,
             permissions=copy.deepcopy(self.permissions),
             version=self.version,
+            owner=self.owner,
         )
 
     # ------------------------------------------------------------------ lookups

@@ -13,7 +13,7 @@ Main entry points: ``FakeSheetsServer`` (state, test helpers, fault injection, m
 from __future__ import annotations
 
 import bisect
-import contextlib
+import contextvars
 import copy
 import csv
 import datetime as dt
@@ -25,7 +25,7 @@ import string
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -35,7 +35,7 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from .a1 import Bounds, format_range, index_to_col, parse_cells
-from .batch import protected_range_json, run_batch, shift_dimension
+from .batch import protected_range_json, run_batch, shift_dimension, sort_rows_in
 from .cellvalues import (
     ErrorResult,
     json_number,
@@ -43,8 +43,9 @@ from .cellvalues import (
     parse_user_entered,
 )
 from .discovery import Discovery, Method, load_discovery
-from .errors import ApiError
+from .errors import ApiError, naming_item
 from .fieldmask import FieldMaskError, Mask, apply_mask, parse_mask
+from .identity import Identity, identity_from, role_of, role_rank, token_for
 from .limits import (
     CELL_TOO_LONG,
     MAX_CELLS,
@@ -68,6 +69,7 @@ from .model import (
     grid_range_json,
     has_value,
 )
+from .protection import check_cells, check_dimension, check_sheet, check_sheet_delete
 
 SHEETS_HOST = "sheets.googleapis.com"
 DRIVE_HOST = "www.googleapis.com"
@@ -116,6 +118,11 @@ class QuotaLimits(NamedTuple):
 
 
 Matcher = Callable[[Call], bool] | str | None
+
+#: The caller of the request being handled (set by ``handle`` from the bearer token).
+_CALLER: contextvars.ContextVar[Identity | None] = contextvars.ContextVar(
+    "standin_caller", default=None
+)
 
 
 @dataclass
@@ -215,8 +222,12 @@ class FakeSheetsServer:
         spreadsheet_id: str | None = None,
         locale: str = "en_US",
         time_zone: str = "Etc/GMT",
+        owner: str | None = None,
     ) -> str:
         """Create a spreadsheet directly (no request is metered) and return its id.
+
+        ``owner`` defaults to the server's ``owner_email``; share it with other callers
+        with ``share``.
 
         ``sheets`` items are titles or dicts with ``title``, optional ``rows``/``rowCount``,
         ``cols``/``columnCount``, ``frozenRowCount``, ``sheetId`` and ``values`` (a list of
@@ -268,7 +279,8 @@ class FakeSheetsServer:
                     "spreadsheetTheme": copy.deepcopy(DEFAULT_THEME),
                 },
                 sheets=sheet_objs,
-                permissions=[self._owner_permission()],
+                permissions=[self._owner_permission(owner)],
+                owner=owner or self.owner_email,
             )
             self._forbidden.discard(ss_id)
         return ss_id
@@ -308,24 +320,38 @@ class FakeSheetsServer:
         start: str = "A1",
         *,
         input_option: str = "USER_ENTERED",
+        by: str | None = None,
     ) -> None:
         """Simulate a person typing into cells (not metered, grows the grid if needed).
 
-        ``None`` leaves a cell untouched; ``""`` empties it.
+        ``None`` leaves a cell untouched; ``""`` empties it. With ``by`` (an e-mail) the
+        person must be able to edit the file and the cells: protections answer Google's 400
+        as an ``ApiError``. Without ``by`` it is the custodian setting up a test.
         """
         anchor = parse_cells(start)
         if anchor is None:
             raise ValueError(f"not a cell: {start}")
         with self._mutating(spreadsheet_id) as ss:
             sheet = self._sheet(ss, sheet_title)
+            self._person_may_edit(ss, by)
             height = anchor.start_row + len(values)
             width = anchor.start_col + max((len(r) for r in values), default=0)
             before = grid_cells(ss.sheets)
+            if by is not None and (height > sheet.row_count or width > sheet.col_count):
+                check_sheet(ss, sheet, by, ss.owner)
             sheet.grid["rowCount"] = max(sheet.row_count, height)
             sheet.grid["columnCount"] = max(sheet.col_count, width)
             _check_growth(ss, before)
             if any(value_too_long(v) for row in values for v in row):
                 raise ApiError.invalid(CELL_TOO_LONG)
+            targets = [
+                (anchor.start_row + i, anchor.start_col + j)
+                for i, row in enumerate(values)
+                for j, value in enumerate(row)
+                if value is not None
+            ]
+            if by is not None and targets:
+                check_cells(ss, sheet, _box(targets), by, ss.owner)
             for i, row in enumerate(values):
                 for j, value in enumerate(row):
                     if value is not None:
@@ -341,14 +367,25 @@ class FakeSheetsServer:
                 sheet.set_value(r, c, None)
 
     def rename_header(
-        self, spreadsheet_id: str, sheet_title: str, old: str, new: str, *, header_row: int = 1
+        self,
+        spreadsheet_id: str,
+        sheet_title: str,
+        old: str,
+        new: str,
+        *,
+        header_row: int = 1,
+        by: str | None = None,
     ) -> None:
-        """Rename a header cell (the first cell in ``header_row`` whose text is ``old``)."""
+        """Rename a header cell (the first cell in ``header_row`` whose text is ``old``);
+        ``by`` as for ``set_values``."""
         with self._mutating(spreadsheet_id) as ss:
             sheet = self._sheet(ss, sheet_title)
+            self._person_may_edit(ss, by)
             row = header_row - 1
             for c in range(sheet.col_count):
                 if formatted(ss.effective(sheet, row, c), None) == old:
+                    if by is not None:
+                        check_cells(ss, sheet, Bounds(row, c, row + 1, c + 1), by, ss.owner)
                     sheet.set_value(row, c, {"stringValue": new})
                     return
             raise KeyError(f"no header {old!r} in row {header_row} of {sheet_title!r}")
@@ -374,36 +411,120 @@ class FakeSheetsServer:
             )
             return sheet_id
 
-    def delete_sheet(self, spreadsheet_id: str, sheet_title: str) -> None:
-        """Delete a tab the way a person would (refuses to delete the last one)."""
+    def delete_sheet(
+        self, spreadsheet_id: str, sheet_title: str, *, by: str | None = None
+    ) -> None:
+        """Delete a tab the way a person would (refuses to delete the last one); ``by`` as
+        for ``set_values`` (a tab holding a protection the person cannot edit stays)."""
         with self._mutating(spreadsheet_id) as ss:
             sheet = self._sheet(ss, sheet_title)
+            self._person_may_edit(ss, by)
+            if by is not None:
+                check_sheet_delete(ss, sheet, by, ss.owner)
             if len(ss.sheets) == 1:
                 raise ValueError("cannot delete the only sheet")
             ss.sheets.remove(sheet)
 
-    def rename_sheet(self, spreadsheet_id: str, old: str, new: str) -> None:
-        """Rename a tab the way a person would."""
+    def rename_sheet(
+        self, spreadsheet_id: str, old: str, new: str, *, by: str | None = None
+    ) -> None:
+        """Rename a tab the way a person would; ``by`` as for ``set_values`` (a protected
+        sheet keeps its name)."""
         with self._mutating(spreadsheet_id) as ss:
             sheet = self._sheet(ss, old)
+            self._person_may_edit(ss, by)
+            if by is not None:
+                check_sheet(ss, sheet, by, ss.owner)
             other = ss.sheet_by_title(new)
             if other is not None and other is not sheet:
                 raise ValueError(f"sheet {new!r} already exists")
             sheet.props["title"] = new
 
     def insert_rows(
-        self, spreadsheet_id: str, sheet_title: str, index: int, count: int = 1
+        self,
+        spreadsheet_id: str,
+        sheet_title: str,
+        index: int,
+        count: int = 1,
+        *,
+        by: str | None = None,
     ) -> None:
-        """Insert empty rows before 1-based row ``index`` (a person's "insert row above")."""
+        """Insert empty rows before 1-based row ``index`` (a person's "insert row above");
+        ``by`` as for ``set_values``."""
         with self._mutating(spreadsheet_id) as ss:
-            shift_dimension(ss, self._sheet(ss, sheet_title), "ROWS", index - 1, count)
+            sheet = self._sheet(ss, sheet_title)
+            self._person_may_edit(ss, by)
+            if by is not None:
+                check_dimension(
+                    ss, sheet, "ROWS", index - 1, index - 1 + count, by, ss.owner, inserting=True
+                )
+            shift_dimension(ss, sheet, "ROWS", index - 1, count)
 
     def delete_rows(
-        self, spreadsheet_id: str, sheet_title: str, index: int, count: int = 1
+        self,
+        spreadsheet_id: str,
+        sheet_title: str,
+        index: int,
+        count: int = 1,
+        *,
+        by: str | None = None,
     ) -> None:
-        """Delete ``count`` rows starting at 1-based row ``index``."""
+        """Delete ``count`` rows starting at 1-based row ``index``; ``by`` as for
+        ``set_values``."""
         with self._mutating(spreadsheet_id) as ss:
-            shift_dimension(ss, self._sheet(ss, sheet_title), "ROWS", index - 1, -count)
+            sheet = self._sheet(ss, sheet_title)
+            self._person_may_edit(ss, by)
+            if by is not None:
+                check_dimension(
+                    ss, sheet, "ROWS", index - 1, index - 1 + count, by, ss.owner, inserting=False
+                )
+            shift_dimension(ss, sheet, "ROWS", index - 1, -count)
+
+    def sort_rows(
+        self,
+        spreadsheet_id: str,
+        sheet_title: str,
+        column: str,
+        *,
+        descending: bool = False,
+        header_rows: int = 1,
+        by: str | None = None,
+    ) -> None:
+        """Sort the data rows like a person using Data > Sort range with a header row.
+
+        The range is every row below ``header_rows`` down to the last row holding data,
+        across every column holding data. ``column`` is a header text (looked up in the
+        last header row) or column letters ("C"). ``by`` as for ``set_values``.
+        """
+        with self._mutating(spreadsheet_id) as ss:
+            sheet = self._sheet(ss, sheet_title)
+            self._person_may_edit(ss, by)
+            col = _sort_column(ss, sheet, column, header_rows)
+            width = max(
+                (c + 1 for (_, c), cell in sheet.cells.items() if has_value(cell)), default=0
+            )
+            area = Bounds(header_rows, 0, max(sheet.last_data_row(), header_rows), width)
+            assert area.end_row is not None
+            if area.end_row <= header_rows or width == 0:
+                return
+            if by is not None:
+                check_cells(ss, sheet, area, by, ss.owner)
+            order = "DESCENDING" if descending else "ASCENDING"
+            sort_rows_in(ss, sheet, area, [{"dimensionIndex": col, "sortOrder": order}])
+
+    def share(self, file_id: str, email: str | None, role: str = "writer") -> None:
+        """Share a file as its owner would: ``email`` gets ``role`` (reader, commenter,
+        writer); ``email=None`` shares with anyone who has the link."""
+        with self._mutating(file_id) as ss:
+            perm: JsonDict = {
+                "kind": "drive#permission",
+                "id": str(self._rng.randint(10**9, 10**10)),
+                "type": "anyone" if email is None else "user",
+                "role": role,
+            }
+            if email is not None:
+                perm["emailAddress"] = email
+            ss.permissions.append(perm)
 
     def sheet_properties(self, spreadsheet_id: str, sheet_title: str) -> JsonDict:
         """SheetProperties JSON of a tab (sheetId, index, gridProperties, ...)."""
@@ -420,9 +541,8 @@ class FakeSheetsServer:
         """Protected ranges of a tab as spreadsheets.get reports them."""
         with self._locked(spreadsheet_id) as ss:
             sheet = self._sheet(ss, sheet_title)
-            return [
-                protected_range_json(self.owner_email, sheet, p) for p in sheet.protected_ranges
-            ]
+            owner = ss.owner or self.owner_email
+            return [protected_range_json(owner, sheet, p) for p in sheet.protected_ranges]
 
     def data_validation(self, spreadsheet_id: str, sheet_title: str, a1: str) -> JsonDict | None:
         """The data-validation rule on one cell, if any."""
@@ -500,6 +620,20 @@ class FakeSheetsServer:
         query = parse_qs(parts.query, keep_blank_values=True)
         operation, route = self._route(parts.netloc, method, parts.path)
         call = Call(method, unquote(parts.path), query, operation, None)
+        caller = identity_from(request.headers.get("Authorization"), Identity(self.owner_email))
+        token = _CALLER.set(caller)
+        try:
+            return self._handle(request, call, route)
+        finally:
+            _CALLER.reset(token)
+
+    def _handle(
+        self,
+        request: requests.PreparedRequest,
+        call: Call,
+        route: tuple[str, Method | None, dict[str, str]] | None,
+    ) -> requests.Response:
+        method, url = call.method, request.url or ""
         fault = self._take_fault(call)
         if fault is not None and fault.status is None and not fault.after_apply:
             self._record(call)
@@ -521,14 +655,36 @@ class FakeSheetsServer:
 
     # ================================================================ internals: plumbing
 
-    def _owner_permission(self) -> JsonDict:
+    def _owner_permission(self, owner: str | None = None) -> JsonDict:
         return {
             "kind": "drive#permission",
             "id": "owner",
             "type": "user",
             "role": "owner",
-            "emailAddress": self.owner_email,
+            "emailAddress": owner or self.owner_email,
         }
+
+    def _person_may_edit(self, ss: Spreadsheet, by: str | None) -> None:
+        """A named person needs edit access to the file (Google answers 403 otherwise)."""
+        if by is not None and role_rank(role_of(ss.permissions, by)) < role_rank("writer"):
+            raise ApiError(403)
+
+    def _caller(self) -> Identity:
+        """Who sent the request being handled (the owner outside a request)."""
+        return _CALLER.get() or Identity(self.owner_email)
+
+    def _check_access(self, ss_id: str, *, write: bool) -> None:
+        """Google's 403 for a file the caller cannot see, or may not edit when writing."""
+        ss = self._files.get(ss_id)
+        if ss is None:
+            return  # the handler answers 404 / 403 for missing and deleted files
+        needed = role_rank("writer" if write else "reader")
+        if role_rank(role_of(ss.permissions, self._caller().email)) < needed:
+            raise ApiError(403)
+
+    def _guard(self, ss: Spreadsheet, sheet: Sheet, area: Bounds) -> None:
+        """Refuse a values write over cells protected against the caller."""
+        check_cells(ss, sheet, area, self._caller().email, ss.owner or self.owner_email)
 
     def _new_file_id(self) -> str:
         alphabet = string.ascii_letters + string.digits + "-_"
@@ -709,6 +865,10 @@ class FakeSheetsServer:
                 mask = parse_mask(params["fields"])
             except FieldMaskError:
                 raise ApiError.invalid(f"Invalid field selection {params['fields']}") from None
+        if "spreadsheetId" in path_params:
+            self._check_access(
+                path_params["spreadsheetId"], write=method.name not in READ_OPERATIONS
+            )
         handler = getattr(self, "_op_" + method.name.replace(".", "_"), None)
         if handler is None:
             raise ApiError(
@@ -760,6 +920,7 @@ class FakeSheetsServer:
             sheets,
             locale=props.get("locale", "en_US"),
             time_zone=props.get("timeZone", "Etc/GMT"),
+            owner=self._caller().email,
         )
         with self._locked(ss_id) as ss:
             return self._spreadsheet_json(ss, False, None)
@@ -771,7 +932,7 @@ class FakeSheetsServer:
         if not requests_:
             raise ApiError.invalid("Must specify at least one request.")
         with self._mutating(path["spreadsheetId"]) as work:
-            replies = run_batch(work, requests_, self._rng, self.owner_email)
+            replies = run_batch(work, requests_, self._rng, self._caller().email)
             out: JsonDict = {"spreadsheetId": work.id, "replies": replies}
             if body.get("includeSpreadsheetInResponse"):
                 out["updatedSpreadsheet"] = self._spreadsheet_json(
@@ -792,6 +953,7 @@ class FakeSheetsServer:
             if sheet is None:
                 raise ApiError(404)
             clone = copy.deepcopy(sheet)
+        self._check_access(dest_id, write=True)
         with self._mutating(dest_id) as dest:
             taken = {s.id for s in dest.sheets}
             new_id = self._rng.randint(1, 2**31 - 1)
@@ -857,7 +1019,7 @@ class FakeSheetsServer:
             for i, item in enumerate(data):
                 if not item.get("range"):
                     raise ApiError.invalid(f"Invalid data[{i}]: range is required.")
-                with _naming_item(f"data[{i}]"):
+                with naming_item(f"data[{i}]"):
                     resp, written = self._update_tracked(
                         work, item["range"], item, input_option, response_params
                     )
@@ -899,8 +1061,14 @@ class FakeSheetsServer:
             height = len(rows)
             width = max((len(r) for r in rows), default=0)
             before = grid_cells(work.sheets)
+            caller, owner = self._caller().email, work.owner or self.owner_email
             if insert and height and row0 < sheet.row_count:
+                check_dimension(
+                    work, sheet, "ROWS", row0, row0 + height, caller, owner, inserting=True
+                )
                 shift_dimension(work, sheet, "ROWS", row0, height)
+            if row0 + height > sheet.row_count or col0 + width > sheet.col_count:
+                check_sheet(work, sheet, caller, owner)
             sheet.grid["rowCount"] = max(sheet.row_count, row0 + height)
             sheet.grid["columnCount"] = max(sheet.col_count, col0 + width)
             _check_growth(work, before)
@@ -952,6 +1120,7 @@ class FakeSheetsServer:
     def _clear(self, ss: Spreadsheet, text: str) -> str:
         sheet, b = ss.resolve_read(text)
         assert b.end_row is not None and b.end_col is not None
+        self._guard(ss, sheet, b)
         for r, c in list(sheet.cells):
             if b.start_row <= r < b.end_row and b.start_col <= c < b.end_col:
                 sheet.set_value(r, c, None)
@@ -1017,6 +1186,14 @@ class FakeSheetsServer:
         for row in rows:
             if any(value_too_long(value) for value in row):
                 raise ApiError.invalid(CELL_TOO_LONG)
+        targets = [
+            (row0 + i, col0 + j)
+            for i, row in enumerate(rows)
+            for j, value in enumerate(row)
+            if value is not None
+        ]
+        if targets:
+            self._guard(ss, sheet, _box(targets))
         for i, row in enumerate(rows):
             for j, value in enumerate(row):
                 if value is None:
@@ -1081,7 +1258,9 @@ class FakeSheetsServer:
                 entry["merges"] = [grid_range_json(sheet.id, m) for m in sheet.merges]
             if sheet.protected_ranges:
                 entry["protectedRanges"] = [
-                    protected_range_json(self.owner_email, sheet, p)
+                    protected_range_json(
+                        ss.owner or self.owner_email, sheet, p, self._caller().email
+                    )
                     for p in sheet.protected_ranges
                 ]
             if sheet.basic_filter is not None:
@@ -1523,6 +1702,25 @@ def _input_option(value: str | None) -> str:
     return value
 
 
+def _sort_column(ss: Spreadsheet, sheet: Sheet, column: str, header_rows: int) -> int:
+    """A sort key column named by its header text, else by its letters."""
+    if header_rows:
+        for c in range(sheet.col_count):
+            if formatted(ss.effective(sheet, header_rows - 1, c), None) == column:
+                return c
+    letters = parse_cells(f"{column}1")
+    if letters is None:
+        raise KeyError(f"no column {column!r} in {sheet.title!r}")
+    return letters.start_col
+
+
+def _box(cells: list[tuple[int, int]]) -> Bounds:
+    """The smallest rectangle holding every (row, col)."""
+    rows = [r for r, _ in cells]
+    cols = [c for _, c in cells]
+    return Bounds(min(rows), min(cols), max(rows) + 1, max(cols) + 1)
+
+
 def _body_size(request: requests.PreparedRequest) -> int:
     """Bytes in the request body, as Google's front end measures it."""
     body = request.body
@@ -1536,20 +1734,6 @@ def _check_growth(ss: Spreadsheet, before: int) -> None:
     after = grid_cells(ss.sheets)
     if after > before and after > MAX_CELLS:
         raise ApiError.invalid(too_many_cells())
-
-
-@contextlib.contextmanager
-def _naming_item(label: str) -> Iterator[None]:
-    """Prefix a 400 raised while handling one item of a batch ("Invalid data[2]: ...")."""
-    try:
-        yield
-    except ApiError as err:
-        if err.code == 400 and not err.message.startswith("Invalid "):
-            err.message = f"Invalid {label}: {err.message}"
-            for detail in err.details or []:
-                for violation in detail.get("fieldViolations") or []:
-                    violation["description"] = err.message
-        raise
 
 
 def _check_body_range(url_range: str, body: JsonDict) -> None:
@@ -1770,8 +1954,9 @@ def mount(session: requests.Session, server: FakeSheetsServer) -> requests.Sessi
     return session
 
 
-def make_credentials() -> Any:
-    """Credentials that never touch the network (a fixed bearer token)."""
+def make_credentials(as_email: str | None = None, project: str | None = None) -> Any:
+    """Credentials that never touch the network; the token names the caller (``as_email``,
+    default the server's owner) and its Cloud project (number) for quotas."""
     from google.auth import credentials as ga_credentials
 
     class StandinCredentials(ga_credentials.Credentials):
@@ -1779,7 +1964,8 @@ def make_credentials() -> Any:
 
         def __init__(self) -> None:
             super().__init__()
-            self.token = "standin-access-token"
+            self.token = token_for(as_email, project)
+            self.service_account_email = as_email
 
         def refresh(self, request: Any) -> None:
             """Nothing to refresh: the stand-in accepts this token forever."""
@@ -1787,16 +1973,26 @@ def make_credentials() -> Any:
     return StandinCredentials()
 
 
-def make_session(server: FakeSheetsServer) -> requests.Session:
-    """An authorised session (adds an Authorization header) wired to the stand-in."""
+def make_session(
+    server: FakeSheetsServer, *, as_email: str | None = None, project: str | None = None
+) -> requests.Session:
+    """An authorised session wired to the stand-in, calling as ``as_email`` (default: the
+    server's owner) from Cloud project ``project`` (default: one shared project)."""
     from google.auth.transport.requests import AuthorizedSession
 
-    session = AuthorizedSession(make_credentials())
+    session = AuthorizedSession(make_credentials(as_email, project))
     return mount(session, server)
 
 
-def make_gspread_client(server: FakeSheetsServer, http_client: Any = None) -> Any:
-    """A ``gspread.Client`` whose HTTP goes to ``server`` (gspread itself unmodified).
+def make_gspread_client(
+    server: FakeSheetsServer,
+    http_client: Any = None,
+    *,
+    as_email: str | None = None,
+    project: str | None = None,
+) -> Any:
+    """A ``gspread.Client`` whose HTTP goes to ``server`` (gspread itself unmodified),
+    calling as ``as_email`` from ``project`` (see ``make_session``).
 
     gspread uses the given session instead of building an ``AuthorizedSession`` from the
     credentials, so the dummy credentials are only kept for code that inspects them.
@@ -1804,7 +2000,7 @@ def make_gspread_client(server: FakeSheetsServer, http_client: Any = None) -> An
     import gspread
     from gspread.http_client import HTTPClient
 
-    session = make_session(server)
+    session = make_session(server, as_email=as_email, project=project)
     creds = session.credentials  # type: ignore[attr-defined]
     client = gspread.Client(auth=creds, session=session, http_client=http_client or HTTPClient)
     client.http_client.auth = creds
