@@ -13,12 +13,13 @@ Mount it into a ``requests.Session`` and hand that session to gspread::
 from .a1 import Bounds, format_range, index_to_col, parse_cells, parse_range, quote_sheet_name
 from .discovery import Discovery, load_discovery
 from .errors import ApiError
+from .identity import Identity
+from .quota import QuotaLimits
 from .sheets_api import (
     READ_OPERATIONS,
     Call,
     FakeSheetsAdapter,
     FakeSheetsServer,
-    QuotaLimits,
     find_table,
     make_credentials,
     make_gspread_client,
@@ -34,6 +35,7 @@ __all__ = [
     "Discovery",
     "FakeSheetsAdapter",
     "FakeSheetsServer",
+    "Identity",
     "QuotaLimits",
     "find_table",
     "format_range",

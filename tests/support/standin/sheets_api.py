@@ -24,7 +24,6 @@ import re
 import string
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -70,6 +69,7 @@ from .model import (
     has_value,
 )
 from .protection import check_cells, check_dimension, check_sheet, check_sheet_delete
+from .quota import QuotaLimits, QuotaMeter, as_limits, quota_error
 
 SHEETS_HOST = "sheets.googleapis.com"
 DRIVE_HOST = "www.googleapis.com"
@@ -108,13 +108,16 @@ class Call(NamedTuple):
     query: dict[str, list[str]]
     operation: str | None  # e.g. "spreadsheets.values.append", "drive.files.get"
     status: int | None  # None when the client got a timeout before any answer
+    caller: str | None = None  # the caller's e-mail (see make_session(as_email=...))
 
 
-class QuotaLimits(NamedTuple):
-    """Requests allowed per rolling minute (Google's per-user Sheets quotas)."""
+class Answer(NamedTuple):
+    """What the server sends back: status, body, content type and extra headers."""
 
-    read: int = 60
-    write: int = 60
+    status: int
+    payload: Any
+    content_type: str
+    headers: dict[str, str] = {}
 
 
 Matcher = Callable[[Call], bool] | str | None
@@ -210,7 +213,7 @@ class FakeSheetsServer:
         self._registry_lock = threading.RLock()
         self._meter_lock = threading.Lock()
         self._faults: list[_Fault] = []
-        self._quota_hits: dict[str, deque[float]] = {"read": deque(), "write": deque()}
+        self._quota = QuotaMeter()
 
     # ================================================================ test-facing helpers
 
@@ -607,8 +610,7 @@ class FakeSheetsServer:
         with self._meter_lock:
             self.calls.clear()
             self.read_calls = self.write_calls = self.drive_calls = 0
-            for hits in self._quota_hits.values():
-                hits.clear()
+        self._quota.reset()
 
     # ================================================================ transport entry point
 
@@ -619,8 +621,8 @@ class FakeSheetsServer:
         parts = urlsplit(url)
         query = parse_qs(parts.query, keep_blank_values=True)
         operation, route = self._route(parts.netloc, method, parts.path)
-        call = Call(method, unquote(parts.path), query, operation, None)
         caller = identity_from(request.headers.get("Authorization"), Identity(self.owner_email))
+        call = Call(method, unquote(parts.path), query, operation, None, caller.email)
         token = _CALLER.set(caller)
         try:
             return self._handle(request, call, route)
@@ -640,7 +642,7 @@ class FakeSheetsServer:
             raise requests.exceptions.ReadTimeout(
                 f"stand-in: injected read timeout for {method} {url}", request=request
             )
-        status, payload, content_type = self._process(
+        status, payload, content_type, headers = self._process(
             call, route, request, fault if fault is not None and fault.status else None
         )
         self._record(
@@ -651,7 +653,7 @@ class FakeSheetsServer:
                 f"stand-in: injected read timeout (after applying) for {method} {url}",
                 request=request,
             )
-        return _build_response(request, status, payload, content_type)
+        return _build_response(request, status, payload, content_type, headers)
 
     # ================================================================ internals: plumbing
 
@@ -770,18 +772,10 @@ class FakeSheetsServer:
                 self.drive_calls += 1
 
     def _check_quota(self, kind: str) -> None:
-        limits = self.quota_per_minute
+        limits = as_limits(self.quota_per_minute)
         if limits is None or kind not in ("read", "write"):
             return
-        limit = limits[0] if kind == "read" else limits[1]
-        now = self.clock()
-        with self._meter_lock:
-            hits = self._quota_hits[kind]
-            while hits and hits[0] <= now - 60:
-                hits.popleft()
-            if len(hits) >= limit:
-                raise ApiError.quota(kind)
-            hits.append(now)
+        self._quota.take(limits, kind, self._caller(), self.clock())
 
     def _route(
         self, host: str, method: str, raw_path: str
@@ -806,7 +800,7 @@ class FakeSheetsServer:
         route: tuple[str, Method | None, dict[str, str]] | None,
         request: requests.PreparedRequest,
         fault: _Fault | None,
-    ) -> tuple[int, Any, str]:
+    ) -> Answer:
         try:
             if route is None:
                 raise ApiError(
@@ -824,18 +818,18 @@ class FakeSheetsServer:
                 assert fault.status is not None
                 if fault.status == 429:
                     kind = "write" if _classify(call.operation) == "write" else "read"
-                    err = ApiError.quota(kind)
+                    err = quota_error(kind, "user", self._caller().project)
                     if fault.message:
                         err.message = fault.message
                     raise err
                 raise ApiError(fault.status, fault.message)
             self._check_quota(_classify(call.operation))
             if api == "drive":
-                return self._drive(call, path_params, request)
+                return Answer(*self._drive(call, path_params, request))
             assert method is not None
-            return self._sheets(call, method, path_params, request)
+            return Answer(*self._sheets(call, method, path_params, request))
         except ApiError as err:
-            return err.code, err.body(), "application/json; charset=UTF-8"
+            return Answer(err.code, err.body(), "application/json; charset=UTF-8", err.headers)
 
     # ================================================================ Sheets API
 
@@ -1757,7 +1751,11 @@ def _rows_of(body: JsonDict) -> list[list[Any]]:
 
 
 def _build_response(
-    request: requests.PreparedRequest, status: int, payload: Any, content_type: str
+    request: requests.PreparedRequest,
+    status: int,
+    payload: Any,
+    content_type: str,
+    headers: dict[str, str] | None = None,
 ) -> requests.Response:
     response = requests.Response()
     response.status_code = status
@@ -1783,7 +1781,12 @@ def _build_response(
     response.raw = io.BytesIO(content)
     response.encoding = "utf-8"
     response.headers = CaseInsensitiveDict(
-        {"Content-Type": content_type, "Content-Length": str(len(content)), "Server": "ESF"}
+        {
+            "Content-Type": content_type,
+            "Content-Length": str(len(content)),
+            "Server": "ESF",
+            **(headers or {}),
+        }
     )
     response.url = request.url or ""
     response.request = request
