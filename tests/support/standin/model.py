@@ -22,6 +22,7 @@ from .cellvalues import (
     quantize_color,
 )
 from .errors import ApiError
+from .locales import rules_for
 
 JsonDict = dict[str, Any]
 
@@ -236,6 +237,11 @@ class Spreadsheet:
         """The spreadsheet (file) title."""
         return str(self.properties["title"])
 
+    @property
+    def locale(self) -> str:
+        """properties.locale: how values are shown and how typed text is read."""
+        return str(self.properties.get("locale") or "en_US")
+
     def clone(self) -> Spreadsheet:
         """Working copy for an atomic write (all requests or none).
 
@@ -388,12 +394,12 @@ class Spreadsheet:
             return uev["formulaValue"]
         value = self.effective(sheet, row, col)
         if value_render == "FORMATTED_VALUE":
-            return formatted(value, number_format)
+            return formatted(value, number_format, self.locale)
         if isinstance(value, ErrorResult):
             return str(value)
         if isinstance(value, float):
             if is_datetime_format(number_format) and datetime_render == "FORMATTED_STRING":
-                return format_number(value, number_format)
+                return format_number(value, number_format, self.locale)
             return json_number(value)
         return value
 
@@ -446,16 +452,17 @@ class _RefError(Exception):
     pass
 
 
-def formatted(value: Scalar, number_format: JsonDict | None) -> str:
-    """FORMATTED_VALUE text of an effective value."""
+def formatted(value: Scalar, number_format: JsonDict | None, locale: str | None = None) -> str:
+    """FORMATTED_VALUE text of an effective value in the spreadsheet's locale."""
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
+        rules = rules_for(locale)
+        return rules.true if value else rules.false
     if isinstance(value, ErrorResult):
         return str(value)
     if isinstance(value, float | int):
-        return format_number(float(value), number_format)
+        return format_number(float(value), number_format, locale)
     return str(value)
 
 

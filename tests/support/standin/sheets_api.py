@@ -265,7 +265,7 @@ class FakeSheetsServer:
                 for r, row in enumerate(spec.get("values") or []):
                     for c, value in enumerate(row):
                         if value is not None:
-                            uev, fmt = parse_user_entered(value)
+                            uev, fmt = parse_user_entered(value, locale)
                             sheet.set_value(r, c, uev, fmt)
                 sheet_objs.append(sheet)
             titles = [s.title.lower() for s in sheet_objs]
@@ -359,7 +359,12 @@ class FakeSheetsServer:
                 for j, value in enumerate(row):
                     if value is not None:
                         self._store(
-                            sheet, anchor.start_row + i, anchor.start_col + j, value, input_option
+                            sheet,
+                            anchor.start_row + i,
+                            anchor.start_col + j,
+                            value,
+                            input_option,
+                            ss.locale,
                         )
 
     def clear_values(self, spreadsheet_id: str, sheet_title: str) -> None:
@@ -386,7 +391,7 @@ class FakeSheetsServer:
             self._person_may_edit(ss, by)
             row = header_row - 1
             for c in range(sheet.col_count):
-                if formatted(ss.effective(sheet, row, c), None) == old:
+                if formatted(ss.effective(sheet, row, c), None, ss.locale) == old:
                     if by is not None:
                         check_cells(ss, sheet, Bounds(row, c, row + 1, c + 1), by, ss.owner)
                     sheet.set_value(row, c, {"stringValue": new})
@@ -1194,7 +1199,7 @@ class FakeSheetsServer:
                     continue
                 if isinstance(value, list | dict):
                     raise ApiError.invalid(f"Invalid values[{i}][{j}]: {_pb_text(value)}")
-                self._store(sheet, row0 + i, col0 + j, value, input_option)
+                self._store(sheet, row0 + i, col0 + j, value, input_option, ss.locale)
                 written.append((sheet.id, row0 + i, col0 + j))
         out: JsonDict = {"spreadsheetId": ss.id}
         if written:
@@ -1220,11 +1225,13 @@ class FakeSheetsServer:
         return out, written
 
     @staticmethod
-    def _store(sheet: Sheet, row: int, col: int, value: Any, input_option: str) -> None:
+    def _store(
+        sheet: Sheet, row: int, col: int, value: Any, input_option: str, locale: str
+    ) -> None:
         if input_option == "RAW":
             sheet.set_value(row, col, parse_raw(value))
         else:
-            uev, fmt = parse_user_entered(value)
+            uev, fmt = parse_user_entered(value, locale)
             sheet.set_value(row, col, uev, fmt)
 
     # ---------------------------------------------------------------- spreadsheet JSON
@@ -1336,7 +1343,7 @@ class FakeSheetsServer:
                 out["effectiveValue"] = {"numberValue": json_number(value)}
             elif value is not None:
                 out["effectiveValue"] = {"stringValue": value}
-            out["formattedValue"] = formatted(value, (fmt or {}).get("numberFormat"))
+            out["formattedValue"] = formatted(value, (fmt or {}).get("numberFormat"), ss.locale)
         if fmt:
             out["userEnteredFormat"] = copy.deepcopy(fmt)
         if has_value(cell) or fmt:
@@ -1544,7 +1551,7 @@ class FakeSheetsServer:
             )
             for r, row in enumerate(rows):
                 for c, value in enumerate(row):
-                    uev, fmt = parse_user_entered(value)
+                    uev, fmt = parse_user_entered(value, ss.locale)
                     sheet.set_value(r, c, uev, fmt)
             ss.sheets = [sheet]
             ss.named_ranges = []
@@ -1700,7 +1707,7 @@ def _sort_column(ss: Spreadsheet, sheet: Sheet, column: str, header_rows: int) -
     """A sort key column named by its header text, else by its letters."""
     if header_rows:
         for c in range(sheet.col_count):
-            if formatted(ss.effective(sheet, header_rows - 1, c), None) == column:
+            if formatted(ss.effective(sheet, header_rows - 1, c), None, ss.locale) == column:
                 return c
     letters = parse_cells(f"{column}1")
     if letters is None:
