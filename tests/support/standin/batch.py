@@ -12,10 +12,12 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+from . import devmeta
 from .a1 import Bounds
 from .cellvalues import ErrorResult
 from .errors import ApiError, naming_item
 from .fieldmask import FieldMaskError, Mask, mask_paths, parse_mask
+from .identity import DEFAULT_PROJECT
 from .limits import CELL_TOO_LONG, MAX_CELLS, cell_data_too_long, grid_cells, too_many_cells
 from .model import (
     DEFAULT_COL_PX,
@@ -44,11 +46,14 @@ Handler = Callable[["BatchContext", JsonDict], JsonDict | None]
 class BatchContext:
     """State shared by the handlers of one batch (working copy, ids, owner and caller)."""
 
-    def __init__(self, ss: Spreadsheet, rng: random.Random, caller: str) -> None:
+    def __init__(
+        self, ss: Spreadsheet, rng: random.Random, caller: str, project: str = DEFAULT_PROJECT
+    ) -> None:
         self.ss = ss
         self.rng = rng
         self.owner = ss.owner or caller
         self.caller = caller
+        self.project = project
         self.index = 0
         self.kind = ""
 
@@ -278,6 +283,7 @@ def shift_dimension(ss: Spreadsheet, sheet: Sheet, dim: str, start: int, delta: 
             nr = {**nr, "range": shifted}
         named.append(nr)
     ss.named_ranges = named
+    devmeta.shift(ss, sheet.id, dim, start, delta)
     key = "rowCount" if axis == 0 else "columnCount"
     sheet.grid[key] = sheet.grid.get(key, 0) + delta
 
@@ -349,6 +355,7 @@ def delete_sheet(ctx: BatchContext, req: JsonDict) -> None:
     ctx.ss.named_ranges = [
         n for n in ctx.ss.named_ranges if n["range"].get("sheetId", 0) != sheet.id
     ]
+    devmeta.drop_sheet(ctx.ss, sheet.id)
 
 
 def duplicate_sheet(ctx: BatchContext, req: JsonDict) -> JsonDict:
@@ -870,6 +877,7 @@ def sort_rows_in(ss: Spreadsheet, sheet: Sheet, b: Bounds, specs: list[JsonDict]
     for new_r, old_r in zip(rows, ordered, strict=True):
         for c in range(b.start_col, b.end_col):
             sheet.set_cell(new_r, c, snapshot[(old_r, c)])
+    devmeta.follow_sort(ss, sheet.id, rows, ordered)
     return ordered
 
 
@@ -950,6 +958,58 @@ def cut_paste(ctx: BatchContext, req: JsonDict) -> None:
     _paste(src_sheet, src, dst_sheet, dst, req.get("pasteType", "PASTE_NORMAL"), False, snapshot)
 
 
+def create_developer_metadata(ctx: BatchContext, req: JsonDict) -> JsonDict:
+    """createDeveloperMetadata on the spreadsheet, a sheet, a row or a column."""
+    taken = {m["metadataId"] for m in ctx.ss.developer_metadata}
+    stored = devmeta.create(
+        ctx.ss, req.get("developerMetadata") or {}, ctx.project, ctx.new_id(taken)
+    )
+    return {"createDeveloperMetadata": {"developerMetadata": devmeta.public(stored)}}
+
+
+def _matched_metadata(ctx: BatchContext, filters: list[JsonDict]) -> list[JsonDict]:
+    found: list[JsonDict] = []
+    for data_filter in filters:
+        for meta in devmeta.search(ctx.ss, data_filter, ctx.project):
+            if all(meta is not m for m in found):
+                found.append(meta)
+    return found
+
+
+def update_developer_metadata(ctx: BatchContext, req: JsonDict) -> JsonDict:
+    """updateDeveloperMetadata: the masked fields of every entry the filters select."""
+    filters = req.get("dataFilters") or []
+    if not filters:
+        raise ctx.fail("At least one data filter must be specified.")
+    mask = _mask(ctx, req.get("fields"))
+    source = req.get("developerMetadata") or {}
+    paths = mask_paths(mask) if mask is not None else list(source)
+    if any(p.split(".")[0] == "metadataId" for p in paths):
+        raise ctx.fail("The metadataId of developer metadata cannot be changed.")
+    updated = []
+    for meta in _matched_metadata(ctx, filters):
+        target = {k: v for k, v in meta.items() if k != "project"}
+        _apply_mask(target, source, mask)
+        target["location"] = devmeta.normalize_location(ctx.ss, target.get("location") or {})
+        if not target.get("metadataKey"):
+            raise ctx.fail("Developer metadata must always have a key specified.")
+        if target.get("visibility") not in ("DOCUMENT", "PROJECT"):
+            raise ctx.fail("Developer metadata must always have a visibility specified.")
+        meta.update(target)
+        updated.append(devmeta.public(meta))
+    return {"updateDeveloperMetadata": {"developerMetadata": updated} if updated else {}}
+
+
+def delete_developer_metadata(ctx: BatchContext, req: JsonDict) -> JsonDict:
+    """deleteDeveloperMetadata: every entry the filter selects."""
+    doomed = devmeta.search(ctx.ss, req.get("dataFilter") or {}, ctx.project)
+    ctx.ss.developer_metadata = [
+        m for m in ctx.ss.developer_metadata if all(m is not d for d in doomed)
+    ]
+    deleted = [devmeta.public(m) for m in doomed]
+    return {"deleteDeveloperMetadata": {"deletedDeveloperMetadata": deleted} if deleted else {}}
+
+
 HANDLERS: dict[str, Handler] = {
     "addSheet": add_sheet,
     "deleteSheet": delete_sheet,
@@ -980,6 +1040,9 @@ HANDLERS: dict[str, Handler] = {
     "sortRange": sort_range,
     "copyPaste": copy_paste,
     "cutPaste": cut_paste,
+    "createDeveloperMetadata": create_developer_metadata,
+    "updateDeveloperMetadata": update_developer_metadata,
+    "deleteDeveloperMetadata": delete_developer_metadata,
 }
 
 
@@ -1006,10 +1069,15 @@ def protected_range_json(
 
 
 def run_batch(
-    ss: Spreadsheet, requests: list[JsonDict], rng: random.Random, caller: str
+    ss: Spreadsheet,
+    requests: list[JsonDict],
+    rng: random.Random,
+    caller: str,
+    project: str = DEFAULT_PROJECT,
 ) -> list[JsonDict]:
-    """Apply requests in order to ``ss`` (a working copy) as ``caller``; returns the replies."""
-    ctx = BatchContext(ss, rng, caller)
+    """Apply requests in order to ``ss`` (a working copy) as ``caller`` of ``project``;
+    returns the replies."""
+    ctx = BatchContext(ss, rng, caller, project)
     replies: list[JsonDict] = []
     for i, request in enumerate(requests):
         ctx.index = i

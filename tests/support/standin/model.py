@@ -231,6 +231,7 @@ class Spreadsheet:
     permissions: list[JsonDict] = field(default_factory=list)
     version: int = 0
     owner: str = ""
+    developer_metadata: list[JsonDict] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -272,6 +273,7 @@ class Spreadsheet:
             permissions=copy.deepcopy(self.permissions),
             version=self.version,
             owner=self.owner,
+            developer_metadata=copy.deepcopy(self.developer_metadata),
         )
 
     # ------------------------------------------------------------------ lookups

@@ -33,6 +33,7 @@ import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
+from . import devmeta
 from .a1 import Bounds, format_range, index_to_col, parse_cells
 from .batch import protected_range_json, run_batch, shift_dimension, sort_rows_in
 from .cellvalues import (
@@ -931,7 +932,8 @@ class FakeSheetsServer:
         if not requests_:
             raise ApiError.invalid("Must specify at least one request.")
         with self._mutating(path["spreadsheetId"]) as work:
-            replies = run_batch(work, requests_, self._rng, self._caller().email)
+            caller = self._caller()
+            replies = run_batch(work, requests_, self._rng, caller.email, caller.project)
             out: JsonDict = {"spreadsheetId": work.id, "replies": replies}
             if body.get("includeSpreadsheetInResponse"):
                 out["updatedSpreadsheet"] = self._spreadsheet_json(
@@ -1097,10 +1099,126 @@ class FakeSheetsServer:
                 out["clearedRanges"] = [self._clear(work, r) for r in ranges]
             return out
 
+    # ---------------------------------------------------------------- developer metadata
+
+    def _op_spreadsheets_developerMetadata_get(
+        self, path: dict[str, str], params: JsonDict, body: None, mask: Mask | None
+    ) -> JsonDict:
+        wanted = int(path["metadataId"]) if path["metadataId"].isdigit() else -1
+        with self._locked(path["spreadsheetId"]) as ss:
+            for meta in ss.developer_metadata:
+                if meta["metadataId"] == wanted and devmeta.visible(meta, self._caller().project):
+                    return devmeta.public(meta)
+        raise ApiError(404)
+
+    def _op_spreadsheets_developerMetadata_search(
+        self, path: dict[str, str], params: JsonDict, body: JsonDict, mask: Mask | None
+    ) -> JsonDict:
+        project = self._caller().project
+        with self._locked(path["spreadsheetId"]) as ss:
+            matched: dict[int, JsonDict] = {}
+            for i, data_filter in enumerate(body.get("dataFilters") or []):
+                with naming_item(f"dataFilters[{i}]"):
+                    found = devmeta.search(ss, data_filter, project)
+                for meta in found:
+                    entry = matched.setdefault(
+                        meta["metadataId"],
+                        {"developerMetadata": devmeta.public(meta), "dataFilters": []},
+                    )
+                    entry["dataFilters"].append(data_filter)
+            return {"matchedDeveloperMetadata": list(matched.values())} if matched else {}
+
+    def _op_spreadsheets_values_batchGetByDataFilter(
+        self, path: dict[str, str], params: JsonDict, body: JsonDict, mask: Mask | None
+    ) -> JsonDict:
+        project = self._caller().project
+        with self._locked(path["spreadsheetId"]) as ss:
+            found: dict[tuple[int, Bounds], JsonDict] = {}
+            for i, data_filter in enumerate(body.get("dataFilters") or []):
+                with naming_item(f"dataFilters[{i}]"):
+                    areas = devmeta.filter_areas(ss, data_filter, project)
+                for sheet, b in areas:
+                    entry = found.setdefault(
+                        (sheet.id, b),
+                        {
+                            "valueRange": self._value_range_of(ss, sheet, b, body),
+                            "dataFilters": [],
+                        },
+                    )
+                    entry["dataFilters"].append(data_filter)
+            out: JsonDict = {"spreadsheetId": ss.id}
+            if found:
+                out["valueRanges"] = list(found.values())
+            return out
+
+    def _op_spreadsheets_values_batchUpdateByDataFilter(
+        self, path: dict[str, str], params: JsonDict, body: JsonDict, mask: Mask | None
+    ) -> JsonDict:
+        input_option = _input_option(body.get("valueInputOption"))
+        project = self._caller().project
+        response_params = {
+            "includeValuesInResponse": body.get("includeValuesInResponse"),
+            "responseValueRenderOption": body.get("responseValueRenderOption"),
+            "responseDateTimeRenderOption": body.get("responseDateTimeRenderOption"),
+        }
+        with self._mutating(path["spreadsheetId"]) as work:
+            out: JsonDict = {"spreadsheetId": work.id}
+            responses = []
+            written: list[tuple[int, int, int]] = []
+            for i, item in enumerate(body.get("data") or []):
+                data_filter = item.get("dataFilter") or {}
+                with naming_item(f"data[{i}]"):
+                    for sheet, b in devmeta.filter_areas(work, data_filter, project):
+                        text = format_range(sheet.title, b)
+                        resp, cells = self._write(
+                            work,
+                            sheet,
+                            b,
+                            _rows_of(item),
+                            input_option,
+                            text,
+                            response_params,
+                            anchor_only=False,
+                        )
+                        resp.pop("spreadsheetId", None)
+                        responses.append({**resp, "dataFilter": data_filter})
+                        written.extend(cells)
+            if written:
+                out.update(
+                    {
+                        "totalUpdatedRows": len({(s, r) for s, r, _ in written}),
+                        "totalUpdatedColumns": len({(s, c) for s, _, c in written}),
+                        "totalUpdatedCells": len(written),
+                        "totalUpdatedSheets": len({s for s, _, _ in written}),
+                    }
+                )
+            if responses:
+                out["responses"] = responses
+            return out
+
+    def _op_spreadsheets_values_batchClearByDataFilter(
+        self, path: dict[str, str], params: JsonDict, body: JsonDict, mask: Mask | None
+    ) -> JsonDict:
+        project = self._caller().project
+        with self._mutating(path["spreadsheetId"]) as work:
+            cleared = []
+            for i, data_filter in enumerate(body.get("dataFilters") or []):
+                with naming_item(f"dataFilters[{i}]"):
+                    for sheet, b in devmeta.filter_areas(work, data_filter, project):
+                        cleared.append(self._clear_area(work, sheet, b))
+            out: JsonDict = {"spreadsheetId": work.id}
+            if cleared:
+                out["clearedRanges"] = cleared
+            return out
+
     # ---------------------------------------------------------------- values helpers
 
     def _value_range(self, ss: Spreadsheet, text: str, params: JsonDict) -> JsonDict:
         sheet, b = ss.resolve_read(text)
+        return self._value_range_of(ss, sheet, b, params)
+
+    @staticmethod
+    def _value_range_of(ss: Spreadsheet, sheet: Sheet, b: Bounds, params: JsonDict) -> JsonDict:
         major = params.get("majorDimension") or "ROWS"
         if major == "DIMENSION_UNSPECIFIED":
             major = "ROWS"
@@ -1118,6 +1236,9 @@ class FakeSheetsServer:
 
     def _clear(self, ss: Spreadsheet, text: str) -> str:
         sheet, b = ss.resolve_read(text)
+        return self._clear_area(ss, sheet, b)
+
+    def _clear_area(self, ss: Spreadsheet, sheet: Sheet, b: Bounds) -> str:
         assert b.end_row is not None and b.end_col is not None
         self._guard(ss, sheet, b)
         for r, c in list(sheet.cells):
@@ -1272,6 +1393,9 @@ class FakeSheetsServer:
                 entry["rowGroups"] = copy.deepcopy(sheet.row_groups)
             if sheet.column_groups:
                 entry["columnGroups"] = copy.deepcopy(sheet.column_groups)
+            on_sheet = self._metadata_at(ss, "SHEET", sheet.id)
+            if on_sheet:
+                entry["developerMetadata"] = on_sheet
             sheets_out.append(entry)
         out: JsonDict = {
             "spreadsheetId": ss.id,
@@ -1280,6 +1404,9 @@ class FakeSheetsServer:
         }
         if ss.named_ranges:
             out["namedRanges"] = copy.deepcopy(ss.named_ranges)
+        on_file = self._metadata_at(ss, "SPREADSHEET", None)
+        if on_file:
+            out["developerMetadata"] = on_file
         out["spreadsheetUrl"] = f"https://docs.google.com/spreadsheets/d/{ss.id}/edit"
         return out
 
@@ -1319,7 +1446,31 @@ class FakeSheetsServer:
         for meta in (*out["rowMetadata"], *out["columnMetadata"]):
             if not meta.get("hiddenByUser", True):
                 meta.pop("hiddenByUser")
+        for kind, key, first in (
+            ("ROW", "rowMetadata", b.start_row),
+            ("COLUMN", "columnMetadata", b.start_col),
+        ):
+            for meta in self._metadata_at(ss, kind, sheet.id, raw=True):
+                index = devmeta.index_of(meta)
+                assert index is not None
+                if 0 <= index - first < len(out[key]):
+                    props = out[key][index - first]
+                    props.setdefault("developerMetadata", []).append(devmeta.public(meta))
         return out
+
+    def _metadata_at(
+        self, ss: Spreadsheet, kind: str, sheet_id: int | None, *, raw: bool = False
+    ) -> list[JsonDict]:
+        """Developer metadata of one location type (on one sheet) the caller may see."""
+        project = self._caller().project
+        found = [
+            m
+            for m in ss.developer_metadata
+            if devmeta.location_type(m) == kind
+            and devmeta.sheet_of(m) == sheet_id
+            and devmeta.visible(m, project)
+        ]
+        return found if raw else [devmeta.public(m) for m in found]
 
     def _cell_json(self, ss: Spreadsheet, sheet: Sheet, r: int, c: int) -> JsonDict:
         cell = sheet.cells.get((r, c))
