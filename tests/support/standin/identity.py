@@ -9,6 +9,7 @@ caller (the owner), as before identities existed.
 
 from __future__ import annotations
 
+import contextvars
 from dataclasses import dataclass
 
 DEFAULT_PROJECT = "000000000000"
@@ -34,6 +35,12 @@ class Identity:
     def is_service_account(self) -> bool:
         """Service accounts own no Drive storage (Google refuses their uploads to My Drive)."""
         return self.email.lower().endswith(".gserviceaccount.com")
+
+
+#: The caller of the request being handled (set by the server from the bearer token).
+CALLER: contextvars.ContextVar[Identity | None] = contextvars.ContextVar(
+    "standin_caller", default=None
+)
 
 
 def token_for(email: str | None = None, project: str | None = None) -> str:

@@ -232,6 +232,9 @@ class Spreadsheet:
     version: int = 0
     owner: str = ""
     developer_metadata: list[JsonDict] = field(default_factory=list)
+    parents: list[str] = field(default_factory=list)  # Drive folder (empty: owner's root)
+    drive_id: str | None = None  # the shared drive holding the file, if any
+    trashed: bool = False
 
     @property
     def title(self) -> str:
@@ -274,6 +277,9 @@ class Spreadsheet:
             version=self.version,
             owner=self.owner,
             developer_metadata=copy.deepcopy(self.developer_metadata),
+            parents=list(self.parents),
+            drive_id=self.drive_id,
+            trashed=self.trashed,
         )
 
     # ------------------------------------------------------------------ lookups

@@ -13,14 +13,11 @@ Main entry points: ``FakeSheetsServer`` (state, test helpers, fault injection, m
 from __future__ import annotations
 
 import bisect
-import contextvars
 import copy
-import csv
 import datetime as dt
 import io
 import json
 import random
-import re
 import string
 import threading
 import time
@@ -43,9 +40,17 @@ from .cellvalues import (
     parse_user_entered,
 )
 from .discovery import Discovery, Method, load_discovery
+from .drive import (
+    DEFAULT_REASONS,
+    REASONS,
+    V2_IMPORT,
+    DriveMethod,
+    DriveMixin,
+    drive_error,
+)
 from .errors import ApiError, naming_item
 from .fieldmask import FieldMaskError, Mask, apply_mask, parse_mask
-from .identity import Identity, identity_from, role_of, role_rank, token_for
+from .identity import CALLER, Identity, identity_from, role_rank, token_for
 from .limits import (
     CELL_TOO_LONG,
     MAX_CELLS,
@@ -74,7 +79,6 @@ from .quota import QuotaLimits, QuotaMeter, as_limits, quota_error
 
 SHEETS_HOST = "sheets.googleapis.com"
 DRIVE_HOST = "www.googleapis.com"
-SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 DEFAULT_OWNER = "standin@standin-project.iam.gserviceaccount.com"
 
 #: Sheets methods Google meters against the *read* quota; every other Sheets method is a write.
@@ -123,11 +127,6 @@ class Answer(NamedTuple):
 
 Matcher = Callable[[Call], bool] | str | None
 
-#: The caller of the request being handled (set by ``handle`` from the bearer token).
-_CALLER: contextvars.ContextVar[Identity | None] = contextvars.ContextVar(
-    "standin_caller", default=None
-)
-
 
 @dataclass
 class _Fault:
@@ -136,6 +135,7 @@ class _Fault:
     match: Matcher
     after_apply: bool
     message: str | None
+    reason: str | None = None  # Drive error reason (storageQuotaExceeded, ...)
 
 
 def _classify(operation: str | None) -> str:
@@ -164,10 +164,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _rfc3339(when: dt.datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
-
-
 def _transpose(rows: list[list[Any]]) -> list[list[Any]]:
     width = max((len(r) for r in rows), default=0)
     return [[r[i] if i < len(r) else None for r in rows] for i in range(width)]
@@ -177,7 +173,11 @@ def _strip_defaults(grid: JsonDict) -> JsonDict:
     return {k: v for k, v in grid.items() if v or k in ("rowCount", "columnCount")}
 
 
-class FakeSheetsServer:
+#: (api, method, path parameters) of a routed request; api is "sheets" or "drive".
+Route = tuple[str, Method | DriveMethod | None, dict[str, str]]
+
+
+class FakeSheetsServer(DriveMixin):
     """In-memory Sheets/Drive service with Google's wire behaviour.
 
     Thread-safe: each spreadsheet has its own lock, so requests on one spreadsheet are
@@ -196,6 +196,8 @@ class FakeSheetsServer:
         require_auth: bool = False,
         discovery: Discovery | None = None,
         max_request_bytes: int = MAX_REQUEST_BYTES,
+        service_accounts_have_storage: bool = False,
+        storage_quota_bytes: int | None = None,
     ) -> None:
         self.discovery = discovery or load_discovery()
         self.max_request_bytes = max_request_bytes
@@ -215,6 +217,10 @@ class FakeSheetsServer:
         self._meter_lock = threading.Lock()
         self._faults: list[_Fault] = []
         self._quota = QuotaMeter()
+        self._init_drive(
+            service_accounts_have_storage=service_accounts_have_storage,
+            storage_quota_bytes=storage_quota_bytes,
+        )
 
     # ================================================================ test-facing helpers
 
@@ -521,20 +527,6 @@ class FakeSheetsServer:
             order = "DESCENDING" if descending else "ASCENDING"
             sort_rows_in(ss, sheet, area, [{"dimensionIndex": col, "sortOrder": order}])
 
-    def share(self, file_id: str, email: str | None, role: str = "writer") -> None:
-        """Share a file as its owner would: ``email`` gets ``role`` (reader, commenter,
-        writer); ``email=None`` shares with anyone who has the link."""
-        with self._mutating(file_id) as ss:
-            perm: JsonDict = {
-                "kind": "drive#permission",
-                "id": str(self._rng.randint(10**9, 10**10)),
-                "type": "anyone" if email is None else "user",
-                "role": role,
-            }
-            if email is not None:
-                perm["emailAddress"] = email
-            ss.permissions.append(perm)
-
     def sheet_properties(self, spreadsheet_id: str, sheet_title: str) -> JsonDict:
         """SheetProperties JSON of a tab (sheetId, index, gridProperties, ...)."""
         with self._locked(spreadsheet_id) as ss:
@@ -580,20 +572,28 @@ class FakeSheetsServer:
 
     def inject(
         self,
-        status: int = 429,
+        status: int | None = 429,
         times: int = 1,
         match: Matcher = None,
         *,
         message: str | None = None,
+        reason: str | None = None,
     ) -> None:
         """Fail the next ``times`` matching requests with Google's error body.
 
         ``match`` is a callable taking a ``Call``, an operation name ("values.append",
-        "spreadsheets.batchUpdate"), an HTTP verb ("GET"), or "read" / "write" / "drive".
-        A 429 carries the read- or write-quota message that fits the request.
+        "spreadsheets.batchUpdate", "drive.files.create"), an HTTP verb ("GET"), or "read" /
+        "write" / "drive". A Sheets 429 carries the read- or write-quota message that fits the
+        request. Drive requests get Drive's body; ``reason`` names its error reason
+        ("storageQuotaExceeded", "insufficientFilePermissions", ...) and, when given without
+        a status (``status=None``), its status too.
         """
+        if status is None:
+            if reason is None:
+                raise ValueError("give a status or a reason")
+            status = REASONS[reason][0]
         with self._meter_lock:
-            self._faults.append(_Fault(status, times, match, False, message))
+            self._faults.append(_Fault(status, times, match, False, message, reason))
 
     def inject_timeout(
         self, times: int = 1, after_apply: bool = False, match: Matcher = None
@@ -629,17 +629,14 @@ class FakeSheetsServer:
         operation, route = self._route(parts.netloc, method, parts.path)
         caller = identity_from(request.headers.get("Authorization"), Identity(self.owner_email))
         call = Call(method, unquote(parts.path), query, operation, None, caller.email)
-        token = _CALLER.set(caller)
+        token = CALLER.set(caller)
         try:
             return self._handle(request, call, route)
         finally:
-            _CALLER.reset(token)
+            CALLER.reset(token)
 
     def _handle(
-        self,
-        request: requests.PreparedRequest,
-        call: Call,
-        route: tuple[str, Method | None, dict[str, str]] | None,
+        self, request: requests.PreparedRequest, call: Call, route: Route | None
     ) -> requests.Response:
         method, url = call.method, request.url or ""
         fault = self._take_fault(call)
@@ -674,12 +671,12 @@ class FakeSheetsServer:
 
     def _person_may_edit(self, ss: Spreadsheet, by: str | None) -> None:
         """A named person needs edit access to the file (Google answers 403 otherwise)."""
-        if by is not None and role_rank(role_of(ss.permissions, by)) < role_rank("writer"):
+        if by is not None and role_rank(self._role(ss, by)) < role_rank("writer"):
             raise ApiError(403)
 
     def _caller(self) -> Identity:
         """Who sent the request being handled (the owner outside a request)."""
-        return _CALLER.get() or Identity(self.owner_email)
+        return CALLER.get() or Identity(self.owner_email)
 
     def _check_access(self, ss_id: str, *, write: bool) -> None:
         """Google's 403 for a file the caller cannot see, or may not edit when writing."""
@@ -687,7 +684,7 @@ class FakeSheetsServer:
         if ss is None:
             return  # the handler answers 404 / 403 for missing and deleted files
         needed = role_rank("writer" if write else "reader")
-        if role_rank(role_of(ss.permissions, self._caller().email)) < needed:
+        if role_rank(self._role(ss, self._caller().email)) < needed:
             raise ApiError(403)
 
     def _guard(self, ss: Spreadsheet, sheet: Sheet, area: Bounds) -> None:
@@ -732,7 +729,10 @@ class FakeSheetsServer:
         def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
             try:
                 if self.mutate and exc_type is None and self.work is not None:
-                    self.work.modified = _now()
+                    # Strictly later than the last write, so modifiedTime always changes.
+                    self.work.modified = max(
+                        _now(), self.work.modified + dt.timedelta(milliseconds=1)
+                    )
                     self.work.version += 1
                     with self.server._registry_lock:
                         if self.ss_id in self.server._files:
@@ -783,9 +783,7 @@ class FakeSheetsServer:
             return
         self._quota.take(limits, kind, self._caller(), self.clock())
 
-    def _route(
-        self, host: str, method: str, raw_path: str
-    ) -> tuple[str | None, tuple[str, Method | None, dict[str, str]] | None]:
+    def _route(self, host: str, method: str, raw_path: str) -> tuple[str | None, Route | None]:
         if host == SHEETS_HOST:
             found = self.discovery.route(method, raw_path)
             if found is None:
@@ -793,17 +791,20 @@ class FakeSheetsServer:
             m, params = found
             return m.name, ("sheets", m, params)
         if host == DRIVE_HOST:
-            drive = _route_drive(method, raw_path)
+            legacy = V2_IMPORT.match(raw_path)
+            if method == "PUT" and legacy:
+                return "drive.files.import", ("drive", None, {"fileId": unquote(legacy["fileId"])})
+            drive = self.drive_discovery.route(method, raw_path)
             if drive is None:
                 return None, None
-            name, params = drive
-            return name, ("drive", None, params)
+            dm, params = drive
+            return dm.name, ("drive", dm, params)
         return None, None
 
     def _process(
         self,
         call: Call,
-        route: tuple[str, Method | None, dict[str, str]] | None,
+        route: Route | None,
         request: requests.PreparedRequest,
         fault: _Fault | None,
     ) -> Answer:
@@ -812,7 +813,7 @@ class FakeSheetsServer:
                 raise ApiError(
                     404,
                     f"The requested URL {call.path} ({call.method}) was not found on this "
-                    "server (it is not defined in the Sheets v4 discovery document).",
+                    "server (it is not defined in the Sheets v4 or Drive v3 discovery document).",
                 )
             api, method, path_params = route
             self._meter(call)
@@ -822,6 +823,12 @@ class FakeSheetsServer:
                 raise ApiError.invalid(payload_too_large(self.max_request_bytes))
             if fault is not None:
                 assert fault.status is not None
+                if api == "drive":
+                    raise drive_error(
+                        fault.reason or DEFAULT_REASONS.get(fault.status, "backendError"),
+                        fault.message,
+                        code=fault.status,
+                    )
                 if fault.status == 429:
                     kind = "write" if _classify(call.operation) == "write" else "read"
                     err = quota_error(kind, "user", self._caller().project)
@@ -831,8 +838,8 @@ class FakeSheetsServer:
                 raise ApiError(fault.status, fault.message)
             self._check_quota(_classify(call.operation))
             if api == "drive":
-                return Answer(*self._drive(call, path_params, request))
-            assert method is not None
+                return Answer(*self._drive(call, method, path_params, request))
+            assert isinstance(method, Method)
             return Answer(*self._sheets(call, method, path_params, request))
         except ApiError as err:
             return Answer(err.code, err.body(), "application/json; charset=UTF-8", err.headers)
@@ -1504,218 +1511,6 @@ class FakeSheetsServer:
                 out[key] = copy.deepcopy(cell[key])
         return out
 
-    # ================================================================ Drive (minimal)
-
-    def _drive(
-        self, call: Call, params: dict[str, str], request: requests.PreparedRequest
-    ) -> tuple[int, Any, str]:
-        assert call.operation is not None
-        query = {k: v[-1] for k, v in call.query.items()}
-        unknown = set(query) - _DRIVE_PARAMS.get(call.operation, set()) - _DRIVE_GLOBAL_PARAMS
-        if unknown:
-            name = sorted(unknown)[0]
-            raise _drive_error(
-                400, f"Invalid parameter: {name}", "invalidParameter", location=name
-            )
-        mask: Mask | None = None
-        if query.get("fields"):
-            try:
-                mask = parse_mask(query["fields"])
-            except FieldMaskError:
-                raise _drive_error(
-                    400,
-                    f"Invalid field selection {query['fields']}",
-                    "invalidParameter",
-                    location="fields",
-                ) from None
-        op = call.operation
-        file_id = params.get("fileId", "")
-        json_type = "application/json; charset=UTF-8"
-        if op == "drive.files.create":
-            body = _decode_json(request.body) or {}
-            if body.get("mimeType") != SPREADSHEET_MIME:
-                raise ApiError(501, "The stand-in's Drive only creates Google spreadsheets.")
-            new_id = self.create_spreadsheet(body.get("name") or "Untitled spreadsheet")
-            return 200, self._file_json(new_id, mask), json_type
-        if op == "drive.files.list":
-            return 200, self._list_files(query, mask), json_type
-        if op == "drive.files.get":
-            return 200, self._file_json(file_id, mask), json_type
-        if op == "drive.files.delete":
-            with self._lock_for(file_id), self._registry_lock:
-                if file_id not in self._files:
-                    raise _drive_not_found(file_id)
-                self.delete_spreadsheet(file_id)
-            return 204, None, "text/html"
-        if op == "drive.files.copy":
-            body = _decode_json(request.body) or {}
-            with self._locked_drive(file_id) as src:
-                clone = src.clone()
-            new_id = self._new_file_id()
-            clone.id = new_id
-            clone.properties["title"] = body.get("name") or f"Copy of {src.title}"
-            clone.created = clone.modified = _now()
-            with self._registry_lock:
-                self._files[new_id] = clone
-            return 200, self._file_json(new_id, mask), json_type
-        if op == "drive.files.export":
-            return self._export(file_id, query.get("mimeType", ""))
-        if op == "drive.comments.list":
-            self._file_json(file_id, None)
-            return 200, apply_mask({"kind": "drive#commentList", "comments": []}, mask), json_type
-        if op == "drive.permissions.list":
-            with self._locked_drive(file_id) as ss:
-                perms = copy.deepcopy(ss.permissions)
-            return (
-                200,
-                apply_mask({"kind": "drive#permissionList", "permissions": perms}, mask),
-                json_type,
-            )
-        if op == "drive.permissions.create":
-            body = _decode_json(request.body) or {}
-            with self._locked_drive(file_id) as ss:
-                perm = {
-                    "kind": "drive#permission",
-                    "id": str(self._rng.randint(10**9, 10**10)),
-                    **{k: v for k, v in body.items() if v is not None},
-                }
-                ss.permissions.append(perm)
-            return 200, apply_mask(perm, mask), json_type
-        if op == "drive.permissions.delete":
-            with self._locked_drive(file_id) as ss:
-                before = len(ss.permissions)
-                ss.permissions[:] = [
-                    p for p in ss.permissions if p["id"] != params["permissionId"]
-                ]
-                if len(ss.permissions) == before:
-                    raise _drive_error(
-                        404,
-                        f"Permission not found: {params['permissionId']}.",
-                        "notFound",
-                        location="permissionId",
-                    )
-            return 204, None, "text/html"
-        if op == "drive.files.import":
-            return self._import_csv(file_id, request.body)
-        raise ApiError(501, f"The stand-in does not implement {op}.")
-
-    def _locked_drive(self, file_id: str) -> FakeSheetsServer._Locked:
-        if file_id not in self._files:
-            raise _drive_not_found(file_id)
-        return self._locked(file_id)
-
-    def _file_json(self, file_id: str, mask: Mask | None) -> JsonDict:
-        ss = self._files.get(file_id)
-        if ss is None:
-            raise _drive_not_found(file_id)
-        full = {
-            "kind": "drive#file",
-            "id": ss.id,
-            "name": ss.title,
-            "mimeType": SPREADSHEET_MIME,
-            "createdTime": _rfc3339(ss.created),
-            "modifiedTime": _rfc3339(ss.modified),
-            "owners": [{"kind": "drive#user", "emailAddress": self.owner_email, "me": True}],
-            "trashed": False,
-        }
-        if mask is None:
-            return {k: full[k] for k in ("kind", "id", "name", "mimeType")}
-        return apply_mask(full, mask)
-
-    def _list_files(self, query: dict[str, str], mask: Mask | None) -> JsonDict:
-        filters = _parse_drive_q(query.get("q", ""))
-        with self._registry_lock:
-            files = list(self._files.values())
-        matched = []
-        for ss in sorted(files, key=lambda s: s.modified, reverse=True):
-            record = {"name": ss.title, "mimeType": SPREADSHEET_MIME, "trashed": False}
-            if all(f(record) for f in filters):
-                matched.append(
-                    self._file_json(
-                        ss.id,
-                        {
-                            k: None
-                            for k in (
-                                "kind",
-                                "id",
-                                "name",
-                                "mimeType",
-                                "createdTime",
-                                "modifiedTime",
-                            )
-                        },
-                    )
-                )
-        size = int(query.get("pageSize") or 100)
-        start = int(query.get("pageToken") or 0) if (query.get("pageToken") or "").isdigit() else 0
-        page = matched[start : start + size]
-        out: JsonDict = {"kind": "drive#fileList", "incompleteSearch": False, "files": page}
-        if start + size < len(matched):
-            out["nextPageToken"] = str(start + size)
-        return (
-            apply_mask(out, mask)
-            if mask is not None
-            else {
-                "kind": out["kind"],
-                "incompleteSearch": False,
-                "files": [{k: f[k] for k in ("kind", "id", "name", "mimeType")} for f in page],
-                **({"nextPageToken": out["nextPageToken"]} if "nextPageToken" in out else {}),
-            }
-        )
-
-    def _export(self, file_id: str, mime: str) -> tuple[int, Any, str]:
-        if file_id not in self._files:
-            raise _drive_not_found(file_id)
-        if mime not in ("text/csv", "text/tab-separated-values"):
-            raise ApiError(501, f"The stand-in only exports CSV/TSV, not {mime!r}.")
-        with self._locked(file_id) as ss:
-            sheet = ss.sheets[0]
-            values = ss.read_values(sheet, Bounds(0, 0, sheet.row_count, sheet.col_count))
-        buf = io.StringIO()
-        writer = csv.writer(
-            buf, delimiter="," if mime == "text/csv" else "\t", lineterminator="\r\n"
-        )
-        width = max((len(r) for r in values), default=0)
-        for row in values:
-            writer.writerow(row + [""] * (width - len(row)))
-        text = buf.getvalue()
-        if text.endswith("\r\n"):
-            text = text[:-2]
-        return 200, text.encode("utf-8"), mime
-
-    def _import_csv(self, file_id: str, raw: bytes | str | None) -> tuple[int, Any, str]:
-        if file_id not in self._files:
-            raise _drive_not_found(file_id)
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else (raw or "")
-        rows = list(csv.reader(io.StringIO(text)))
-        with self._mutating(file_id) as ss:
-            sheet = Sheet(
-                {
-                    "sheetId": self._rng.randint(1, 2**31 - 1),
-                    "title": ss.title,
-                    "sheetType": "GRID",
-                    "gridProperties": {
-                        "rowCount": max(1000, len(rows)),
-                        "columnCount": max(26, *(len(r) for r in rows)) if rows else 26,
-                    },
-                }
-            )
-            for r, row in enumerate(rows):
-                for c, value in enumerate(row):
-                    uev, fmt = parse_user_entered(value, ss.locale)
-                    sheet.set_value(r, c, uev, fmt)
-            ss.sheets = [sheet]
-            ss.named_ranges = []
-            # Drive's converter gives imported files its default zone, as Google's did.
-            ss.properties["timeZone"] = "America/Los_Angeles"
-            out = {
-                "kind": "drive#file",
-                "id": ss.id,
-                "title": ss.title,
-                "mimeType": SPREADSHEET_MIME,
-            }
-        return 200, out, "application/json; charset=UTF-8"
-
 
 # ============================================================================ helpers
 
@@ -1949,136 +1744,6 @@ def _build_response(
     response.url = request.url or ""
     response.request = request
     return response
-
-
-# ------------------------------------------------------------------------------- Drive
-
-_DRIVE_GLOBAL_PARAMS = {
-    "fields",
-    "alt",
-    "prettyPrint",
-    "quotaUser",
-    "key",
-    "supportsAllDrives",
-    "supportsTeamDrives",
-}
-_DRIVE_PARAMS: dict[str, set[str]] = {
-    "drive.files.create": {"uploadType", "ignoreDefaultVisibility", "keepRevisionForever"},
-    "drive.files.get": {"includeItemsFromAllDrives", "acknowledgeAbuse"},
-    "drive.files.list": {
-        "q",
-        "pageSize",
-        "pageToken",
-        "orderBy",
-        "corpora",
-        "spaces",
-        "includeItemsFromAllDrives",
-        "driveId",
-        "includeTeamDriveItems",
-    },
-    "drive.files.delete": set(),
-    "drive.files.copy": {"ignoreDefaultVisibility", "keepRevisionForever"},
-    "drive.files.export": {"mimeType"},
-    "drive.comments.list": {"includeDeleted", "pageSize", "pageToken", "startModifiedTime"},
-    "drive.permissions.list": {"pageSize", "pageToken", "includePermissionsForView"},
-    "drive.permissions.create": {
-        "emailMessage",
-        "sendNotificationEmail",
-        "transferOwnership",
-        "moveToNewOwnersRoot",
-        "useDomainAdminAccess",
-    },
-    "drive.permissions.delete": {"useDomainAdminAccess"},
-    "drive.files.import": {"uploadType", "convert"},
-}
-_DRIVE_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
-    ("POST", re.compile(r"^/drive/v3/files$"), "drive.files.create"),
-    ("GET", re.compile(r"^/drive/v3/files$"), "drive.files.list"),
-    ("GET", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)$"), "drive.files.get"),
-    ("DELETE", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)$"), "drive.files.delete"),
-    ("POST", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/copy$"), "drive.files.copy"),
-    ("GET", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/export$"), "drive.files.export"),
-    ("GET", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/comments$"), "drive.comments.list"),
-    (
-        "GET",
-        re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/permissions$"),
-        "drive.permissions.list",
-    ),
-    (
-        "POST",
-        re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/permissions$"),
-        "drive.permissions.create",
-    ),
-    (
-        "DELETE",
-        re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/permissions/(?P<permissionId>[^/]+)$"),
-        "drive.permissions.delete",
-    ),
-    ("PUT", re.compile(r"^/upload/drive/v2/files/(?P<fileId>[^/]+)$"), "drive.files.import"),
-]
-
-
-def _route_drive(method: str, raw_path: str) -> tuple[str, dict[str, str]] | None:
-    for verb, pattern, name in _DRIVE_ROUTES:
-        if verb == method:
-            m = pattern.match(raw_path)
-            if m:
-                return name, {k: unquote(v) for k, v in m.groupdict().items()}
-    return None
-
-
-def _drive_error(code: int, message: str, reason: str, location: str | None = None) -> ApiError:
-    entry: JsonDict = {"message": message, "domain": "global", "reason": reason}
-    if location:
-        entry.update({"location": location, "locationType": "parameter"})
-    return ApiError(code, message, errors=[entry])
-
-
-def _drive_not_found(file_id: str) -> ApiError:
-    return _drive_error(404, f"File not found: {file_id}.", "notFound", location="fileId")
-
-
-_Q_CLAUSE = re.compile(
-    r"""\s*(?:(?P<field>\w+)\s*(?P<op>=|!=|contains)\s*(?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|true|false)
-        |(?P<inval>'(?:[^'\\]|\\.)*')\s+in\s+(?P<infield>parents|owners|writers|readers))\s*""",
-    re.VERBOSE,
-)
-
-
-def _parse_drive_q(q: str) -> list[Callable[[JsonDict], bool]]:
-    """The subset of Drive's query language gspread uses: field = / != / contains value,
-    joined with "and" ("'x' in parents" is accepted and ignored: no folders here)."""
-    filters: list[Callable[[JsonDict], bool]] = []
-    rest = q.strip()
-    while rest:
-        m = _Q_CLAUSE.match(rest)
-        if not m:
-            raise _drive_error(400, "Invalid Value", "invalid", location="q")
-        if m.group("field"):
-            field, op, raw = m.group("field"), m.group("op"), m.group("value")
-            value: Any = (
-                raw == "true"
-                if raw in ("true", "false")
-                else (raw[1:-1].replace('\\"', '"').replace("\\'", "'"))
-            )
-            if field not in ("name", "mimeType", "trashed"):
-                raise _drive_error(400, "Invalid Value", "invalid", location="q")
-
-            def check(rec: JsonDict, field: str = field, op: str = op, value: Any = value) -> bool:
-                actual = rec.get(field)
-                if op == "=":
-                    return bool(actual == value)
-                if op == "!=":
-                    return bool(actual != value)
-                return str(value).lower() in str(actual).lower()
-
-            filters.append(check)
-        rest = rest[m.end() :]
-        if rest.lower().startswith("and "):
-            rest = rest[4:]
-        elif rest:
-            raise _drive_error(400, "Invalid Value", "invalid", location="q")
-    return filters
 
 
 # ============================================================================ transport
