@@ -46,9 +46,10 @@ def _reason(r) -> str:
 
 @pytest.fixture
 def drive() -> tuple[FakeSheetsServer, str, str]:
-    """The app's service account in a shared drive with an "Adjuntos" folder."""
+    """The app's service account (and Beto) write to a shared drive, Ana reads it; it holds an
+    "Adjuntos" folder."""
     server = FakeSheetsServer(seed=4, owner_email=APP)
-    shared = server.add_shared_drive("RRSS", {APP: "writer", ANA: "reader"})
+    shared = server.add_shared_drive("RRSS", {APP: "writer", ANA: "reader", BETO: "writer"})
     folder = server.add_folder("Adjuntos", parent=shared)
     return server, shared, folder
 
@@ -409,3 +410,43 @@ def test_sheets_access_follows_drive_folder_sharing(drive) -> None:
     assert beto.get(f"{BASE}/{sid}").status_code == 403
     server.share(folder, BETO, role="writer")
     assert append(beto, sid, "Sheet1", [["x"]]).status_code == 200
+
+
+def test_a_spreadsheet_in_a_shared_drive_keeps_its_protections(drive) -> None:
+    server, shared, folder = drive
+    app = make_session(server)
+    created = app.post(
+        FILES,
+        params={"supportsAllDrives": "true", "fields": "id,driveId,parents"},
+        json={
+            "name": "Libro",
+            "parents": [folder],
+            "mimeType": "application/vnd.google-apps.spreadsheet",
+        },
+    )
+    assert created.status_code == 200, created.text
+    sid = created.json()["id"]
+    assert created.json()["driveId"] == shared
+    r = app.post(
+        f"{BASE}/{sid}:batchUpdate",
+        json={
+            "requests": [
+                {
+                    "addProtectedRange": {
+                        "protectedRange": {"range": {"sheetId": 0}, "editors": {"users": [APP]}}
+                    }
+                }
+            ]
+        },
+    )
+    assert r.status_code == 200, r.text
+    beto = make_session(server, as_email=BETO)
+    assert (
+        append(beto, sid, "Sheet1", [["x"]])
+        .json()["error"]["message"]
+        .startswith("You are trying to edit a protected cell")
+    )
+    ana = make_session(server, as_email=ANA)  # a reader of the shared drive
+    assert ana.get(f"{BASE}/{sid}/values/Sheet1").status_code == 200
+    assert append(ana, sid, "Sheet1", [["x"]]).status_code == 403
+    assert append(app, sid, "Sheet1", [["ok"]]).status_code == 200

@@ -47,11 +47,16 @@ class BatchContext:
     """State shared by the handlers of one batch (working copy, ids, owner and caller)."""
 
     def __init__(
-        self, ss: Spreadsheet, rng: random.Random, caller: str, project: str = DEFAULT_PROJECT
+        self,
+        ss: Spreadsheet,
+        rng: random.Random,
+        caller: str,
+        project: str = DEFAULT_PROJECT,
+        owner: str | None = None,
     ) -> None:
         self.ss = ss
         self.rng = rng
-        self.owner = ss.owner or caller
+        self.owner = owner or ss.owner or caller
         self.caller = caller
         self.project = project
         self.index = 0
@@ -1074,10 +1079,12 @@ def run_batch(
     rng: random.Random,
     caller: str,
     project: str = DEFAULT_PROJECT,
+    owner: str | None = None,
 ) -> list[JsonDict]:
     """Apply requests in order to ``ss`` (a working copy) as ``caller`` of ``project``;
-    returns the replies."""
-    ctx = BatchContext(ss, rng, caller, project)
+    ``owner`` stands for the file's owner where it has none (shared drives). Returns the
+    replies."""
+    ctx = BatchContext(ss, rng, caller, project, owner)
     replies: list[JsonDict] = []
     for i, request in enumerate(requests):
         ctx.index = i

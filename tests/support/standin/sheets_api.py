@@ -348,7 +348,7 @@ class FakeSheetsServer(DriveMixin):
             width = anchor.start_col + max((len(r) for r in values), default=0)
             before = grid_cells(ss.sheets)
             if by is not None and (height > sheet.row_count or width > sheet.col_count):
-                check_sheet(ss, sheet, by, ss.owner)
+                check_sheet(ss, sheet, by, self._owner_of(ss))
             sheet.grid["rowCount"] = max(sheet.row_count, height)
             sheet.grid["columnCount"] = max(sheet.col_count, width)
             _check_growth(ss, before)
@@ -361,7 +361,7 @@ class FakeSheetsServer(DriveMixin):
                 if value is not None
             ]
             if by is not None and targets:
-                check_cells(ss, sheet, _box(targets), by, ss.owner)
+                check_cells(ss, sheet, _box(targets), by, self._owner_of(ss))
             for i, row in enumerate(values):
                 for j, value in enumerate(row):
                     if value is not None:
@@ -400,7 +400,9 @@ class FakeSheetsServer(DriveMixin):
             for c in range(sheet.col_count):
                 if formatted(ss.effective(sheet, row, c), None, ss.locale) == old:
                     if by is not None:
-                        check_cells(ss, sheet, Bounds(row, c, row + 1, c + 1), by, ss.owner)
+                        check_cells(
+                            ss, sheet, Bounds(row, c, row + 1, c + 1), by, self._owner_of(ss)
+                        )
                     sheet.set_value(row, c, {"stringValue": new})
                     return
             raise KeyError(f"no header {old!r} in row {header_row} of {sheet_title!r}")
@@ -435,7 +437,7 @@ class FakeSheetsServer(DriveMixin):
             sheet = self._sheet(ss, sheet_title)
             self._person_may_edit(ss, by)
             if by is not None:
-                check_sheet_delete(ss, sheet, by, ss.owner)
+                check_sheet_delete(ss, sheet, by, self._owner_of(ss))
             if len(ss.sheets) == 1:
                 raise ValueError("cannot delete the only sheet")
             ss.sheets.remove(sheet)
@@ -449,7 +451,7 @@ class FakeSheetsServer(DriveMixin):
             sheet = self._sheet(ss, old)
             self._person_may_edit(ss, by)
             if by is not None:
-                check_sheet(ss, sheet, by, ss.owner)
+                check_sheet(ss, sheet, by, self._owner_of(ss))
             other = ss.sheet_by_title(new)
             if other is not None and other is not sheet:
                 raise ValueError(f"sheet {new!r} already exists")
@@ -471,7 +473,14 @@ class FakeSheetsServer(DriveMixin):
             self._person_may_edit(ss, by)
             if by is not None:
                 check_dimension(
-                    ss, sheet, "ROWS", index - 1, index - 1 + count, by, ss.owner, inserting=True
+                    ss,
+                    sheet,
+                    "ROWS",
+                    index - 1,
+                    index - 1 + count,
+                    by,
+                    self._owner_of(ss),
+                    inserting=True,
                 )
             shift_dimension(ss, sheet, "ROWS", index - 1, count)
 
@@ -491,7 +500,14 @@ class FakeSheetsServer(DriveMixin):
             self._person_may_edit(ss, by)
             if by is not None:
                 check_dimension(
-                    ss, sheet, "ROWS", index - 1, index - 1 + count, by, ss.owner, inserting=False
+                    ss,
+                    sheet,
+                    "ROWS",
+                    index - 1,
+                    index - 1 + count,
+                    by,
+                    self._owner_of(ss),
+                    inserting=False,
                 )
             shift_dimension(ss, sheet, "ROWS", index - 1, -count)
 
@@ -523,7 +539,7 @@ class FakeSheetsServer(DriveMixin):
             if area.end_row <= header_rows or width == 0:
                 return
             if by is not None:
-                check_cells(ss, sheet, area, by, ss.owner)
+                check_cells(ss, sheet, area, by, self._owner_of(ss))
             order = "DESCENDING" if descending else "ASCENDING"
             sort_rows_in(ss, sheet, area, [{"dimensionIndex": col, "sortOrder": order}])
 
@@ -542,7 +558,7 @@ class FakeSheetsServer(DriveMixin):
         """Protected ranges of a tab as spreadsheets.get reports them."""
         with self._locked(spreadsheet_id) as ss:
             sheet = self._sheet(ss, sheet_title)
-            owner = ss.owner or self.owner_email
+            owner = self._owner_of(ss)
             return [protected_range_json(owner, sheet, p) for p in sheet.protected_ranges]
 
     def data_validation(self, spreadsheet_id: str, sheet_title: str, a1: str) -> JsonDict | None:
@@ -674,6 +690,10 @@ class FakeSheetsServer(DriveMixin):
         if by is not None and role_rank(self._role(ss, by)) < role_rank("writer"):
             raise ApiError(403)
 
+    def _owner_of(self, ss: Spreadsheet) -> str:
+        """Whose owner rights protections honour (the server's owner for shared drives)."""
+        return ss.owner or self.owner_email
+
     def _caller(self) -> Identity:
         """Who sent the request being handled (the owner outside a request)."""
         return CALLER.get() or Identity(self.owner_email)
@@ -689,7 +709,7 @@ class FakeSheetsServer(DriveMixin):
 
     def _guard(self, ss: Spreadsheet, sheet: Sheet, area: Bounds) -> None:
         """Refuse a values write over cells protected against the caller."""
-        check_cells(ss, sheet, area, self._caller().email, ss.owner or self.owner_email)
+        check_cells(ss, sheet, area, self._caller().email, self._owner_of(ss))
 
     def _new_file_id(self) -> str:
         alphabet = string.ascii_letters + string.digits + "-_"
@@ -940,7 +960,14 @@ class FakeSheetsServer(DriveMixin):
             raise ApiError.invalid("Must specify at least one request.")
         with self._mutating(path["spreadsheetId"]) as work:
             caller = self._caller()
-            replies = run_batch(work, requests_, self._rng, caller.email, caller.project)
+            replies = run_batch(
+                work,
+                requests_,
+                self._rng,
+                caller.email,
+                caller.project,
+                self._owner_of(work),
+            )
             out: JsonDict = {"spreadsheetId": work.id, "replies": replies}
             if body.get("includeSpreadsheetInResponse"):
                 out["updatedSpreadsheet"] = self._spreadsheet_json(
@@ -1069,7 +1096,7 @@ class FakeSheetsServer(DriveMixin):
             height = len(rows)
             width = max((len(r) for r in rows), default=0)
             before = grid_cells(work.sheets)
-            caller, owner = self._caller().email, work.owner or self.owner_email
+            caller, owner = self._caller().email, self._owner_of(work)
             if insert and height and row0 < sheet.row_count:
                 check_dimension(
                     work, sheet, "ROWS", row0, row0 + height, caller, owner, inserting=True
@@ -1387,9 +1414,7 @@ class FakeSheetsServer(DriveMixin):
                 entry["merges"] = [grid_range_json(sheet.id, m) for m in sheet.merges]
             if sheet.protected_ranges:
                 entry["protectedRanges"] = [
-                    protected_range_json(
-                        ss.owner or self.owner_email, sheet, p, self._caller().email
-                    )
+                    protected_range_json(self._owner_of(ss), sheet, p, self._caller().email)
                     for p in sheet.protected_ranges
                 ]
             if sheet.basic_filter is not None:
