@@ -12,10 +12,13 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+from . import devmeta
 from .a1 import Bounds
 from .cellvalues import ErrorResult
-from .errors import ApiError
+from .errors import ApiError, naming_item
 from .fieldmask import FieldMaskError, Mask, mask_paths, parse_mask
+from .identity import DEFAULT_PROJECT
+from .limits import CELL_TOO_LONG, MAX_CELLS, cell_data_too_long, grid_cells, too_many_cells
 from .model import (
     DEFAULT_COL_PX,
     JsonDict,
@@ -27,19 +30,53 @@ from .model import (
     has_value,
     normalize_colors,
 )
+from .protection import (
+    can_change_protection,
+    can_edit,
+    check_cells,
+    check_dimension,
+    check_sheet,
+    check_sheet_delete,
+    protected_error,
+)
 
 Handler = Callable[["BatchContext", JsonDict], JsonDict | None]
 
 
 class BatchContext:
-    """State shared by the handlers of one batch (working copy, ids, owner)."""
+    """State shared by the handlers of one batch (working copy, ids, owner and caller)."""
 
-    def __init__(self, ss: Spreadsheet, rng: random.Random, owner: str) -> None:
+    def __init__(
+        self,
+        ss: Spreadsheet,
+        rng: random.Random,
+        caller: str,
+        project: str = DEFAULT_PROJECT,
+        owner: str | None = None,
+    ) -> None:
         self.ss = ss
         self.rng = rng
-        self.owner = owner
+        self.owner = owner or ss.owner or caller
+        self.caller = caller
+        self.project = project
         self.index = 0
         self.kind = ""
+
+    def guard(self, sheet: Sheet, area: Bounds) -> None:
+        """Refuse the edit when ``area`` holds a cell protected against the caller."""
+        check_cells(self.ss, sheet, area, self.caller, self.owner)
+
+    def guard_sheet(self, sheet: Sheet) -> None:
+        """Refuse a change to a sheet protected (as a whole) against the caller."""
+        check_sheet(self.ss, sheet, self.caller, self.owner)
+
+    def guard_dimension(
+        self, sheet: Sheet, dim: str, start: int, end: int, *, inserting: bool
+    ) -> None:
+        """Refuse inserting/deleting rows or columns that protection forbids the caller."""
+        check_dimension(
+            self.ss, sheet, dim, start, end, self.caller, self.owner, inserting=inserting
+        )
 
     def fail(self, message: str) -> ApiError:
         """An error naming the failing request like Google does."""
@@ -135,6 +172,30 @@ def _write_cell_data(sheet: Sheet, row: int, col: int, data: JsonDict, mask: Mas
     sheet.set_cell(row, col, _prune(cell))
 
 
+def _check_cell_lengths(ctx: BatchContext, rows: list[JsonDict]) -> None:
+    """Google refuses the whole request when one cell holds more than 50,000 characters."""
+    for row in rows:
+        if any(cell_data_too_long(cell) for cell in row.get("values") or []):
+            raise ctx.fail(CELL_TOO_LONG)
+
+
+def _check_write_inside(
+    ctx: BatchContext, end_row: int, end_col: int, limit_row: int, limit_col: int
+) -> None:
+    """updateCells/appendCells never widen the grid or their range: Google names the first
+    (0-based) row or column outside and the last one it may write."""
+    if end_col > limit_col:
+        raise ctx.fail(
+            f"Attempting to write column: {limit_col}, beyond the last requested column "
+            f"of: {limit_col - 1}"
+        )
+    if end_row > limit_row:
+        raise ctx.fail(
+            f"Attempting to write row: {limit_row}, beyond the last requested row "
+            f"of: {limit_row - 1}"
+        )
+
+
 def _overlaps(a: Bounds, b: Bounds) -> bool:
     assert a.end_row is not None and a.end_col is not None
     assert b.end_row is not None and b.end_col is not None
@@ -227,6 +288,7 @@ def shift_dimension(ss: Spreadsheet, sheet: Sheet, dim: str, start: int, delta: 
             nr = {**nr, "range": shifted}
         named.append(nr)
     ss.named_ranges = named
+    devmeta.shift(ss, sheet.id, dim, start, delta)
     key = "rowCount" if axis == 0 else "columnCount"
     sheet.grid[key] = sheet.grid.get(key, 0) + delta
 
@@ -288,8 +350,9 @@ def add_sheet(ctx: BatchContext, req: JsonDict) -> JsonDict:
 
 
 def delete_sheet(ctx: BatchContext, req: JsonDict) -> None:
-    """deleteSheet: at least one visible sheet must remain."""
+    """deleteSheet: at least one visible sheet must remain; protections must allow it."""
     sheet = ctx.sheet(req.get("sheetId"))
+    check_sheet_delete(ctx.ss, sheet, ctx.caller, ctx.owner)
     rest = [s for s in ctx.ss.sheets if s is not sheet]
     if not rest or all(s.props.get("hidden") for s in rest):
         raise ctx.fail("You can't remove all the visible sheets in a document.")
@@ -297,6 +360,7 @@ def delete_sheet(ctx: BatchContext, req: JsonDict) -> None:
     ctx.ss.named_ranges = [
         n for n in ctx.ss.named_ranges if n["range"].get("sheetId", 0) != sheet.id
     ]
+    devmeta.drop_sheet(ctx.ss, sheet.id)
 
 
 def duplicate_sheet(ctx: BatchContext, req: JsonDict) -> JsonDict:
@@ -328,6 +392,7 @@ def update_sheet_properties(ctx: BatchContext, req: JsonDict) -> None:
     props = normalize_colors(req.get("properties") or {})
     sheet = ctx.sheet(props.get("sheetId"))
     mask = _mask(ctx, req.get("fields"))
+    ctx.guard_sheet(sheet)
     before_rows, before_cols = sheet.row_count, sheet.col_count
     target = copy.deepcopy(sheet.props)
     paths = mask_paths(mask) if mask is not None else list(props)
@@ -365,6 +430,10 @@ def update_sheet_properties(ctx: BatchContext, req: JsonDict) -> None:
     if grid.get("frozenRowCount", 0) >= rows and grid.get("frozenRowCount", 0) > 0:
         raise ctx.fail("You can't freeze all visible rows on the sheet.")
     new_index = target.pop("index", None)
+    if rows < before_rows:
+        ctx.guard_dimension(sheet, "ROWS", rows, before_rows, inserting=False)
+    if cols < before_cols:
+        ctx.guard_dimension(sheet, "COLUMNS", cols, before_cols, inserting=False)
     sheet.props = target
     if rows < before_rows:
         shift_dimension(ctx.ss, sheet, "ROWS", rows, -(before_rows - rows))
@@ -395,10 +464,16 @@ def update_cells(ctx: BatchContext, req: JsonDict) -> None:
     """updateCells: write RowData over a range (rest of range cleared) or from a start cell."""
     mask = _mask(ctx, req.get("fields"))
     rows = req.get("rows") or []
+    _check_cell_lengths(ctx, rows)
     if "range" in req:
         sheet = ctx.sheet(req["range"].get("sheetId"))
         b = ctx.bounds(sheet, req["range"])
         assert b.end_row is not None and b.end_col is not None
+        width = max((len(r.get("values", [])) for r in rows), default=0)
+        _check_write_inside(
+            ctx, b.start_row + len(rows), b.start_col + width, b.end_row, b.end_col
+        )
+        ctx.guard(sheet, b)
         for r in range(b.start_row, b.end_row):
             row_values = (
                 rows[r - b.start_row].get("values", []) if r - b.start_row < len(rows) else []
@@ -413,28 +488,31 @@ def update_cells(ctx: BatchContext, req: JsonDict) -> None:
     r0, c0 = start.get("rowIndex", 0), start.get("columnIndex", 0)
     height = len(rows)
     width = max((len(r.get("values", [])) for r in rows), default=0)
-    if r0 + height > sheet.row_count or c0 + width > sheet.col_count:
-        raise ctx.fail(
-            grid_limit_error(
-                sheet, Bounds(r0, c0, r0 + max(height, 1), c0 + max(width, 1))
-            ).message
-        )
+    if r0 >= sheet.row_count or c0 >= sheet.col_count:
+        raise ctx.fail(grid_limit_error(sheet, Bounds(r0, c0, r0 + 1, c0 + 1)).message)
+    _check_write_inside(ctx, r0 + height, c0 + width, sheet.row_count, sheet.col_count)
+    if height and width:
+        ctx.guard(sheet, Bounds(r0, c0, r0 + height, c0 + width))
     for i, row in enumerate(rows):
         for j, data in enumerate(row.get("values", [])):
             _write_cell_data(sheet, r0 + i, c0 + j, data or {}, mask)
 
 
 def append_cells(ctx: BatchContext, req: JsonDict) -> None:
-    """appendCells: rows go after the last row with data, growing the grid if needed."""
+    """appendCells: rows go after the last row with data; Google inserts the rows it needs
+    but never adds columns (a row wider than the grid is refused)."""
     sheet = ctx.sheet(req.get("sheetId"))
     mask = _mask(ctx, req.get("fields"))
     rows = req.get("rows") or []
+    _check_cell_lengths(ctx, rows)
     start = sheet.last_data_row()
     width = max((len(r.get("values", [])) for r in rows), default=0)
+    _check_write_inside(ctx, 0, width, 0, sheet.col_count)
     if start + len(rows) > sheet.row_count:
+        ctx.guard_sheet(sheet)
         sheet.grid["rowCount"] = start + len(rows)
-    if width > sheet.col_count:
-        sheet.grid["columnCount"] = width
+    if rows and width:
+        ctx.guard(sheet, Bounds(start, 0, start + len(rows), width))
     for i, row in enumerate(rows):
         for j, data in enumerate(row.get("values", [])):
             _write_cell_data(sheet, start + i, j, data or {}, mask)
@@ -448,6 +526,9 @@ def repeat_cell(ctx: BatchContext, req: JsonDict) -> None:
     b = ctx.bounds(sheet, gr)
     assert b.end_row is not None and b.end_col is not None
     cell = req.get("cell") or {}
+    if cell_data_too_long(cell):
+        raise ctx.fail(CELL_TOO_LONG)
+    ctx.guard(sheet, b)
     for r in range(b.start_row, b.end_row):
         for c in range(b.start_col, b.end_col):
             _write_cell_data(sheet, r, c, cell, mask)
@@ -472,6 +553,7 @@ def append_dimension(ctx: BatchContext, req: JsonDict) -> None:
     length = req.get("length", 0)
     if length <= 0:
         raise ctx.fail("length must be greater than 0.")
+    ctx.guard_sheet(sheet)
     key = "rowCount" if req.get("dimension") == "ROWS" else "columnCount"
     sheet.grid[key] = sheet.grid.get(key, 0) + length
 
@@ -484,6 +566,7 @@ def insert_dimension(ctx: BatchContext, req: JsonDict) -> None:
         raise ctx.fail(f"startIndex ({start}) must be <= the {dim.lower()} count ({size}).")
     if req.get("inheritFromBefore") and start == 0:
         raise ctx.fail("Cannot inherit properties from before when inserting at index 0.")
+    ctx.guard_dimension(sheet, dim, start, end, inserting=True)
     shift_dimension(ctx.ss, sheet, dim, start, end - start)
 
 
@@ -501,6 +584,7 @@ def delete_dimension(ctx: BatchContext, req: JsonDict) -> None:
     if start == 0 and end >= size:
         what = "rows" if dim == "ROWS" else "columns"
         raise ctx.fail(f"You can't delete all the {what} on the sheet.")
+    ctx.guard_dimension(sheet, dim, start, end, inserting=False)
     shift_dimension(ctx.ss, sheet, dim, start, -(end - start))
 
 
@@ -541,6 +625,7 @@ def set_data_validation(ctx: BatchContext, req: JsonDict) -> None:
     rule = req.get("rule")
     if rule is not None and not (rule.get("condition") or {}).get("type"):
         raise ctx.fail("A data validation rule requires a condition type.")
+    ctx.guard(sheet, b)
     for r in range(b.start_row, b.end_row):
         for c in range(b.start_col, b.end_col):
             cell = dict(sheet.cells.get((r, c)) or {})
@@ -574,10 +659,14 @@ def add_protected_range(ctx: BatchContext, req: JsonDict) -> JsonDict:
         raise ctx.fail(f"A protected range with id {pr['protectedRangeId']} already exists.")
     pr["protectedRangeId"] = pr.get("protectedRangeId") or ctx.new_id(taken)
     editors = [u for u in (pr.get("editors") or {}).get("users", []) if u]
-    pr["editors"] = {"users": [ctx.owner, *[u for u in editors if u != ctx.owner]]}
+    stored = [ctx.owner]
+    for user in (ctx.caller, *editors):
+        if user.lower() not in (u.lower() for u in stored):
+            stored.append(user)
+    pr["editors"] = {**(pr.get("editors") or {}), "users": stored}
     pr.pop("requestingUserCanEdit", None)
     sheet.protected_ranges.append(pr)
-    reply = protected_range_json(ctx.owner, sheet, pr)
+    reply = protected_range_json(ctx.owner, sheet, pr, ctx.caller)
     reply["editors"] = {"users": editors} if editors else {}
     return {"addProtectedRange": {"protectedRange": reply}}
 
@@ -591,8 +680,10 @@ def _find_protected(ctx: BatchContext, pr_id: int | None) -> tuple[Sheet, JsonDi
 
 
 def delete_protected_range(ctx: BatchContext, req: JsonDict) -> None:
-    """deleteProtectedRange by id."""
+    """deleteProtectedRange by id (only its editors and the owner may)."""
     sheet, pr = _find_protected(ctx, req.get("protectedRangeId"))
+    if not can_change_protection(pr, ctx.caller, ctx.owner):
+        raise protected_error()
     sheet.protected_ranges.remove(pr)
 
 
@@ -600,6 +691,8 @@ def update_protected_range(ctx: BatchContext, req: JsonDict) -> None:
     """updateProtectedRange with a field mask."""
     source = req.get("protectedRange") or {}
     sheet, pr = _find_protected(ctx, source.get("protectedRangeId"))
+    if not can_change_protection(pr, ctx.caller, ctx.owner):
+        raise protected_error()
     mask = _mask(ctx, req.get("fields"))
     updated = copy.deepcopy(pr)
     _apply_mask(updated, source, mask)
@@ -619,6 +712,7 @@ def merge_cells(ctx: BatchContext, req: JsonDict) -> None:
     sheet = ctx.sheet(gr.get("sheetId"))
     b = ctx.bounds(sheet, gr)
     assert b.end_row is not None and b.end_col is not None
+    ctx.guard(sheet, b)
     kind = req.get("mergeType", "MERGE_ALL")
     if kind == "MERGE_ROWS":
         blocks = [Bounds(r, b.start_col, r + 1, b.end_col) for r in range(b.start_row, b.end_row)]
@@ -651,6 +745,7 @@ def unmerge_cells(ctx: BatchContext, req: JsonDict) -> None:
     gr = req.get("range") or {}
     sheet = ctx.sheet(gr.get("sheetId"))
     b = ctx.bounds(sheet, gr)
+    ctx.guard(sheet, b)
     sheet.merges = [m for m in sheet.merges if not _overlaps(bounds_of(m), b)]
 
 
@@ -763,18 +858,23 @@ def sort_range(ctx: BatchContext, req: JsonDict) -> None:
     gr = req.get("range") or {}
     sheet = ctx.sheet(gr.get("sheetId"))
     b = ctx.bounds(sheet, gr)
+    ctx.guard(sheet, b)
+    sort_rows_in(ctx.ss, sheet, b, req.get("sortSpecs") or [{"dimensionIndex": b.start_col}])
+
+
+def sort_rows_in(ss: Spreadsheet, sheet: Sheet, b: Bounds, specs: list[JsonDict]) -> list[int]:
+    """Reorder the rows of ``b`` by ``specs`` (SortSpec dicts, first one wins); returns the
+    old row index now found at each row of ``b``, top to bottom."""
     assert b.end_row is not None and b.end_col is not None
     rows = list(range(b.start_row, b.end_row))
-    specs = req.get("sortSpecs") or [{"dimensionIndex": b.start_col}]
     ordered = rows[:]
     for spec in reversed(specs):
         col = spec.get("dimensionIndex", b.start_col)
         desc = spec.get("sortOrder") == "DESCENDING"
-        filled = [r for r in ordered if ctx.ss.effective(sheet, r, col) not in (None, "")]
-        blank = [r for r in ordered if r not in filled]
-        filled.sort(
-            key=lambda r, col=col: _sort_key(ctx.ss.effective(sheet, r, col)), reverse=desc
-        )
+        values = {r: ss.effective(sheet, r, col) for r in ordered}
+        filled = [r for r in ordered if values[r] not in (None, "")]
+        blank = [r for r in ordered if values[r] in (None, "")]
+        filled.sort(key=lambda r: _sort_key(values[r]), reverse=desc)
         ordered = filled + blank
     snapshot = {
         (r, c): sheet.cells.get((r, c)) for r in rows for c in range(b.start_col, b.end_col)
@@ -782,6 +882,8 @@ def sort_range(ctx: BatchContext, req: JsonDict) -> None:
     for new_r, old_r in zip(rows, ordered, strict=True):
         for c in range(b.start_col, b.end_col):
             sheet.set_cell(new_r, c, snapshot[(old_r, c)])
+    devmeta.follow_sort(ss, sheet.id, rows, ordered)
+    return ordered
 
 
 _PASTE_FIELDS = {
@@ -828,6 +930,7 @@ def copy_paste(ctx: BatchContext, req: JsonDict) -> None:
     src_gr, dst_gr = req.get("source") or {}, req.get("destination") or {}
     src_sheet, dst_sheet = ctx.sheet(src_gr.get("sheetId")), ctx.sheet(dst_gr.get("sheetId"))
     src, dst = ctx.bounds(src_sheet, src_gr), ctx.bounds(dst_sheet, dst_gr)
+    ctx.guard(dst_sheet, dst)
     snapshot = dict(src_sheet.cells)
     _paste(
         src_sheet,
@@ -851,11 +954,65 @@ def cut_paste(ctx: BatchContext, req: JsonDict) -> None:
     assert dst.end_row is not None and dst.end_col is not None
     if dst.end_row > dst_sheet.row_count or dst.end_col > dst_sheet.col_count:
         raise ctx.fail(grid_limit_error(dst_sheet, dst).message)
+    ctx.guard(src_sheet, src)
+    ctx.guard(dst_sheet, dst)
     snapshot = dict(src_sheet.cells)
     for r in range(src.start_row, src.end_row):
         for c in range(src.start_col, src.end_col):
             src_sheet.set_cell(r, c, None)
     _paste(src_sheet, src, dst_sheet, dst, req.get("pasteType", "PASTE_NORMAL"), False, snapshot)
+
+
+def create_developer_metadata(ctx: BatchContext, req: JsonDict) -> JsonDict:
+    """createDeveloperMetadata on the spreadsheet, a sheet, a row or a column."""
+    taken = {m["metadataId"] for m in ctx.ss.developer_metadata}
+    stored = devmeta.create(
+        ctx.ss, req.get("developerMetadata") or {}, ctx.project, ctx.new_id(taken)
+    )
+    return {"createDeveloperMetadata": {"developerMetadata": devmeta.public(stored)}}
+
+
+def _matched_metadata(ctx: BatchContext, filters: list[JsonDict]) -> list[JsonDict]:
+    found: list[JsonDict] = []
+    for data_filter in filters:
+        for meta in devmeta.search(ctx.ss, data_filter, ctx.project):
+            if all(meta is not m for m in found):
+                found.append(meta)
+    return found
+
+
+def update_developer_metadata(ctx: BatchContext, req: JsonDict) -> JsonDict:
+    """updateDeveloperMetadata: the masked fields of every entry the filters select."""
+    filters = req.get("dataFilters") or []
+    if not filters:
+        raise ctx.fail("At least one data filter must be specified.")
+    mask = _mask(ctx, req.get("fields"))
+    source = req.get("developerMetadata") or {}
+    paths = mask_paths(mask) if mask is not None else list(source)
+    if any(p.split(".")[0] == "metadataId" for p in paths):
+        raise ctx.fail("The metadataId of developer metadata cannot be changed.")
+    updated = []
+    for meta in _matched_metadata(ctx, filters):
+        target = {k: v for k, v in meta.items() if k != "project"}
+        _apply_mask(target, source, mask)
+        target["location"] = devmeta.normalize_location(ctx.ss, target.get("location") or {})
+        if not target.get("metadataKey"):
+            raise ctx.fail("Developer metadata must always have a key specified.")
+        if target.get("visibility") not in ("DOCUMENT", "PROJECT"):
+            raise ctx.fail("Developer metadata must always have a visibility specified.")
+        meta.update(target)
+        updated.append(devmeta.public(meta))
+    return {"updateDeveloperMetadata": {"developerMetadata": updated} if updated else {}}
+
+
+def delete_developer_metadata(ctx: BatchContext, req: JsonDict) -> JsonDict:
+    """deleteDeveloperMetadata: every entry the filter selects."""
+    doomed = devmeta.search(ctx.ss, req.get("dataFilter") or {}, ctx.project)
+    ctx.ss.developer_metadata = [
+        m for m in ctx.ss.developer_metadata if all(m is not d for d in doomed)
+    ]
+    deleted = [devmeta.public(m) for m in doomed]
+    return {"deleteDeveloperMetadata": {"deletedDeveloperMetadata": deleted} if deleted else {}}
 
 
 HANDLERS: dict[str, Handler] = {
@@ -888,11 +1045,17 @@ HANDLERS: dict[str, Handler] = {
     "sortRange": sort_range,
     "copyPaste": copy_paste,
     "cutPaste": cut_paste,
+    "createDeveloperMetadata": create_developer_metadata,
+    "updateDeveloperMetadata": update_developer_metadata,
+    "deleteDeveloperMetadata": delete_developer_metadata,
 }
 
 
-def protected_range_json(ctx_owner: str, sheet: Sheet, pr: JsonDict) -> JsonDict:
-    """A stored protected range as spreadsheets.get shows it."""
+def protected_range_json(
+    owner: str, sheet: Sheet, pr: JsonDict, caller: str | None = None
+) -> JsonDict:
+    """A stored protected range as spreadsheets.get shows it to ``caller``: whether they may
+    edit it, and its editors only when they may (as Google hides them from others)."""
     out: JsonDict = {"protectedRangeId": pr["protectedRangeId"]}
     if "range" in pr:
         out["range"] = grid_range_json(sheet.id, pr["range"])
@@ -901,17 +1064,27 @@ def protected_range_json(ctx_owner: str, sheet: Sheet, pr: JsonDict) -> JsonDict
             out[key] = pr[key]
     if pr.get("warningOnly"):
         out["warningOnly"] = True
-    out["requestingUserCanEdit"] = True
-    users = (pr.get("editors") or {}).get("users") or [ctx_owner]
-    out["editors"] = {"users": users}
+    editable = can_edit(pr, caller or owner, owner)
+    if editable:  # false booleans are left out of Google's JSON
+        out["requestingUserCanEdit"] = True
+        editors = {k: v for k, v in (pr.get("editors") or {}).items() if v}
+        editors["users"] = editors.get("users") or [owner]
+        out["editors"] = editors
     return out
 
 
 def run_batch(
-    ss: Spreadsheet, requests: list[JsonDict], rng: random.Random, owner: str
+    ss: Spreadsheet,
+    requests: list[JsonDict],
+    rng: random.Random,
+    caller: str,
+    project: str = DEFAULT_PROJECT,
+    owner: str | None = None,
 ) -> list[JsonDict]:
-    """Apply requests in order to ``ss`` (a working copy); returns the replies."""
-    ctx = BatchContext(ss, rng, owner)
+    """Apply requests in order to ``ss`` (a working copy) as ``caller`` of ``project``;
+    ``owner`` stands for the file's owner where it has none (shared drives). Returns the
+    replies."""
+    ctx = BatchContext(ss, rng, caller, project, owner)
     replies: list[JsonDict] = []
     for i, request in enumerate(requests):
         ctx.index = i
@@ -924,6 +1097,11 @@ def run_batch(
                 f"The stand-in does not implement requests[{i}].{kind}; add it to "
                 "standin/batch.py if the adapter needs it.",
             )
-        reply = handler(ctx, body or {})
+        before = grid_cells(ss.sheets)
+        with naming_item(f"requests[{i}].{kind}"):
+            reply = handler(ctx, body or {})
+        after = grid_cells(ss.sheets)
+        if after > before and after > MAX_CELLS:
+            raise ctx.fail(too_many_cells())
         replies.append(reply or {})
     return replies

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .a1 import col_to_index
+from .locales import EN_US, LocaleRules, rules_for
 
 JsonDict = dict[str, Any]
 Scalar = str | float | int | bool | None
@@ -82,11 +83,15 @@ def _date_serial(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -
     return delta.days + delta.seconds / 86400
 
 
-def parse_user_entered(value: Any) -> tuple[JsonDict | None, JsonDict | None]:
-    """Interpret one USER_ENTERED input like the Sheets UI does (en_US locale).
+def parse_user_entered(
+    value: Any, locale: str | None = None
+) -> tuple[JsonDict | None, JsonDict | None]:
+    """Interpret one USER_ENTERED input like the Sheets UI does in the spreadsheet's locale
+    (separators, boolean words and day/month order; en_US when not given).
 
     Returns ``(userEnteredValue, numberFormat)``; ``(None, None)`` means "empty the cell".
     """
+    rules = rules_for(locale)
     if isinstance(value, bool):
         return {"boolValue": value}, None
     if isinstance(value, int | float):
@@ -99,8 +104,16 @@ def parse_user_entered(value: Any) -> tuple[JsonDict | None, JsonDict | None]:
     if text.startswith("'"):
         return {"stringValue": text[1:]}, None
     stripped = text.strip()
-    if stripped.upper() in ("TRUE", "FALSE"):
-        return {"boolValue": stripped.upper() == "TRUE"}, None
+    if stripped.upper() in (rules.true, rules.false):
+        return {"boolValue": stripped.upper() == rules.true}, None
+    number = _parse_number(rules.delocalize(stripped))
+    if number is not None:
+        return number
+    return _parse_date_time(stripped, rules) or ({"stringValue": text}, None)
+
+
+def _parse_number(stripped: str) -> tuple[JsonDict, JsonDict | None] | None:
+    """Plain, grouped, percent and dollar amounts written with en_US separators."""
     if _NUM_RE.match(stripped):
         return {"numberValue": float(stripped)}, None
     m = _GROUPED_RE.match(stripped)
@@ -120,6 +133,11 @@ def parse_user_entered(value: Any) -> tuple[JsonDict | None, JsonDict | None]:
         pattern = '"$"#,##0' + ("." + "0" * decimals if decimals else "")
         num = float(m.group(1) + m.group(2).replace(",", "") + (m.group(3) or ""))
         return {"numberValue": num}, {"type": "CURRENCY", "pattern": pattern}
+    return None
+
+
+def _parse_date_time(stripped: str, rules: LocaleRules) -> tuple[JsonDict, JsonDict | None] | None:
+    """ISO dates, d/m/y or m/d/y dates (as the locale orders them) and times of day."""
     m = _ISO_DATE_RE.match(stripped)
     if m:
         y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
@@ -134,14 +152,15 @@ def parse_user_entered(value: Any) -> tuple[JsonDict | None, JsonDict | None]:
             return {"numberValue": serial}, fmt
     m = _US_DATE_RE.match(stripped)
     if m:
-        mo, d, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        first, second, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        d, mo = (first, second) if rules.day_first else (second, first)
         if m.group(4):
             h, mi, s = int(m.group(4)), int(m.group(5)), int(m.group(6) or 0)
             serial = _date_serial(y, mo, d, h, mi, s)
-            fmt = {"type": "DATE_TIME", "pattern": "m/d/yyyy h:mm:ss"}
+            fmt = {"type": "DATE_TIME", "pattern": rules.date_pattern + " h:mm:ss"}
         else:
             serial = _date_serial(y, mo, d)
-            fmt = {"type": "DATE", "pattern": "m/d/yyyy"}
+            fmt = {"type": "DATE", "pattern": rules.date_pattern}
         if serial is not None:
             return {"numberValue": serial}, fmt
     m = _TIME_RE.match(stripped)
@@ -149,7 +168,7 @@ def parse_user_entered(value: Any) -> tuple[JsonDict | None, JsonDict | None]:
         secs = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3) or 0)
         pattern = "h:mm:ss" if m.group(3) else "h:mm"
         return {"numberValue": secs / 86400}, {"type": "TIME", "pattern": pattern + " am/pm"}
-    return {"stringValue": text}, None
+    return None
 
 
 def parse_raw(value: Any) -> JsonDict | None:
@@ -167,10 +186,15 @@ def parse_raw(value: Any) -> JsonDict | None:
 # ----------------------------------------------------------------------------- rendering
 
 
-def format_general(x: float) -> str:
-    """Google's "General" number rendering (no explicit number format)."""
+def format_general(x: float, rules: LocaleRules = EN_US) -> str:
+    """Google's "General" number rendering (no explicit number format) in a locale."""
     if isinstance(x, bool):
-        return "TRUE" if x else "FALSE"
+        return rules.true if x else rules.false
+    return rules.localize(_general(x))
+
+
+def _general(x: float) -> str:
+    """General rendering with en_US separators (``format_general`` localizes it)."""
     if math.isinf(x) or math.isnan(x):
         return "#NUM!"
     if x.is_integer() and abs(x) < 1e15:
@@ -194,7 +218,7 @@ def _group(intpart: str) -> str:
     return intpart + out
 
 
-def _format_number_pattern(x: float, pattern: str) -> str:
+def _format_number_pattern(x: float, pattern: str, rules: LocaleRules = EN_US) -> str:
     prefix = ""
     core = pattern
     m = re.match(r'^("[^"]*"|\$)?(.*)$', pattern)
@@ -212,11 +236,11 @@ def _format_number_pattern(x: float, pattern: str) -> str:
     intpart, _, frac = text.partition(".")
     if grouped:
         intpart = _group(intpart)
-    body = intpart + ("." + frac if frac else "")
+    body = rules.localize(intpart + ("." + frac if frac else ""))
     return ("-" if neg else "") + prefix + body + ("%" if percent else "")
 
 
-def _format_datetime(serial: float, pattern: str) -> str:
+def _format_datetime(serial: float, pattern: str, rules: LocaleRules = EN_US) -> str:
     when = EPOCH + dt.timedelta(days=serial)
     when = when.replace(microsecond=0) + dt.timedelta(seconds=round(when.microsecond / 1e6))
     ampm = "am/pm" in pattern.lower()
@@ -237,9 +261,9 @@ def _format_datetime(serial: float, pattern: str) -> str:
         elif tok == "yy":
             out.append(f"{when.year % 100:02d}")
         elif tok == "mmmm":
-            out.append(when.strftime("%B"))
+            out.append(rules.months[when.month - 1])
         elif tok == "mmm":
-            out.append(when.strftime("%b"))
+            out.append(rules.short_months[when.month - 1])
         elif tok in ("dd", "d"):
             out.append(f"{when.day:02d}" if tok == "dd" else str(when.day))
         elif tok in ("hh", "h"):
@@ -256,27 +280,29 @@ def _format_datetime(serial: float, pattern: str) -> str:
     return text
 
 
-def format_number(x: float, number_format: JsonDict | None) -> str:
-    """Render a number with the cell's numberFormat (or General when it has none)."""
+def format_number(x: float, number_format: JsonDict | None, locale: str | None = None) -> str:
+    """Render a number with the cell's numberFormat (or General when it has none), with the
+    spreadsheet locale's separators and month names."""
+    rules = rules_for(locale)
     if not number_format:
-        return format_general(x)
+        return format_general(x, rules)
     kind = number_format.get("type", "NUMBER")
     pattern = number_format.get("pattern") or ""
     if kind in ("DATE", "TIME", "DATE_TIME"):
         defaults = {"DATE": "m/d/yyyy", "TIME": "h:mm:ss am/pm", "DATE_TIME": "m/d/yyyy h:mm:ss"}
         try:
-            return _format_datetime(x, pattern or defaults[kind])
+            return _format_datetime(x, pattern or defaults[kind], rules)
         except (OverflowError, ValueError):
-            return format_general(x)
+            return format_general(x, rules)
     if kind == "TEXT":
-        return format_general(x)
+        return format_general(x, rules)
     if not pattern:
         pattern = {"PERCENT": "0.00%", "CURRENCY": '"$"#,##0.00', "SCIENTIFIC": "0.00E+00"}.get(
             kind, ""
         )
     if not pattern or "E" in pattern:
-        return format_general(x)
-    return _format_number_pattern(x, pattern)
+        return format_general(x, rules)
+    return _format_number_pattern(x, pattern, rules)
 
 
 def is_datetime_format(number_format: JsonDict | None) -> bool:

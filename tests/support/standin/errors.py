@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 STATUS_NAMES = {
@@ -28,16 +30,6 @@ DEFAULT_MESSAGES = {
 }
 
 
-def quota_message(kind: str) -> str:
-    """The 429 text Google sends when the per-minute read or write quota is used up."""
-    label = "Read" if kind == "read" else "Write"
-    return (
-        f"Quota exceeded for quota metric '{label} requests' and limit '{label} requests per "
-        f"minute per user' of service 'sheets.googleapis.com' for consumer "
-        f"'project_number:000000000000'."
-    )
-
-
 class ApiError(Exception):
     """An error answer: HTTP status plus Google's ``{"error": {...}}`` body."""
 
@@ -54,6 +46,7 @@ class ApiError(Exception):
         self.message = message if message is not None else DEFAULT_MESSAGES.get(code, "Error")
         self.status = status or STATUS_NAMES.get(code, "UNKNOWN")
         self.details = details
+        self.headers: dict[str, str] = {}  # extra response headers (e.g. Retry-After)
         super().__init__(f"{code} {self.status}: {self.message}")
 
     @classmethod
@@ -69,27 +62,6 @@ class ApiError(Exception):
             ]
         return cls(400, message, details=details)
 
-    @classmethod
-    def quota(cls, kind: str) -> ApiError:
-        """429 RESOURCE_EXHAUSTED for the read or write per-minute quota."""
-        metric = (
-            "ReadRequestsPerMinutePerUser" if kind == "read" else "WriteRequestsPerMinutePerUser"
-        )
-        details = [
-            {
-                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
-                "reason": "RATE_LIMIT_EXCEEDED",
-                "domain": "googleapis.com",
-                "metadata": {
-                    "quota_metric": f"sheets.googleapis.com/{kind}_requests",
-                    "quota_limit": metric,
-                    "service": "sheets.googleapis.com",
-                    "consumer": "projects/000000000000",
-                },
-            }
-        ]
-        return cls(429, quota_message(kind), details=details)
-
     def body(self) -> dict[str, Any]:
         """The JSON body Google returns for this error (Drive v3's shape when ``errors``)."""
         if self.errors is not None:
@@ -98,3 +70,18 @@ class ApiError(Exception):
         if self.details:
             err["details"] = self.details
         return {"error": err}
+
+
+@contextlib.contextmanager
+def naming_item(label: str) -> Iterator[None]:
+    """Prefix a 400 raised while handling one item of a batch, as Google names the failing
+    item ("Invalid data[2]: ...", "Invalid requests[0].updateCells: ...")."""
+    try:
+        yield
+    except ApiError as err:
+        if err.code == 400 and not err.message.startswith("Invalid "):
+            err.message = f"Invalid {label}: {err.message}"
+            for detail in err.details or []:
+                for violation in detail.get("fieldViolations") or []:
+                    violation["description"] = err.message
+        raise

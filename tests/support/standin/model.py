@@ -22,6 +22,7 @@ from .cellvalues import (
     quantize_color,
 )
 from .errors import ApiError
+from .locales import rules_for
 
 JsonDict = dict[str, Any]
 
@@ -229,11 +230,21 @@ class Spreadsheet:
     modified: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     permissions: list[JsonDict] = field(default_factory=list)
     version: int = 0
+    owner: str = ""
+    developer_metadata: list[JsonDict] = field(default_factory=list)
+    parents: list[str] = field(default_factory=list)  # Drive folder (empty: owner's root)
+    drive_id: str | None = None  # the shared drive holding the file, if any
+    trashed: bool = False
 
     @property
     def title(self) -> str:
         """The spreadsheet (file) title."""
         return str(self.properties["title"])
+
+    @property
+    def locale(self) -> str:
+        """properties.locale: how values are shown and how typed text is read."""
+        return str(self.properties.get("locale") or "en_US")
 
     def clone(self) -> Spreadsheet:
         """Working copy for an atomic write (all requests or none).
@@ -264,6 +275,11 @@ class Spreadsheet:
             modified=self.modified,
             permissions=copy.deepcopy(self.permissions),
             version=self.version,
+            owner=self.owner,
+            developer_metadata=copy.deepcopy(self.developer_metadata),
+            parents=list(self.parents),
+            drive_id=self.drive_id,
+            trashed=self.trashed,
         )
 
     # ------------------------------------------------------------------ lookups
@@ -386,12 +402,12 @@ class Spreadsheet:
             return uev["formulaValue"]
         value = self.effective(sheet, row, col)
         if value_render == "FORMATTED_VALUE":
-            return formatted(value, number_format)
+            return formatted(value, number_format, self.locale)
         if isinstance(value, ErrorResult):
             return str(value)
         if isinstance(value, float):
             if is_datetime_format(number_format) and datetime_render == "FORMATTED_STRING":
-                return format_number(value, number_format)
+                return format_number(value, number_format, self.locale)
             return json_number(value)
         return value
 
@@ -444,16 +460,17 @@ class _RefError(Exception):
     pass
 
 
-def formatted(value: Scalar, number_format: JsonDict | None) -> str:
-    """FORMATTED_VALUE text of an effective value."""
+def formatted(value: Scalar, number_format: JsonDict | None, locale: str | None = None) -> str:
+    """FORMATTED_VALUE text of an effective value in the spreadsheet's locale."""
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
+        rules = rules_for(locale)
+        return rules.true if value else rules.false
     if isinstance(value, ErrorResult):
         return str(value)
     if isinstance(value, float | int):
-        return format_number(float(value), number_format)
+        return format_number(float(value), number_format, locale)
     return str(value)
 
 

@@ -14,16 +14,13 @@ from __future__ import annotations
 
 import bisect
 import copy
-import csv
 import datetime as dt
 import io
 import json
 import random
-import re
 import string
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -33,8 +30,9 @@ import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
+from . import devmeta
 from .a1 import Bounds, format_range, index_to_col, parse_cells
-from .batch import protected_range_json, run_batch, shift_dimension
+from .batch import protected_range_json, run_batch, shift_dimension, sort_rows_in
 from .cellvalues import (
     ErrorResult,
     json_number,
@@ -42,8 +40,26 @@ from .cellvalues import (
     parse_user_entered,
 )
 from .discovery import Discovery, Method, load_discovery
-from .errors import ApiError
+from .drive import (
+    DEFAULT_REASONS,
+    REASONS,
+    V2_IMPORT,
+    DriveMethod,
+    DriveMixin,
+    drive_error,
+)
+from .errors import ApiError, naming_item
 from .fieldmask import FieldMaskError, Mask, apply_mask, parse_mask
+from .identity import CALLER, Identity, identity_from, role_rank, token_for
+from .limits import (
+    CELL_TOO_LONG,
+    MAX_CELLS,
+    MAX_REQUEST_BYTES,
+    grid_cells,
+    payload_too_large,
+    too_many_cells,
+    value_too_long,
+)
 from .model import (
     DEFAULT_COL_PX,
     DEFAULT_FORMAT,
@@ -58,10 +74,11 @@ from .model import (
     grid_range_json,
     has_value,
 )
+from .protection import check_cells, check_dimension, check_sheet, check_sheet_delete
+from .quota import QuotaLimits, QuotaMeter, as_limits, quota_error
 
 SHEETS_HOST = "sheets.googleapis.com"
 DRIVE_HOST = "www.googleapis.com"
-SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 DEFAULT_OWNER = "standin@standin-project.iam.gserviceaccount.com"
 
 #: Sheets methods Google meters against the *read* quota; every other Sheets method is a write.
@@ -96,13 +113,16 @@ class Call(NamedTuple):
     query: dict[str, list[str]]
     operation: str | None  # e.g. "spreadsheets.values.append", "drive.files.get"
     status: int | None  # None when the client got a timeout before any answer
+    caller: str | None = None  # the caller's e-mail (see make_session(as_email=...))
 
 
-class QuotaLimits(NamedTuple):
-    """Requests allowed per rolling minute (Google's per-user Sheets quotas)."""
+class Answer(NamedTuple):
+    """What the server sends back: status, body, content type and extra headers."""
 
-    read: int = 60
-    write: int = 60
+    status: int
+    payload: Any
+    content_type: str
+    headers: dict[str, str] = {}
 
 
 Matcher = Callable[[Call], bool] | str | None
@@ -115,6 +135,7 @@ class _Fault:
     match: Matcher
     after_apply: bool
     message: str | None
+    reason: str | None = None  # Drive error reason (storageQuotaExceeded, ...)
 
 
 def _classify(operation: str | None) -> str:
@@ -143,10 +164,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _rfc3339(when: dt.datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
-
-
 def _transpose(rows: list[list[Any]]) -> list[list[Any]]:
     width = max((len(r) for r in rows), default=0)
     return [[r[i] if i < len(r) else None for r in rows] for i in range(width)]
@@ -156,7 +173,11 @@ def _strip_defaults(grid: JsonDict) -> JsonDict:
     return {k: v for k, v in grid.items() if v or k in ("rowCount", "columnCount")}
 
 
-class FakeSheetsServer:
+#: (api, method, path parameters) of a routed request; api is "sheets" or "drive".
+Route = tuple[str, Method | DriveMethod | None, dict[str, str]]
+
+
+class FakeSheetsServer(DriveMixin):
     """In-memory Sheets/Drive service with Google's wire behaviour.
 
     Thread-safe: each spreadsheet has its own lock, so requests on one spreadsheet are
@@ -174,8 +195,12 @@ class FakeSheetsServer:
         quota_per_minute: QuotaLimits | tuple[int, int] | None = None,
         require_auth: bool = False,
         discovery: Discovery | None = None,
+        max_request_bytes: int = MAX_REQUEST_BYTES,
+        service_accounts_have_storage: bool = False,
+        storage_quota_bytes: int | None = None,
     ) -> None:
         self.discovery = discovery or load_discovery()
+        self.max_request_bytes = max_request_bytes
         self.owner_email = owner_email
         self.clock = clock
         self.quota_per_minute: QuotaLimits | tuple[int, int] | None = quota_per_minute
@@ -191,7 +216,11 @@ class FakeSheetsServer:
         self._registry_lock = threading.RLock()
         self._meter_lock = threading.Lock()
         self._faults: list[_Fault] = []
-        self._quota_hits: dict[str, deque[float]] = {"read": deque(), "write": deque()}
+        self._quota = QuotaMeter()
+        self._init_drive(
+            service_accounts_have_storage=service_accounts_have_storage,
+            storage_quota_bytes=storage_quota_bytes,
+        )
 
     # ================================================================ test-facing helpers
 
@@ -203,8 +232,12 @@ class FakeSheetsServer:
         spreadsheet_id: str | None = None,
         locale: str = "en_US",
         time_zone: str = "Etc/GMT",
+        owner: str | None = None,
     ) -> str:
         """Create a spreadsheet directly (no request is metered) and return its id.
+
+        ``owner`` defaults to the server's ``owner_email``; share it with other callers
+        with ``share``.
 
         ``sheets`` items are titles or dicts with ``title``, optional ``rows``/``rowCount``,
         ``cols``/``columnCount``, ``frozenRowCount``, ``sheetId`` and ``values`` (a list of
@@ -239,7 +272,7 @@ class FakeSheetsServer:
                 for r, row in enumerate(spec.get("values") or []):
                     for c, value in enumerate(row):
                         if value is not None:
-                            uev, fmt = parse_user_entered(value)
+                            uev, fmt = parse_user_entered(value, locale)
                             sheet.set_value(r, c, uev, fmt)
                 sheet_objs.append(sheet)
             titles = [s.title.lower() for s in sheet_objs]
@@ -256,7 +289,8 @@ class FakeSheetsServer:
                     "spreadsheetTheme": copy.deepcopy(DEFAULT_THEME),
                 },
                 sheets=sheet_objs,
-                permissions=[self._owner_permission()],
+                permissions=[self._owner_permission(owner)],
+                owner=owner or self.owner_email,
             )
             self._forbidden.discard(ss_id)
         return ss_id
@@ -296,25 +330,48 @@ class FakeSheetsServer:
         start: str = "A1",
         *,
         input_option: str = "USER_ENTERED",
+        by: str | None = None,
     ) -> None:
         """Simulate a person typing into cells (not metered, grows the grid if needed).
 
-        ``None`` leaves a cell untouched; ``""`` empties it.
+        ``None`` leaves a cell untouched; ``""`` empties it. With ``by`` (an e-mail) the
+        person must be able to edit the file and the cells: protections answer Google's 400
+        as an ``ApiError``. Without ``by`` it is the custodian setting up a test.
         """
         anchor = parse_cells(start)
         if anchor is None:
             raise ValueError(f"not a cell: {start}")
         with self._mutating(spreadsheet_id) as ss:
             sheet = self._sheet(ss, sheet_title)
+            self._person_may_edit(ss, by)
             height = anchor.start_row + len(values)
             width = anchor.start_col + max((len(r) for r in values), default=0)
+            before = grid_cells(ss.sheets)
+            if by is not None and (height > sheet.row_count or width > sheet.col_count):
+                check_sheet(ss, sheet, by, self._owner_of(ss))
             sheet.grid["rowCount"] = max(sheet.row_count, height)
             sheet.grid["columnCount"] = max(sheet.col_count, width)
+            _check_growth(ss, before)
+            if any(value_too_long(v) for row in values for v in row):
+                raise ApiError.invalid(CELL_TOO_LONG)
+            targets = [
+                (anchor.start_row + i, anchor.start_col + j)
+                for i, row in enumerate(values)
+                for j, value in enumerate(row)
+                if value is not None
+            ]
+            if by is not None and targets:
+                check_cells(ss, sheet, _box(targets), by, self._owner_of(ss))
             for i, row in enumerate(values):
                 for j, value in enumerate(row):
                     if value is not None:
                         self._store(
-                            sheet, anchor.start_row + i, anchor.start_col + j, value, input_option
+                            sheet,
+                            anchor.start_row + i,
+                            anchor.start_col + j,
+                            value,
+                            input_option,
+                            ss.locale,
                         )
 
     def clear_values(self, spreadsheet_id: str, sheet_title: str) -> None:
@@ -325,14 +382,27 @@ class FakeSheetsServer:
                 sheet.set_value(r, c, None)
 
     def rename_header(
-        self, spreadsheet_id: str, sheet_title: str, old: str, new: str, *, header_row: int = 1
+        self,
+        spreadsheet_id: str,
+        sheet_title: str,
+        old: str,
+        new: str,
+        *,
+        header_row: int = 1,
+        by: str | None = None,
     ) -> None:
-        """Rename a header cell (the first cell in ``header_row`` whose text is ``old``)."""
+        """Rename a header cell (the first cell in ``header_row`` whose text is ``old``);
+        ``by`` as for ``set_values``."""
         with self._mutating(spreadsheet_id) as ss:
             sheet = self._sheet(ss, sheet_title)
+            self._person_may_edit(ss, by)
             row = header_row - 1
             for c in range(sheet.col_count):
-                if formatted(ss.effective(sheet, row, c), None) == old:
+                if formatted(ss.effective(sheet, row, c), None, ss.locale) == old:
+                    if by is not None:
+                        check_cells(
+                            ss, sheet, Bounds(row, c, row + 1, c + 1), by, self._owner_of(ss)
+                        )
                     sheet.set_value(row, c, {"stringValue": new})
                     return
             raise KeyError(f"no header {old!r} in row {header_row} of {sheet_title!r}")
@@ -358,36 +428,120 @@ class FakeSheetsServer:
             )
             return sheet_id
 
-    def delete_sheet(self, spreadsheet_id: str, sheet_title: str) -> None:
-        """Delete a tab the way a person would (refuses to delete the last one)."""
+    def delete_sheet(
+        self, spreadsheet_id: str, sheet_title: str, *, by: str | None = None
+    ) -> None:
+        """Delete a tab the way a person would (refuses to delete the last one); ``by`` as
+        for ``set_values`` (a tab holding a protection the person cannot edit stays)."""
         with self._mutating(spreadsheet_id) as ss:
             sheet = self._sheet(ss, sheet_title)
+            self._person_may_edit(ss, by)
+            if by is not None:
+                check_sheet_delete(ss, sheet, by, self._owner_of(ss))
             if len(ss.sheets) == 1:
                 raise ValueError("cannot delete the only sheet")
             ss.sheets.remove(sheet)
 
-    def rename_sheet(self, spreadsheet_id: str, old: str, new: str) -> None:
-        """Rename a tab the way a person would."""
+    def rename_sheet(
+        self, spreadsheet_id: str, old: str, new: str, *, by: str | None = None
+    ) -> None:
+        """Rename a tab the way a person would; ``by`` as for ``set_values`` (a protected
+        sheet keeps its name)."""
         with self._mutating(spreadsheet_id) as ss:
             sheet = self._sheet(ss, old)
+            self._person_may_edit(ss, by)
+            if by is not None:
+                check_sheet(ss, sheet, by, self._owner_of(ss))
             other = ss.sheet_by_title(new)
             if other is not None and other is not sheet:
                 raise ValueError(f"sheet {new!r} already exists")
             sheet.props["title"] = new
 
     def insert_rows(
-        self, spreadsheet_id: str, sheet_title: str, index: int, count: int = 1
+        self,
+        spreadsheet_id: str,
+        sheet_title: str,
+        index: int,
+        count: int = 1,
+        *,
+        by: str | None = None,
     ) -> None:
-        """Insert empty rows before 1-based row ``index`` (a person's "insert row above")."""
+        """Insert empty rows before 1-based row ``index`` (a person's "insert row above");
+        ``by`` as for ``set_values``."""
         with self._mutating(spreadsheet_id) as ss:
-            shift_dimension(ss, self._sheet(ss, sheet_title), "ROWS", index - 1, count)
+            sheet = self._sheet(ss, sheet_title)
+            self._person_may_edit(ss, by)
+            if by is not None:
+                check_dimension(
+                    ss,
+                    sheet,
+                    "ROWS",
+                    index - 1,
+                    index - 1 + count,
+                    by,
+                    self._owner_of(ss),
+                    inserting=True,
+                )
+            shift_dimension(ss, sheet, "ROWS", index - 1, count)
 
     def delete_rows(
-        self, spreadsheet_id: str, sheet_title: str, index: int, count: int = 1
+        self,
+        spreadsheet_id: str,
+        sheet_title: str,
+        index: int,
+        count: int = 1,
+        *,
+        by: str | None = None,
     ) -> None:
-        """Delete ``count`` rows starting at 1-based row ``index``."""
+        """Delete ``count`` rows starting at 1-based row ``index``; ``by`` as for
+        ``set_values``."""
         with self._mutating(spreadsheet_id) as ss:
-            shift_dimension(ss, self._sheet(ss, sheet_title), "ROWS", index - 1, -count)
+            sheet = self._sheet(ss, sheet_title)
+            self._person_may_edit(ss, by)
+            if by is not None:
+                check_dimension(
+                    ss,
+                    sheet,
+                    "ROWS",
+                    index - 1,
+                    index - 1 + count,
+                    by,
+                    self._owner_of(ss),
+                    inserting=False,
+                )
+            shift_dimension(ss, sheet, "ROWS", index - 1, -count)
+
+    def sort_rows(
+        self,
+        spreadsheet_id: str,
+        sheet_title: str,
+        column: str,
+        *,
+        descending: bool = False,
+        header_rows: int = 1,
+        by: str | None = None,
+    ) -> None:
+        """Sort the data rows like a person using Data > Sort range with a header row.
+
+        The range is every row below ``header_rows`` down to the last row holding data,
+        across every column holding data. ``column`` is a header text (looked up in the
+        last header row) or column letters ("C"). ``by`` as for ``set_values``.
+        """
+        with self._mutating(spreadsheet_id) as ss:
+            sheet = self._sheet(ss, sheet_title)
+            self._person_may_edit(ss, by)
+            col = _sort_column(ss, sheet, column, header_rows)
+            width = max(
+                (c + 1 for (_, c), cell in sheet.cells.items() if has_value(cell)), default=0
+            )
+            area = Bounds(header_rows, 0, max(sheet.last_data_row(), header_rows), width)
+            assert area.end_row is not None
+            if area.end_row <= header_rows or width == 0:
+                return
+            if by is not None:
+                check_cells(ss, sheet, area, by, self._owner_of(ss))
+            order = "DESCENDING" if descending else "ASCENDING"
+            sort_rows_in(ss, sheet, area, [{"dimensionIndex": col, "sortOrder": order}])
 
     def sheet_properties(self, spreadsheet_id: str, sheet_title: str) -> JsonDict:
         """SheetProperties JSON of a tab (sheetId, index, gridProperties, ...)."""
@@ -404,9 +558,8 @@ class FakeSheetsServer:
         """Protected ranges of a tab as spreadsheets.get reports them."""
         with self._locked(spreadsheet_id) as ss:
             sheet = self._sheet(ss, sheet_title)
-            return [
-                protected_range_json(self.owner_email, sheet, p) for p in sheet.protected_ranges
-            ]
+            owner = self._owner_of(ss)
+            return [protected_range_json(owner, sheet, p) for p in sheet.protected_ranges]
 
     def data_validation(self, spreadsheet_id: str, sheet_title: str, a1: str) -> JsonDict | None:
         """The data-validation rule on one cell, if any."""
@@ -435,20 +588,28 @@ class FakeSheetsServer:
 
     def inject(
         self,
-        status: int = 429,
+        status: int | None = 429,
         times: int = 1,
         match: Matcher = None,
         *,
         message: str | None = None,
+        reason: str | None = None,
     ) -> None:
         """Fail the next ``times`` matching requests with Google's error body.
 
         ``match`` is a callable taking a ``Call``, an operation name ("values.append",
-        "spreadsheets.batchUpdate"), an HTTP verb ("GET"), or "read" / "write" / "drive".
-        A 429 carries the read- or write-quota message that fits the request.
+        "spreadsheets.batchUpdate", "drive.files.create"), an HTTP verb ("GET"), or "read" /
+        "write" / "drive". A Sheets 429 carries the read- or write-quota message that fits the
+        request. Drive requests get Drive's body; ``reason`` names its error reason
+        ("storageQuotaExceeded", "insufficientFilePermissions", ...) and, when given without
+        a status (``status=None``), its status too.
         """
+        if status is None:
+            if reason is None:
+                raise ValueError("give a status or a reason")
+            status = REASONS[reason][0]
         with self._meter_lock:
-            self._faults.append(_Fault(status, times, match, False, message))
+            self._faults.append(_Fault(status, times, match, False, message, reason))
 
     def inject_timeout(
         self, times: int = 1, after_apply: bool = False, match: Matcher = None
@@ -471,8 +632,7 @@ class FakeSheetsServer:
         with self._meter_lock:
             self.calls.clear()
             self.read_calls = self.write_calls = self.drive_calls = 0
-            for hits in self._quota_hits.values():
-                hits.clear()
+        self._quota.reset()
 
     # ================================================================ transport entry point
 
@@ -483,14 +643,25 @@ class FakeSheetsServer:
         parts = urlsplit(url)
         query = parse_qs(parts.query, keep_blank_values=True)
         operation, route = self._route(parts.netloc, method, parts.path)
-        call = Call(method, unquote(parts.path), query, operation, None)
+        caller = identity_from(request.headers.get("Authorization"), Identity(self.owner_email))
+        call = Call(method, unquote(parts.path), query, operation, None, caller.email)
+        token = CALLER.set(caller)
+        try:
+            return self._handle(request, call, route)
+        finally:
+            CALLER.reset(token)
+
+    def _handle(
+        self, request: requests.PreparedRequest, call: Call, route: Route | None
+    ) -> requests.Response:
+        method, url = call.method, request.url or ""
         fault = self._take_fault(call)
         if fault is not None and fault.status is None and not fault.after_apply:
             self._record(call)
             raise requests.exceptions.ReadTimeout(
                 f"stand-in: injected read timeout for {method} {url}", request=request
             )
-        status, payload, content_type = self._process(
+        status, payload, content_type, headers = self._process(
             call, route, request, fault if fault is not None and fault.status else None
         )
         self._record(
@@ -501,18 +672,44 @@ class FakeSheetsServer:
                 f"stand-in: injected read timeout (after applying) for {method} {url}",
                 request=request,
             )
-        return _build_response(request, status, payload, content_type)
+        return _build_response(request, status, payload, content_type, headers)
 
     # ================================================================ internals: plumbing
 
-    def _owner_permission(self) -> JsonDict:
+    def _owner_permission(self, owner: str | None = None) -> JsonDict:
         return {
             "kind": "drive#permission",
             "id": "owner",
             "type": "user",
             "role": "owner",
-            "emailAddress": self.owner_email,
+            "emailAddress": owner or self.owner_email,
         }
+
+    def _person_may_edit(self, ss: Spreadsheet, by: str | None) -> None:
+        """A named person needs edit access to the file (Google answers 403 otherwise)."""
+        if by is not None and role_rank(self._role(ss, by)) < role_rank("writer"):
+            raise ApiError(403)
+
+    def _owner_of(self, ss: Spreadsheet) -> str:
+        """Whose owner rights protections honour (the server's owner for shared drives)."""
+        return ss.owner or self.owner_email
+
+    def _caller(self) -> Identity:
+        """Who sent the request being handled (the owner outside a request)."""
+        return CALLER.get() or Identity(self.owner_email)
+
+    def _check_access(self, ss_id: str, *, write: bool) -> None:
+        """Google's 403 for a file the caller cannot see, or may not edit when writing."""
+        ss = self._files.get(ss_id)
+        if ss is None:
+            return  # the handler answers 404 / 403 for missing and deleted files
+        needed = role_rank("writer" if write else "reader")
+        if role_rank(self._role(ss, self._caller().email)) < needed:
+            raise ApiError(403)
+
+    def _guard(self, ss: Spreadsheet, sheet: Sheet, area: Bounds) -> None:
+        """Refuse a values write over cells protected against the caller."""
+        check_cells(ss, sheet, area, self._caller().email, self._owner_of(ss))
 
     def _new_file_id(self) -> str:
         alphabet = string.ascii_letters + string.digits + "-_"
@@ -552,7 +749,10 @@ class FakeSheetsServer:
         def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
             try:
                 if self.mutate and exc_type is None and self.work is not None:
-                    self.work.modified = _now()
+                    # Strictly later than the last write, so modifiedTime always changes.
+                    self.work.modified = max(
+                        _now(), self.work.modified + dt.timedelta(milliseconds=1)
+                    )
                     self.work.version += 1
                     with self.server._registry_lock:
                         if self.ss_id in self.server._files:
@@ -598,22 +798,12 @@ class FakeSheetsServer:
                 self.drive_calls += 1
 
     def _check_quota(self, kind: str) -> None:
-        limits = self.quota_per_minute
+        limits = as_limits(self.quota_per_minute)
         if limits is None or kind not in ("read", "write"):
             return
-        limit = limits[0] if kind == "read" else limits[1]
-        now = self.clock()
-        with self._meter_lock:
-            hits = self._quota_hits[kind]
-            while hits and hits[0] <= now - 60:
-                hits.popleft()
-            if len(hits) >= limit:
-                raise ApiError.quota(kind)
-            hits.append(now)
+        self._quota.take(limits, kind, self._caller(), self.clock())
 
-    def _route(
-        self, host: str, method: str, raw_path: str
-    ) -> tuple[str | None, tuple[str, Method | None, dict[str, str]] | None]:
+    def _route(self, host: str, method: str, raw_path: str) -> tuple[str | None, Route | None]:
         if host == SHEETS_HOST:
             found = self.discovery.route(method, raw_path)
             if found is None:
@@ -621,47 +811,58 @@ class FakeSheetsServer:
             m, params = found
             return m.name, ("sheets", m, params)
         if host == DRIVE_HOST:
-            drive = _route_drive(method, raw_path)
+            legacy = V2_IMPORT.match(raw_path)
+            if method == "PUT" and legacy:
+                return "drive.files.import", ("drive", None, {"fileId": unquote(legacy["fileId"])})
+            drive = self.drive_discovery.route(method, raw_path)
             if drive is None:
                 return None, None
-            name, params = drive
-            return name, ("drive", None, params)
+            dm, params = drive
+            return dm.name, ("drive", dm, params)
         return None, None
 
     def _process(
         self,
         call: Call,
-        route: tuple[str, Method | None, dict[str, str]] | None,
+        route: Route | None,
         request: requests.PreparedRequest,
         fault: _Fault | None,
-    ) -> tuple[int, Any, str]:
+    ) -> Answer:
         try:
             if route is None:
                 raise ApiError(
                     404,
                     f"The requested URL {call.path} ({call.method}) was not found on this "
-                    "server (it is not defined in the Sheets v4 discovery document).",
+                    "server (it is not defined in the Sheets v4 or Drive v3 discovery document).",
                 )
             api, method, path_params = route
             self._meter(call)
             if self.require_auth and not request.headers.get("Authorization"):
                 raise ApiError(401)
+            if api == "sheets" and _body_size(request) > self.max_request_bytes:
+                raise ApiError.invalid(payload_too_large(self.max_request_bytes))
             if fault is not None:
                 assert fault.status is not None
+                if api == "drive":
+                    raise drive_error(
+                        fault.reason or DEFAULT_REASONS.get(fault.status, "backendError"),
+                        fault.message,
+                        code=fault.status,
+                    )
                 if fault.status == 429:
                     kind = "write" if _classify(call.operation) == "write" else "read"
-                    err = ApiError.quota(kind)
+                    err = quota_error(kind, "user", self._caller().project)
                     if fault.message:
                         err.message = fault.message
                     raise err
                 raise ApiError(fault.status, fault.message)
             self._check_quota(_classify(call.operation))
             if api == "drive":
-                return self._drive(call, path_params, request)
-            assert method is not None
-            return self._sheets(call, method, path_params, request)
+                return Answer(*self._drive(call, method, path_params, request))
+            assert isinstance(method, Method)
+            return Answer(*self._sheets(call, method, path_params, request))
         except ApiError as err:
-            return err.code, err.body(), "application/json; charset=UTF-8"
+            return Answer(err.code, err.body(), "application/json; charset=UTF-8", err.headers)
 
     # ================================================================ Sheets API
 
@@ -691,6 +892,10 @@ class FakeSheetsServer:
                 mask = parse_mask(params["fields"])
             except FieldMaskError:
                 raise ApiError.invalid(f"Invalid field selection {params['fields']}") from None
+        if "spreadsheetId" in path_params:
+            self._check_access(
+                path_params["spreadsheetId"], write=method.name not in READ_OPERATIONS
+            )
         handler = getattr(self, "_op_" + method.name.replace(".", "_"), None)
         if handler is None:
             raise ApiError(
@@ -735,11 +940,14 @@ class FakeSheetsServer:
                     "sheetId": p.get("sheetId", 0 if i == 0 else self._rng.randint(1, 2**31 - 1)),
                 }
             )
+        if sum(int(s["rowCount"]) * int(s["columnCount"]) for s in sheets) > MAX_CELLS:
+            raise ApiError.invalid(too_many_cells())
         ss_id = self.create_spreadsheet(
             props.get("title", "Untitled spreadsheet"),
             sheets,
             locale=props.get("locale", "en_US"),
             time_zone=props.get("timeZone", "Etc/GMT"),
+            owner=self._caller().email,
         )
         with self._locked(ss_id) as ss:
             return self._spreadsheet_json(ss, False, None)
@@ -751,7 +959,15 @@ class FakeSheetsServer:
         if not requests_:
             raise ApiError.invalid("Must specify at least one request.")
         with self._mutating(path["spreadsheetId"]) as work:
-            replies = run_batch(work, requests_, self._rng, self.owner_email)
+            caller = self._caller()
+            replies = run_batch(
+                work,
+                requests_,
+                self._rng,
+                caller.email,
+                caller.project,
+                self._owner_of(work),
+            )
             out: JsonDict = {"spreadsheetId": work.id, "replies": replies}
             if body.get("includeSpreadsheetInResponse"):
                 out["updatedSpreadsheet"] = self._spreadsheet_json(
@@ -772,6 +988,7 @@ class FakeSheetsServer:
             if sheet is None:
                 raise ApiError(404)
             clone = copy.deepcopy(sheet)
+        self._check_access(dest_id, write=True)
         with self._mutating(dest_id) as dest:
             taken = {s.id for s in dest.sheets}
             new_id = self._rng.randint(1, 2**31 - 1)
@@ -784,7 +1001,9 @@ class FakeSheetsServer:
                 n += 1
             clone.props.update({"sheetId": new_id, "title": title})
             clone.protected_ranges = []
+            before = grid_cells(dest.sheets)
             dest.sheets.append(clone)
+            _check_growth(dest, before)
             return clone.properties_json(len(dest.sheets) - 1)
 
     # ---------------------------------------------------------------- spreadsheets.values.*
@@ -835,9 +1054,10 @@ class FakeSheetsServer:
             for i, item in enumerate(data):
                 if not item.get("range"):
                     raise ApiError.invalid(f"Invalid data[{i}]: range is required.")
-                resp, written = self._update_tracked(
-                    work, item["range"], item, input_option, response_params
-                )
+                with naming_item(f"data[{i}]"):
+                    resp, written = self._update_tracked(
+                        work, item["range"], item, input_option, response_params
+                    )
                 responses.append(resp)
                 for sheet_id, r, c in written:
                     rows.add((sheet_id, r))
@@ -875,10 +1095,18 @@ class FakeSheetsServer:
             rows = _rows_of(body)
             height = len(rows)
             width = max((len(r) for r in rows), default=0)
+            before = grid_cells(work.sheets)
+            caller, owner = self._caller().email, self._owner_of(work)
             if insert and height and row0 < sheet.row_count:
+                check_dimension(
+                    work, sheet, "ROWS", row0, row0 + height, caller, owner, inserting=True
+                )
                 shift_dimension(work, sheet, "ROWS", row0, height)
+            if row0 + height > sheet.row_count or col0 + width > sheet.col_count:
+                check_sheet(work, sheet, caller, owner)
             sheet.grid["rowCount"] = max(sheet.row_count, row0 + height)
             sheet.grid["columnCount"] = max(sheet.col_count, col0 + width)
+            _check_growth(work, before)
             target = Bounds(row0, col0, row0 + 1, col0 + 1)
             update, _ = self._write(
                 work, sheet, target, rows, input_option, path["range"], params, anchor_only=True
@@ -905,10 +1133,126 @@ class FakeSheetsServer:
                 out["clearedRanges"] = [self._clear(work, r) for r in ranges]
             return out
 
+    # ---------------------------------------------------------------- developer metadata
+
+    def _op_spreadsheets_developerMetadata_get(
+        self, path: dict[str, str], params: JsonDict, body: None, mask: Mask | None
+    ) -> JsonDict:
+        wanted = int(path["metadataId"]) if path["metadataId"].isdigit() else -1
+        with self._locked(path["spreadsheetId"]) as ss:
+            for meta in ss.developer_metadata:
+                if meta["metadataId"] == wanted and devmeta.visible(meta, self._caller().project):
+                    return devmeta.public(meta)
+        raise ApiError(404)
+
+    def _op_spreadsheets_developerMetadata_search(
+        self, path: dict[str, str], params: JsonDict, body: JsonDict, mask: Mask | None
+    ) -> JsonDict:
+        project = self._caller().project
+        with self._locked(path["spreadsheetId"]) as ss:
+            matched: dict[int, JsonDict] = {}
+            for i, data_filter in enumerate(body.get("dataFilters") or []):
+                with naming_item(f"dataFilters[{i}]"):
+                    found = devmeta.search(ss, data_filter, project)
+                for meta in found:
+                    entry = matched.setdefault(
+                        meta["metadataId"],
+                        {"developerMetadata": devmeta.public(meta), "dataFilters": []},
+                    )
+                    entry["dataFilters"].append(data_filter)
+            return {"matchedDeveloperMetadata": list(matched.values())} if matched else {}
+
+    def _op_spreadsheets_values_batchGetByDataFilter(
+        self, path: dict[str, str], params: JsonDict, body: JsonDict, mask: Mask | None
+    ) -> JsonDict:
+        project = self._caller().project
+        with self._locked(path["spreadsheetId"]) as ss:
+            found: dict[tuple[int, Bounds], JsonDict] = {}
+            for i, data_filter in enumerate(body.get("dataFilters") or []):
+                with naming_item(f"dataFilters[{i}]"):
+                    areas = devmeta.filter_areas(ss, data_filter, project)
+                for sheet, b in areas:
+                    entry = found.setdefault(
+                        (sheet.id, b),
+                        {
+                            "valueRange": self._value_range_of(ss, sheet, b, body),
+                            "dataFilters": [],
+                        },
+                    )
+                    entry["dataFilters"].append(data_filter)
+            out: JsonDict = {"spreadsheetId": ss.id}
+            if found:
+                out["valueRanges"] = list(found.values())
+            return out
+
+    def _op_spreadsheets_values_batchUpdateByDataFilter(
+        self, path: dict[str, str], params: JsonDict, body: JsonDict, mask: Mask | None
+    ) -> JsonDict:
+        input_option = _input_option(body.get("valueInputOption"))
+        project = self._caller().project
+        response_params = {
+            "includeValuesInResponse": body.get("includeValuesInResponse"),
+            "responseValueRenderOption": body.get("responseValueRenderOption"),
+            "responseDateTimeRenderOption": body.get("responseDateTimeRenderOption"),
+        }
+        with self._mutating(path["spreadsheetId"]) as work:
+            out: JsonDict = {"spreadsheetId": work.id}
+            responses = []
+            written: list[tuple[int, int, int]] = []
+            for i, item in enumerate(body.get("data") or []):
+                data_filter = item.get("dataFilter") or {}
+                with naming_item(f"data[{i}]"):
+                    for sheet, b in devmeta.filter_areas(work, data_filter, project):
+                        text = format_range(sheet.title, b)
+                        resp, cells = self._write(
+                            work,
+                            sheet,
+                            b,
+                            _rows_of(item),
+                            input_option,
+                            text,
+                            response_params,
+                            anchor_only=False,
+                        )
+                        resp.pop("spreadsheetId", None)
+                        responses.append({**resp, "dataFilter": data_filter})
+                        written.extend(cells)
+            if written:
+                out.update(
+                    {
+                        "totalUpdatedRows": len({(s, r) for s, r, _ in written}),
+                        "totalUpdatedColumns": len({(s, c) for s, _, c in written}),
+                        "totalUpdatedCells": len(written),
+                        "totalUpdatedSheets": len({s for s, _, _ in written}),
+                    }
+                )
+            if responses:
+                out["responses"] = responses
+            return out
+
+    def _op_spreadsheets_values_batchClearByDataFilter(
+        self, path: dict[str, str], params: JsonDict, body: JsonDict, mask: Mask | None
+    ) -> JsonDict:
+        project = self._caller().project
+        with self._mutating(path["spreadsheetId"]) as work:
+            cleared = []
+            for i, data_filter in enumerate(body.get("dataFilters") or []):
+                with naming_item(f"dataFilters[{i}]"):
+                    for sheet, b in devmeta.filter_areas(work, data_filter, project):
+                        cleared.append(self._clear_area(work, sheet, b))
+            out: JsonDict = {"spreadsheetId": work.id}
+            if cleared:
+                out["clearedRanges"] = cleared
+            return out
+
     # ---------------------------------------------------------------- values helpers
 
     def _value_range(self, ss: Spreadsheet, text: str, params: JsonDict) -> JsonDict:
         sheet, b = ss.resolve_read(text)
+        return self._value_range_of(ss, sheet, b, params)
+
+    @staticmethod
+    def _value_range_of(ss: Spreadsheet, sheet: Sheet, b: Bounds, params: JsonDict) -> JsonDict:
         major = params.get("majorDimension") or "ROWS"
         if major == "DIMENSION_UNSPECIFIED":
             major = "ROWS"
@@ -926,7 +1270,11 @@ class FakeSheetsServer:
 
     def _clear(self, ss: Spreadsheet, text: str) -> str:
         sheet, b = ss.resolve_read(text)
+        return self._clear_area(ss, sheet, b)
+
+    def _clear_area(self, ss: Spreadsheet, sheet: Sheet, b: Bounds) -> str:
         assert b.end_row is not None and b.end_col is not None
+        self._guard(ss, sheet, b)
         for r, c in list(sheet.cells):
             if b.start_row <= r < b.end_row and b.start_col <= c < b.end_col:
                 sheet.set_value(r, c, None)
@@ -989,13 +1337,24 @@ class FakeSheetsServer:
                 f"[{index_to_col(limit_col)}]"
             )
         written: list[tuple[int, int, int]] = []
+        for row in rows:
+            if any(value_too_long(value) for value in row):
+                raise ApiError.invalid(CELL_TOO_LONG)
+        targets = [
+            (row0 + i, col0 + j)
+            for i, row in enumerate(rows)
+            for j, value in enumerate(row)
+            if value is not None
+        ]
+        if targets:
+            self._guard(ss, sheet, _box(targets))
         for i, row in enumerate(rows):
             for j, value in enumerate(row):
                 if value is None:
                     continue
                 if isinstance(value, list | dict):
                     raise ApiError.invalid(f"Invalid values[{i}][{j}]: {_pb_text(value)}")
-                self._store(sheet, row0 + i, col0 + j, value, input_option)
+                self._store(sheet, row0 + i, col0 + j, value, input_option, ss.locale)
                 written.append((sheet.id, row0 + i, col0 + j))
         out: JsonDict = {"spreadsheetId": ss.id}
         if written:
@@ -1021,11 +1380,13 @@ class FakeSheetsServer:
         return out, written
 
     @staticmethod
-    def _store(sheet: Sheet, row: int, col: int, value: Any, input_option: str) -> None:
+    def _store(
+        sheet: Sheet, row: int, col: int, value: Any, input_option: str, locale: str
+    ) -> None:
         if input_option == "RAW":
             sheet.set_value(row, col, parse_raw(value))
         else:
-            uev, fmt = parse_user_entered(value)
+            uev, fmt = parse_user_entered(value, locale)
             sheet.set_value(row, col, uev, fmt)
 
     # ---------------------------------------------------------------- spreadsheet JSON
@@ -1053,7 +1414,7 @@ class FakeSheetsServer:
                 entry["merges"] = [grid_range_json(sheet.id, m) for m in sheet.merges]
             if sheet.protected_ranges:
                 entry["protectedRanges"] = [
-                    protected_range_json(self.owner_email, sheet, p)
+                    protected_range_json(self._owner_of(ss), sheet, p, self._caller().email)
                     for p in sheet.protected_ranges
                 ]
             if sheet.basic_filter is not None:
@@ -1064,6 +1425,9 @@ class FakeSheetsServer:
                 entry["rowGroups"] = copy.deepcopy(sheet.row_groups)
             if sheet.column_groups:
                 entry["columnGroups"] = copy.deepcopy(sheet.column_groups)
+            on_sheet = self._metadata_at(ss, "SHEET", sheet.id)
+            if on_sheet:
+                entry["developerMetadata"] = on_sheet
             sheets_out.append(entry)
         out: JsonDict = {
             "spreadsheetId": ss.id,
@@ -1072,6 +1436,9 @@ class FakeSheetsServer:
         }
         if ss.named_ranges:
             out["namedRanges"] = copy.deepcopy(ss.named_ranges)
+        on_file = self._metadata_at(ss, "SPREADSHEET", None)
+        if on_file:
+            out["developerMetadata"] = on_file
         out["spreadsheetUrl"] = f"https://docs.google.com/spreadsheets/d/{ss.id}/edit"
         return out
 
@@ -1111,7 +1478,31 @@ class FakeSheetsServer:
         for meta in (*out["rowMetadata"], *out["columnMetadata"]):
             if not meta.get("hiddenByUser", True):
                 meta.pop("hiddenByUser")
+        for kind, key, first in (
+            ("ROW", "rowMetadata", b.start_row),
+            ("COLUMN", "columnMetadata", b.start_col),
+        ):
+            for meta in self._metadata_at(ss, kind, sheet.id, raw=True):
+                index = devmeta.index_of(meta)
+                assert index is not None
+                if 0 <= index - first < len(out[key]):
+                    props = out[key][index - first]
+                    props.setdefault("developerMetadata", []).append(devmeta.public(meta))
         return out
+
+    def _metadata_at(
+        self, ss: Spreadsheet, kind: str, sheet_id: int | None, *, raw: bool = False
+    ) -> list[JsonDict]:
+        """Developer metadata of one location type (on one sheet) the caller may see."""
+        project = self._caller().project
+        found = [
+            m
+            for m in ss.developer_metadata
+            if devmeta.location_type(m) == kind
+            and devmeta.sheet_of(m) == sheet_id
+            and devmeta.visible(m, project)
+        ]
+        return found if raw else [devmeta.public(m) for m in found]
 
     def _cell_json(self, ss: Spreadsheet, sheet: Sheet, r: int, c: int) -> JsonDict:
         cell = sheet.cells.get((r, c))
@@ -1135,7 +1526,7 @@ class FakeSheetsServer:
                 out["effectiveValue"] = {"numberValue": json_number(value)}
             elif value is not None:
                 out["effectiveValue"] = {"stringValue": value}
-            out["formattedValue"] = formatted(value, (fmt or {}).get("numberFormat"))
+            out["formattedValue"] = formatted(value, (fmt or {}).get("numberFormat"), ss.locale)
         if fmt:
             out["userEnteredFormat"] = copy.deepcopy(fmt)
         if has_value(cell) or fmt:
@@ -1144,218 +1535,6 @@ class FakeSheetsServer:
             if cell.get(key):
                 out[key] = copy.deepcopy(cell[key])
         return out
-
-    # ================================================================ Drive (minimal)
-
-    def _drive(
-        self, call: Call, params: dict[str, str], request: requests.PreparedRequest
-    ) -> tuple[int, Any, str]:
-        assert call.operation is not None
-        query = {k: v[-1] for k, v in call.query.items()}
-        unknown = set(query) - _DRIVE_PARAMS.get(call.operation, set()) - _DRIVE_GLOBAL_PARAMS
-        if unknown:
-            name = sorted(unknown)[0]
-            raise _drive_error(
-                400, f"Invalid parameter: {name}", "invalidParameter", location=name
-            )
-        mask: Mask | None = None
-        if query.get("fields"):
-            try:
-                mask = parse_mask(query["fields"])
-            except FieldMaskError:
-                raise _drive_error(
-                    400,
-                    f"Invalid field selection {query['fields']}",
-                    "invalidParameter",
-                    location="fields",
-                ) from None
-        op = call.operation
-        file_id = params.get("fileId", "")
-        json_type = "application/json; charset=UTF-8"
-        if op == "drive.files.create":
-            body = _decode_json(request.body) or {}
-            if body.get("mimeType") != SPREADSHEET_MIME:
-                raise ApiError(501, "The stand-in's Drive only creates Google spreadsheets.")
-            new_id = self.create_spreadsheet(body.get("name") or "Untitled spreadsheet")
-            return 200, self._file_json(new_id, mask), json_type
-        if op == "drive.files.list":
-            return 200, self._list_files(query, mask), json_type
-        if op == "drive.files.get":
-            return 200, self._file_json(file_id, mask), json_type
-        if op == "drive.files.delete":
-            with self._lock_for(file_id), self._registry_lock:
-                if file_id not in self._files:
-                    raise _drive_not_found(file_id)
-                self.delete_spreadsheet(file_id)
-            return 204, None, "text/html"
-        if op == "drive.files.copy":
-            body = _decode_json(request.body) or {}
-            with self._locked_drive(file_id) as src:
-                clone = src.clone()
-            new_id = self._new_file_id()
-            clone.id = new_id
-            clone.properties["title"] = body.get("name") or f"Copy of {src.title}"
-            clone.created = clone.modified = _now()
-            with self._registry_lock:
-                self._files[new_id] = clone
-            return 200, self._file_json(new_id, mask), json_type
-        if op == "drive.files.export":
-            return self._export(file_id, query.get("mimeType", ""))
-        if op == "drive.comments.list":
-            self._file_json(file_id, None)
-            return 200, apply_mask({"kind": "drive#commentList", "comments": []}, mask), json_type
-        if op == "drive.permissions.list":
-            with self._locked_drive(file_id) as ss:
-                perms = copy.deepcopy(ss.permissions)
-            return (
-                200,
-                apply_mask({"kind": "drive#permissionList", "permissions": perms}, mask),
-                json_type,
-            )
-        if op == "drive.permissions.create":
-            body = _decode_json(request.body) or {}
-            with self._locked_drive(file_id) as ss:
-                perm = {
-                    "kind": "drive#permission",
-                    "id": str(self._rng.randint(10**9, 10**10)),
-                    **{k: v for k, v in body.items() if v is not None},
-                }
-                ss.permissions.append(perm)
-            return 200, apply_mask(perm, mask), json_type
-        if op == "drive.permissions.delete":
-            with self._locked_drive(file_id) as ss:
-                before = len(ss.permissions)
-                ss.permissions[:] = [
-                    p for p in ss.permissions if p["id"] != params["permissionId"]
-                ]
-                if len(ss.permissions) == before:
-                    raise _drive_error(
-                        404,
-                        f"Permission not found: {params['permissionId']}.",
-                        "notFound",
-                        location="permissionId",
-                    )
-            return 204, None, "text/html"
-        if op == "drive.files.import":
-            return self._import_csv(file_id, request.body)
-        raise ApiError(501, f"The stand-in does not implement {op}.")
-
-    def _locked_drive(self, file_id: str) -> FakeSheetsServer._Locked:
-        if file_id not in self._files:
-            raise _drive_not_found(file_id)
-        return self._locked(file_id)
-
-    def _file_json(self, file_id: str, mask: Mask | None) -> JsonDict:
-        ss = self._files.get(file_id)
-        if ss is None:
-            raise _drive_not_found(file_id)
-        full = {
-            "kind": "drive#file",
-            "id": ss.id,
-            "name": ss.title,
-            "mimeType": SPREADSHEET_MIME,
-            "createdTime": _rfc3339(ss.created),
-            "modifiedTime": _rfc3339(ss.modified),
-            "owners": [{"kind": "drive#user", "emailAddress": self.owner_email, "me": True}],
-            "trashed": False,
-        }
-        if mask is None:
-            return {k: full[k] for k in ("kind", "id", "name", "mimeType")}
-        return apply_mask(full, mask)
-
-    def _list_files(self, query: dict[str, str], mask: Mask | None) -> JsonDict:
-        filters = _parse_drive_q(query.get("q", ""))
-        with self._registry_lock:
-            files = list(self._files.values())
-        matched = []
-        for ss in sorted(files, key=lambda s: s.modified, reverse=True):
-            record = {"name": ss.title, "mimeType": SPREADSHEET_MIME, "trashed": False}
-            if all(f(record) for f in filters):
-                matched.append(
-                    self._file_json(
-                        ss.id,
-                        {
-                            k: None
-                            for k in (
-                                "kind",
-                                "id",
-                                "name",
-                                "mimeType",
-                                "createdTime",
-                                "modifiedTime",
-                            )
-                        },
-                    )
-                )
-        size = int(query.get("pageSize") or 100)
-        start = int(query.get("pageToken") or 0) if (query.get("pageToken") or "").isdigit() else 0
-        page = matched[start : start + size]
-        out: JsonDict = {"kind": "drive#fileList", "incompleteSearch": False, "files": page}
-        if start + size < len(matched):
-            out["nextPageToken"] = str(start + size)
-        return (
-            apply_mask(out, mask)
-            if mask is not None
-            else {
-                "kind": out["kind"],
-                "incompleteSearch": False,
-                "files": [{k: f[k] for k in ("kind", "id", "name", "mimeType")} for f in page],
-                **({"nextPageToken": out["nextPageToken"]} if "nextPageToken" in out else {}),
-            }
-        )
-
-    def _export(self, file_id: str, mime: str) -> tuple[int, Any, str]:
-        if file_id not in self._files:
-            raise _drive_not_found(file_id)
-        if mime not in ("text/csv", "text/tab-separated-values"):
-            raise ApiError(501, f"The stand-in only exports CSV/TSV, not {mime!r}.")
-        with self._locked(file_id) as ss:
-            sheet = ss.sheets[0]
-            values = ss.read_values(sheet, Bounds(0, 0, sheet.row_count, sheet.col_count))
-        buf = io.StringIO()
-        writer = csv.writer(
-            buf, delimiter="," if mime == "text/csv" else "\t", lineterminator="\r\n"
-        )
-        width = max((len(r) for r in values), default=0)
-        for row in values:
-            writer.writerow(row + [""] * (width - len(row)))
-        text = buf.getvalue()
-        if text.endswith("\r\n"):
-            text = text[:-2]
-        return 200, text.encode("utf-8"), mime
-
-    def _import_csv(self, file_id: str, raw: bytes | str | None) -> tuple[int, Any, str]:
-        if file_id not in self._files:
-            raise _drive_not_found(file_id)
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else (raw or "")
-        rows = list(csv.reader(io.StringIO(text)))
-        with self._mutating(file_id) as ss:
-            sheet = Sheet(
-                {
-                    "sheetId": self._rng.randint(1, 2**31 - 1),
-                    "title": ss.title,
-                    "sheetType": "GRID",
-                    "gridProperties": {
-                        "rowCount": max(1000, len(rows)),
-                        "columnCount": max(26, *(len(r) for r in rows)) if rows else 26,
-                    },
-                }
-            )
-            for r, row in enumerate(rows):
-                for c, value in enumerate(row):
-                    uev, fmt = parse_user_entered(value)
-                    sheet.set_value(r, c, uev, fmt)
-            ss.sheets = [sheet]
-            ss.named_ranges = []
-            # Drive's converter gives imported files its default zone, as Google's did.
-            ss.properties["timeZone"] = "America/Los_Angeles"
-            out = {
-                "kind": "drive#file",
-                "id": ss.id,
-                "title": ss.title,
-                "mimeType": SPREADSHEET_MIME,
-            }
-        return 200, out, "application/json; charset=UTF-8"
 
 
 # ============================================================================ helpers
@@ -1495,6 +1674,40 @@ def _input_option(value: str | None) -> str:
     return value
 
 
+def _sort_column(ss: Spreadsheet, sheet: Sheet, column: str, header_rows: int) -> int:
+    """A sort key column named by its header text, else by its letters."""
+    if header_rows:
+        for c in range(sheet.col_count):
+            if formatted(ss.effective(sheet, header_rows - 1, c), None, ss.locale) == column:
+                return c
+    letters = parse_cells(f"{column}1")
+    if letters is None:
+        raise KeyError(f"no column {column!r} in {sheet.title!r}")
+    return letters.start_col
+
+
+def _box(cells: list[tuple[int, int]]) -> Bounds:
+    """The smallest rectangle holding every (row, col)."""
+    rows = [r for r, _ in cells]
+    cols = [c for _, c in cells]
+    return Bounds(min(rows), min(cols), max(rows) + 1, max(cols) + 1)
+
+
+def _body_size(request: requests.PreparedRequest) -> int:
+    """Bytes in the request body, as Google's front end measures it."""
+    body = request.body
+    if body is None:
+        return 0
+    return len(body.encode("utf-8") if isinstance(body, str) else body)
+
+
+def _check_growth(ss: Spreadsheet, before: int) -> None:
+    """Refuse a write that grows the workbook past Google's 10 million cells."""
+    after = grid_cells(ss.sheets)
+    if after > before and after > MAX_CELLS:
+        raise ApiError.invalid(too_many_cells())
+
+
 def _check_body_range(url_range: str, body: JsonDict) -> None:
     given = body.get("range")
     if given and given != url_range:
@@ -1516,7 +1729,11 @@ def _rows_of(body: JsonDict) -> list[list[Any]]:
 
 
 def _build_response(
-    request: requests.PreparedRequest, status: int, payload: Any, content_type: str
+    request: requests.PreparedRequest,
+    status: int,
+    payload: Any,
+    content_type: str,
+    headers: dict[str, str] | None = None,
 ) -> requests.Response:
     response = requests.Response()
     response.status_code = status
@@ -1542,141 +1759,16 @@ def _build_response(
     response.raw = io.BytesIO(content)
     response.encoding = "utf-8"
     response.headers = CaseInsensitiveDict(
-        {"Content-Type": content_type, "Content-Length": str(len(content)), "Server": "ESF"}
+        {
+            "Content-Type": content_type,
+            "Content-Length": str(len(content)),
+            "Server": "ESF",
+            **(headers or {}),
+        }
     )
     response.url = request.url or ""
     response.request = request
     return response
-
-
-# ------------------------------------------------------------------------------- Drive
-
-_DRIVE_GLOBAL_PARAMS = {
-    "fields",
-    "alt",
-    "prettyPrint",
-    "quotaUser",
-    "key",
-    "supportsAllDrives",
-    "supportsTeamDrives",
-}
-_DRIVE_PARAMS: dict[str, set[str]] = {
-    "drive.files.create": {"uploadType", "ignoreDefaultVisibility", "keepRevisionForever"},
-    "drive.files.get": {"includeItemsFromAllDrives", "acknowledgeAbuse"},
-    "drive.files.list": {
-        "q",
-        "pageSize",
-        "pageToken",
-        "orderBy",
-        "corpora",
-        "spaces",
-        "includeItemsFromAllDrives",
-        "driveId",
-        "includeTeamDriveItems",
-    },
-    "drive.files.delete": set(),
-    "drive.files.copy": {"ignoreDefaultVisibility", "keepRevisionForever"},
-    "drive.files.export": {"mimeType"},
-    "drive.comments.list": {"includeDeleted", "pageSize", "pageToken", "startModifiedTime"},
-    "drive.permissions.list": {"pageSize", "pageToken", "includePermissionsForView"},
-    "drive.permissions.create": {
-        "emailMessage",
-        "sendNotificationEmail",
-        "transferOwnership",
-        "moveToNewOwnersRoot",
-        "useDomainAdminAccess",
-    },
-    "drive.permissions.delete": {"useDomainAdminAccess"},
-    "drive.files.import": {"uploadType", "convert"},
-}
-_DRIVE_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
-    ("POST", re.compile(r"^/drive/v3/files$"), "drive.files.create"),
-    ("GET", re.compile(r"^/drive/v3/files$"), "drive.files.list"),
-    ("GET", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)$"), "drive.files.get"),
-    ("DELETE", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)$"), "drive.files.delete"),
-    ("POST", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/copy$"), "drive.files.copy"),
-    ("GET", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/export$"), "drive.files.export"),
-    ("GET", re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/comments$"), "drive.comments.list"),
-    (
-        "GET",
-        re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/permissions$"),
-        "drive.permissions.list",
-    ),
-    (
-        "POST",
-        re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/permissions$"),
-        "drive.permissions.create",
-    ),
-    (
-        "DELETE",
-        re.compile(r"^/drive/v3/files/(?P<fileId>[^/]+)/permissions/(?P<permissionId>[^/]+)$"),
-        "drive.permissions.delete",
-    ),
-    ("PUT", re.compile(r"^/upload/drive/v2/files/(?P<fileId>[^/]+)$"), "drive.files.import"),
-]
-
-
-def _route_drive(method: str, raw_path: str) -> tuple[str, dict[str, str]] | None:
-    for verb, pattern, name in _DRIVE_ROUTES:
-        if verb == method:
-            m = pattern.match(raw_path)
-            if m:
-                return name, {k: unquote(v) for k, v in m.groupdict().items()}
-    return None
-
-
-def _drive_error(code: int, message: str, reason: str, location: str | None = None) -> ApiError:
-    entry: JsonDict = {"message": message, "domain": "global", "reason": reason}
-    if location:
-        entry.update({"location": location, "locationType": "parameter"})
-    return ApiError(code, message, errors=[entry])
-
-
-def _drive_not_found(file_id: str) -> ApiError:
-    return _drive_error(404, f"File not found: {file_id}.", "notFound", location="fileId")
-
-
-_Q_CLAUSE = re.compile(
-    r"""\s*(?:(?P<field>\w+)\s*(?P<op>=|!=|contains)\s*(?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|true|false)
-        |(?P<inval>'(?:[^'\\]|\\.)*')\s+in\s+(?P<infield>parents|owners|writers|readers))\s*""",
-    re.VERBOSE,
-)
-
-
-def _parse_drive_q(q: str) -> list[Callable[[JsonDict], bool]]:
-    """The subset of Drive's query language gspread uses: field = / != / contains value,
-    joined with "and" ("'x' in parents" is accepted and ignored: no folders here)."""
-    filters: list[Callable[[JsonDict], bool]] = []
-    rest = q.strip()
-    while rest:
-        m = _Q_CLAUSE.match(rest)
-        if not m:
-            raise _drive_error(400, "Invalid Value", "invalid", location="q")
-        if m.group("field"):
-            field, op, raw = m.group("field"), m.group("op"), m.group("value")
-            value: Any = (
-                raw == "true"
-                if raw in ("true", "false")
-                else (raw[1:-1].replace('\\"', '"').replace("\\'", "'"))
-            )
-            if field not in ("name", "mimeType", "trashed"):
-                raise _drive_error(400, "Invalid Value", "invalid", location="q")
-
-            def check(rec: JsonDict, field: str = field, op: str = op, value: Any = value) -> bool:
-                actual = rec.get(field)
-                if op == "=":
-                    return bool(actual == value)
-                if op == "!=":
-                    return bool(actual != value)
-                return str(value).lower() in str(actual).lower()
-
-            filters.append(check)
-        rest = rest[m.end() :]
-        if rest.lower().startswith("and "):
-            rest = rest[4:]
-        elif rest:
-            raise _drive_error(400, "Invalid Value", "invalid", location="q")
-    return filters
 
 
 # ============================================================================ transport
@@ -1713,8 +1805,9 @@ def mount(session: requests.Session, server: FakeSheetsServer) -> requests.Sessi
     return session
 
 
-def make_credentials() -> Any:
-    """Credentials that never touch the network (a fixed bearer token)."""
+def make_credentials(as_email: str | None = None, project: str | None = None) -> Any:
+    """Credentials that never touch the network; the token names the caller (``as_email``,
+    default the server's owner) and its Cloud project (number) for quotas."""
     from google.auth import credentials as ga_credentials
 
     class StandinCredentials(ga_credentials.Credentials):
@@ -1722,7 +1815,8 @@ def make_credentials() -> Any:
 
         def __init__(self) -> None:
             super().__init__()
-            self.token = "standin-access-token"
+            self.token = token_for(as_email, project)
+            self.service_account_email = as_email
 
         def refresh(self, request: Any) -> None:
             """Nothing to refresh: the stand-in accepts this token forever."""
@@ -1730,16 +1824,26 @@ def make_credentials() -> Any:
     return StandinCredentials()
 
 
-def make_session(server: FakeSheetsServer) -> requests.Session:
-    """An authorised session (adds an Authorization header) wired to the stand-in."""
+def make_session(
+    server: FakeSheetsServer, *, as_email: str | None = None, project: str | None = None
+) -> requests.Session:
+    """An authorised session wired to the stand-in, calling as ``as_email`` (default: the
+    server's owner) from Cloud project ``project`` (default: one shared project)."""
     from google.auth.transport.requests import AuthorizedSession
 
-    session = AuthorizedSession(make_credentials())
+    session = AuthorizedSession(make_credentials(as_email, project))
     return mount(session, server)
 
 
-def make_gspread_client(server: FakeSheetsServer, http_client: Any = None) -> Any:
-    """A ``gspread.Client`` whose HTTP goes to ``server`` (gspread itself unmodified).
+def make_gspread_client(
+    server: FakeSheetsServer,
+    http_client: Any = None,
+    *,
+    as_email: str | None = None,
+    project: str | None = None,
+) -> Any:
+    """A ``gspread.Client`` whose HTTP goes to ``server`` (gspread itself unmodified),
+    calling as ``as_email`` from ``project`` (see ``make_session``).
 
     gspread uses the given session instead of building an ``AuthorizedSession`` from the
     credentials, so the dummy credentials are only kept for code that inspects them.
@@ -1747,7 +1851,7 @@ def make_gspread_client(server: FakeSheetsServer, http_client: Any = None) -> An
     import gspread
     from gspread.http_client import HTTPClient
 
-    session = make_session(server)
+    session = make_session(server, as_email=as_email, project=project)
     creds = session.credentials  # type: ignore[attr-defined]
     client = gspread.Client(auth=creds, session=session, http_client=http_client or HTTPClient)
     client.http_client.auth = creds
