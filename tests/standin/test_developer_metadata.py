@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 from standin_helpers import BASE, batch_update
-
-from support.standin import FakeSheetsServer, make_session
-from support.standin import devmeta
+from support.standin import FakeSheetsServer, devmeta, make_session
 from support.standin.model import Sheet, Spreadsheet
 
 ORDERS = [["id", "item"], ["A-3", "pens"], ["A-1", "ink"], ["A-2", "paper"]]

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from standin_helpers import BASE, append
-
 from support.standin import FakeSheetsServer, make_session
 from support.standin.drive import SERVICE_ACCOUNT_NO_STORAGE, parse_multipart, parse_q
 

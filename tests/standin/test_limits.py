@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from standin_helpers import BASE, append, batch_update
-
 from support.standin import ApiError, FakeSheetsServer, make_session
 from support.standin.limits import CELL_TOO_LONG, text_length, value_too_long
 

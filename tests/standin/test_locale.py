@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 from standin_helpers import BASE, batch_update
-
 from support.standin.cellvalues import format_number, parse_user_entered
 from support.standin.locales import rules_for
 from support.standin.model import formatted

@@ -8,7 +8,6 @@ from typing import Any
 import gspread
 import pytest
 from standin_helpers import BASE, append, batch_update
-
 from support.standin import ApiError, FakeSheetsServer, make_gspread_client, make_session
 from support.standin.identity import Identity, identity_from, role_of, token_for
 from support.standin.protection import PROTECTED_MESSAGE, subtract

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from standin_helpers import BASE, append
-
 from support.standin import FakeSheetsServer, QuotaLimits, make_gspread_client, make_session
 
 ANA, BETO, CARLA = "ana@adsib.gob.bo", "beto@adsib.gob.bo", "carla@adsib.gob.bo"
