@@ -46,38 +46,60 @@ Semantics (one convention, used everywhere)
   ``start``), so bad data is visible rather than silently clamped. A stage
   finished exactly on its due date has ``working_days_in == n``.
 
+Vectorised forms
+----------------
+``working_days_between_arrays(a, b)`` (``int64`` counts) and ``due_dates(starts, counts)``
+(``datetime64[D]`` dates) are the same functions element-wise over arrays of dates,
+broadcasting like any NumPy operation, for callers such as the dashboard that evaluate
+~100,000 dates at once. Dates are ``datetime64[D]`` values or ``date`` objects; take
+``.date()`` of instants first (NumPy would read an aware ``datetime`` in UTC).
+
 Performance
 -----------
-For a contiguous range of years the calendar precomputes a working-day flag per
-date, a cumulative count of working days per date and the sorted list of working
-days. ``is_working_day``, ``working_days_between`` and ``due_date`` are then O(1)
-array lookups. The range grows lazily (whole years, only the missing years are
-asked from ``holidays``) when a query falls outside it. Each rebuild swaps a single
-immutable index object, so concurrent readers always see a consistent snapshot.
+For a contiguous range of years the calendar precomputes, with ``numpy.is_busday`` and a
+``numpy.busdaycalendar`` (Monday-Friday week, holidays and days off as its holiday
+array), the cumulative count of working days per date and the ordinals of the working
+days. ``is_working_day``, ``working_days_between`` and ``due_date`` are then O(1) array
+lookups, and their vectorised forms are array indexing. The range grows lazily (whole
+years, only the missing years are asked from ``holidays``) when a query falls outside
+it. Each rebuild swaps a single immutable index object, so concurrent readers always see
+a consistent snapshot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 import holidays
+import numpy as np
+import numpy.typing as npt
 
 __all__ = ["DEFAULT_DAY_OFF_DESCRIPTION", "WorkCalendar"]
 
 COUNTRY = "BO"
 LANGUAGE = "es"
 DEFAULT_DAY_OFF_DESCRIPTION = "Día no laborable institucional"
-# Lower bound of working days per year; used to size forward extensions.
-_MIN_WORKING_DAYS_PER_YEAR = 240
+_WEEKMASK = "1111100"  # Monday-Friday
+_EPOCH = date(1970, 1, 1).toordinal()  # ordinal of day 0 of datetime64[D]
 _MIN_YEAR = date.min.year
 _MAX_YEAR = date.max.year
+# Lower bound of working days per year; used to size forward extensions.
+_MIN_WORKING_DAYS_PER_YEAR = 240
+
+Ints = npt.NDArray[np.int64]
+Days = npt.NDArray[np.datetime64]
 
 
 def _as_date(value: date | datetime) -> date:
     """Return the calendar date of a ``date`` or ``datetime``."""
     return value.date() if isinstance(value, datetime) else value
+
+
+def _ordinals(days: npt.ArrayLike) -> Ints:
+    """``date.toordinal()`` of each date of an array-like of dates or ``datetime64``."""
+    return np.asarray(days, dtype="datetime64[D]").astype(np.int64) + _EPOCH
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,18 +109,21 @@ class _Index:
     Offsets are ``ordinal - base`` where ``base`` is the ordinal of 1 January of
     ``first_year``. ``cum[i]`` is the number of working days with offset ``< i``,
     ``working[k]`` is the ordinal of the k-th (0-based) working day in the range.
+    Both are kept as tuples for the scalar queries (indexing a tuple is several times
+    faster than indexing an array) and as arrays for the vectorised ones.
     """
 
     first_year: int
     last_year: int
     base: int
-    is_work: bytes
     cum: tuple[int, ...]
     working: tuple[int, ...]
+    cum_array: Ints
+    working_array: Ints
     names: Mapping[date, str]
 
-    def covers(self, ordinal: int) -> bool:
-        return 0 <= ordinal - self.base < len(self.is_work)
+    def covers(self, lo: int, hi: int) -> bool:
+        return self.base <= lo and hi - self.base < len(self.cum) - 1
 
 
 class _IndexCache:
@@ -158,7 +183,7 @@ class WorkCalendar:
         """True if ``d`` is Mon-Fri and neither a holiday nor an institutional day off."""
         o = _as_date(d).toordinal()
         idx = self._index_covering(o, o)
-        return bool(idx.is_work[o - idx.base])
+        return idx.cum[o - idx.base + 1] > idx.cum[o - idx.base]
 
     def holiday_name(self, d: date | datetime) -> str | None:
         """Spanish name of the holiday on ``d`` (or the day-off description), else None.
@@ -190,16 +215,10 @@ class WorkCalendar:
             return start_day
         o = start_day.toordinal()
         idx = self._index_covering(o, o)
-        while True:
-            # Number of working days up to and including the start date.
-            target = idx.cum[o - idx.base + 1] + n - 1
-            if target < len(idx.working):
-                return date.fromordinal(idx.working[target])
-            missing = target - len(idx.working) + 1
-            extra_years = missing // _MIN_WORKING_DAYS_PER_YEAR + 1
-            if idx.last_year >= _MAX_YEAR:
-                raise OverflowError("due date beyond datetime.date.max")
-            idx = self._ensure_years(idx.first_year, min(_MAX_YEAR, idx.last_year + extra_years))
+        # Working days up to and including the start date, plus n, minus one (0-based).
+        while (target := idx.cum[o - idx.base + 1] + n - 1) >= len(idx.working):
+            idx = self._extend_forward(idx, target)
+        return date.fromordinal(idx.working[target])
 
     def due_datetime(self, start: date | datetime, n: int) -> datetime:
         """End (23:59:59.999999) of :meth:`due_date`; keeps ``start``'s tzinfo if any."""
@@ -227,17 +246,53 @@ class WorkCalendar:
         """Whole working days elapsed from ``start`` to ``end`` (dates only; same day = 0)."""
         return self.working_days_between(start, end)
 
+    # ------------------------------------------------------------------ vectorised
+
+    def working_days_between_arrays(self, a: npt.ArrayLike, b: npt.ArrayLike) -> Ints:
+        """:meth:`working_days_between` element-wise over dates (``datetime64[D]``, broadcast)."""
+        oa, ob = _ordinals(a), _ordinals(b)
+        if oa.size == 0 or ob.size == 0:
+            return np.zeros(np.broadcast_shapes(oa.shape, ob.shape), dtype=np.int64)
+        lo, hi = int(min(oa.min(), ob.min())), int(max(oa.max(), ob.max()))
+        idx = self._index_covering(lo, hi)
+        return idx.cum_array[ob - idx.base + 1] - idx.cum_array[oa - idx.base + 1]
+
+    def due_dates(self, starts: npt.ArrayLike, counts: npt.ArrayLike) -> Days:
+        """:meth:`due_date` element-wise over start dates and counts (broadcast).
+
+        Returns ``datetime64[D]`` dates; any negative count raises ``ValueError``.
+        """
+        o, n = np.broadcast_arrays(_ordinals(starts), np.asarray(counts, dtype=np.int64))
+        if (n < 0).any():
+            raise ValueError("counts must be >= 0")
+        if o.size == 0:
+            return o.astype("datetime64[D]")
+        idx = self._index_covering(int(o.min()), int(o.max()))
+        target = idx.cum_array[o - idx.base + 1] + n - 1
+        while (last := int(target.max())) >= len(idx.working):
+            idx = self._extend_forward(idx, last)
+            target = idx.cum_array[o - idx.base + 1] + n - 1
+        due = np.where(n > 0, idx.working_array[np.maximum(target, 0)], o)
+        return (due - _EPOCH).astype("datetime64[D]")
+
     # ------------------------------------------------------------------ index
 
     def _index_covering(self, lo: int, hi: int) -> _Index:
         """Return an index covering ordinals ``lo..hi``, extending it if needed."""
         idx = self._cache.current
-        if idx is not None and idx.covers(lo) and idx.covers(hi):
+        if idx is not None and idx.covers(lo, hi):
             return idx
         lo_year = date.fromordinal(lo).year
         hi_year = date.fromordinal(hi).year
         # One year of margin each side so deadlines near a year boundary don't rebuild.
         return self._ensure_years(max(_MIN_YEAR, lo_year - 1), min(_MAX_YEAR, hi_year + 1))
+
+    def _extend_forward(self, idx: _Index, target: int) -> _Index:
+        """An index with more years than ``idx``, enough for the working day ``target``."""
+        if idx.last_year >= _MAX_YEAR:
+            raise OverflowError("due date beyond datetime.date.max")
+        extra_years = (target - len(idx.working) + 1) // _MIN_WORKING_DAYS_PER_YEAR + 1
+        return self._ensure_years(idx.first_year, min(_MAX_YEAR, idx.last_year + extra_years))
 
     def _ensure_years(self, first_year: int, last_year: int) -> _Index:
         """Make the cached index cover ``first_year..last_year`` (plus what it had)."""
@@ -261,33 +316,13 @@ class WorkCalendar:
             if first_year <= day.year <= last_year:
                 names.setdefault(day, description)
 
-        base_day = date(first_year, 1, 1)
-        base = base_day.toordinal()
-        total = date(last_year, 12, 31).toordinal() - base + 1
-        is_work = bytearray(total)
-        cum = [0] * (total + 1)
-        working: list[int] = []
-        weekday = base_day.weekday()
-        day = base_day
-        one_day = timedelta(days=1)
-        running = 0
-        for i in range(total):
-            if weekday < 5 and day not in names:
-                is_work[i] = 1
-                running += 1
-                working.append(base + i)
-            cum[i + 1] = running
-            weekday = (weekday + 1) % 7
-            if i + 1 < total:
-                day += one_day
-        idx = _Index(
-            first_year=first_year,
-            last_year=last_year,
-            base=base,
-            is_work=bytes(is_work),
-            cum=tuple(cum),
-            working=tuple(working),
-            names=names,
-        )
+        first, last = date(first_year, 1, 1), date(last_year, 12, 31)
+        days = np.arange(np.datetime64(first), np.datetime64(last) + 1)
+        off = np.busdaycalendar(_WEEKMASK, np.array(sorted(names), dtype="datetime64[D]"))
+        is_work = np.is_busday(days, busdaycal=off)
+        cum = np.concatenate(([0], np.cumsum(is_work, dtype=np.int64)))
+        working = np.flatnonzero(is_work).astype(np.int64) + first.toordinal()
+        idx = _Index(first_year, last_year, first.toordinal(), tuple(cum.tolist()),
+                     tuple(working.tolist()), cum, working, names)
         self._cache.current = idx
         return idx

@@ -142,25 +142,15 @@ def _deadline_table(procedure: Procedure) -> list[tuple[int, int]]:
     return table
 
 
-class _WorkingDays:
-    """Working-day counts over a range of ordinals, as arrays (vectorised calendar math)."""
+_EPOCH = date(1970, 1, 1).toordinal()  # day 0 of numpy's datetime64[D]
 
-    def __init__(self, calendar: WorkCalendar, first: int, last: int) -> None:
-        self.first = first
-        flags = np.fromiter((calendar.is_working_day(date.fromordinal(o))
-                             for o in range(first, last + 1)), dtype=bool,
-                            count=last - first + 1)
-        self.cum = np.cumsum(flags, dtype=np.int64)  # working days in [first, first + i]
-        self.days = np.flatnonzero(flags).astype(np.int64) + first  # their ordinals
 
-    def rank(self, ordinals: IntArray) -> IntArray:
-        return self.cum[ordinals - self.first]
+def _days(ordinals: IntArray) -> npt.NDArray[np.datetime64]:
+    return (ordinals - _EPOCH).astype("datetime64[D]")
 
-    def due(self, starts: IntArray, counts: IntArray) -> IntArray:
-        """The ``counts``-th working day after each start (the start itself when 0)."""
-        index = self.cum[starts - self.first] + counts - 1
-        found = self.days[np.clip(index, 0, len(self.days) - 1)]
-        return np.where(counts > 0, found, starts)
+
+def _ordinals(days: npt.NDArray[np.datetime64]) -> IntArray:
+    return days.astype(np.int64) + _EPOCH
 
 
 def stage_visits(ledger: Ledger, calendar: WorkCalendar) -> Visits:
@@ -216,16 +206,19 @@ def stage_visits(ledger: Ledger, calendar: WorkCalendar) -> Visits:
     has_events = counts > 0
     start[firsts[has_events]] = created[has_events]
 
-    ordinals = [created, end]
-    lowest = int(min((a.min() for a in ordinals if len(a)), default=_EMPTY_LEDGER_DAY))
-    highest = int(max((a.max() for a in ordinals if len(a)), default=lowest))
-    margin = 2 * int(days.max(initial=0)) + 31
-    work = _WorkingDays(calendar, lowest - 1, highest + margin)
+    lowest = int(min((a.min() for a in (created, end) if len(a)), default=_EMPTY_LEDGER_DAY))
+    rank_base = date.fromordinal(lowest - 1)
+
+    def rank(ordinals: IntArray) -> IntArray:  # working days in (rank_base, day]
+        return calendar.working_days_between_arrays(np.datetime64(rank_base), _days(ordinals))
+
+    def due_after(starts: IntArray, counts: IntArray) -> IntArray:
+        return _ordinals(calendar.due_dates(_days(starts), counts))
 
     table_of = request_table[owner]
     kind = kinds[table_of, stage - 1]
-    due = np.where(kind == _WORKING, work.due(start, days[table_of, stage - 1]), _NO_DUE)
-    spent = work.rank(end) - work.rank(start)
+    due = np.where(kind == _WORKING, due_after(start, days[table_of, stage - 1]), _NO_DUE)
+    spent = calendar.working_days_between_arrays(_days(start), _days(end))
     scheduled = np.flatnonzero(kind == _SCHEDULED)
     if len(scheduled):
         due[scheduled] = _schedule_dues(events, scheduled.tolist(), owner, firsts, stage)
@@ -254,21 +247,17 @@ def stage_visits(ledger: Ledger, calendar: WorkCalendar) -> Visits:
                           state.stage_started_at.toordinal()))
     columns = np.array(open_rows, dtype=np.int64).reshape(-1, 5).T
     requests_open, open_stage, open_role, open_raw, open_start = columns
-    open_due = np.where(open_raw < 0, work.due(open_start, -open_raw), open_raw)
-    due_in_range = (open_due >= work.first) & (open_due < work.first + len(work.cum))
+    open_due = np.where(open_raw < 0, due_after(open_start, np.maximum(0, -open_raw)), open_raw)
+    has_due = open_due != _NO_DUE
     open_due_rank = np.zeros_like(open_due)
-    open_due_rank[due_in_range] = work.rank(open_due[due_in_range])
-    rank_base = date.fromordinal(work.first - 1)
-    for i in np.flatnonzero(~due_in_range & (open_due != _NO_DUE)).tolist():
-        open_due_rank[i] = calendar.working_days_between(
-            rank_base, date.fromordinal(int(open_due[i])))
+    open_due_rank[has_due] = rank(open_due[has_due])
     return Visits(
         done_procedure=request_procedure[owner], done_stage=stage,
         done_unit=request_unit[owner], done_end=end, done_due=due, done_spent=spent,
         open_states=tuple(open_states), open_must_act=tuple(open_must_act),
         open_procedure=request_procedure[requests_open], open_stage=open_stage,
         open_unit=request_unit[requests_open], open_role=open_role,
-        open_start_rank=work.rank(open_start), open_due=open_due,
+        open_start_rank=rank(open_start), open_due=open_due,
         open_due_rank=open_due_rank, units=tuple(units), roles=tuple(roles),
         stage_names=names, procedure_names=procedure_names, rank_base=rank_base,
     )

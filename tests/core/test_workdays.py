@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import random
+import threading
 import time as _time
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 
 import holidays
+import numpy as np
 import pytest
 
 from core.domain.workdays import DEFAULT_DAY_OFF_DESCRIPTION, WorkCalendar
@@ -345,3 +349,140 @@ def test_100k_deadlines_are_fast(cal: WorkCalendar) -> None:
         due = cal.due_date(s, i % 30)
         cal.days_late(due, s.date())
     assert _time.perf_counter() - t0 < 3.0
+
+
+# --------------------------------------------------------------------------- property
+
+
+def _reference_off(subdivision: str | None, days_off: set[date]) -> set[date]:
+    """Every non-working weekday and weekend, 2018-2037, from the package in one call."""
+    years = range(2018, 2038)
+    hols = holidays.country_holidays("BO", subdiv=subdivision, years=years, language="es")
+    span = (date(2018, 1, 1) + timedelta(days=i) for i in range(366 * len(years)))
+    return {d for d in span if d.weekday() >= 5 or d in hols or d in days_off}
+
+
+def _reference_between(a: date, b: date, off: set[date]) -> int:
+    if b < a:
+        return -_reference_between(b, a, off)
+    return sum(1 for i in range(1, (b - a).days + 1) if a + timedelta(days=i) not in off)
+
+
+def _random_cases(
+    seed: int,
+) -> list[tuple[str | None, set[date], list[tuple[date | datetime, int, date]]]]:
+    """(subdivision, days off, [(start, n, other day)]) with starts in 2020-2035."""
+    rng = random.Random(seed)
+    first, last = date(2020, 1, 1).toordinal(), date(2035, 12, 31).toordinal()
+    cases = []
+    for subdivision in (None, "L", None, "L"):
+        days_off = {date.fromordinal(rng.randint(first, last)) for _ in range(rng.randint(0, 40))}
+        samples: list[tuple[date | datetime, int, date]] = []
+        for _ in range(300):
+            day = date.fromordinal(rng.randint(first, last))
+            start = datetime.combine(day, time(rng.randint(0, 23))) if rng.random() < 0.3 else day
+            samples.append((start, rng.randint(0, 60), day + timedelta(rng.randint(-400, 400))))
+        cases.append((subdivision, days_off, samples))
+    return cases
+
+
+def _as_day(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_matches_day_by_day_reference_on_random_dates(seed: int) -> None:
+    for subdivision, days_off, samples in _random_cases(seed):
+        off = _reference_off(subdivision, days_off)
+        cal = WorkCalendar.for_bolivia(subdivision=subdivision, days_off=days_off)  # lazy
+        expected_due: list[date] = []
+        expected_between: list[int] = []
+        for start, n, other in samples:
+            day = _as_day(start)
+            assert cal.is_working_day(start) == (day not in off), day
+            due = _naive_due(day, n, off)
+            assert cal.due_date(start, n) == due, (subdivision, start, n)
+            assert cal.due_datetime(start, n) == datetime.combine(due, time.max)
+            between = _reference_between(day, other, off)
+            assert cal.working_days_between(start, other) == between, (start, other)
+            assert cal.working_days_between(other, start) == -between, (other, start)
+            assert cal.days_late(start, other) == max(0, between)
+            assert cal.days_left(other, start) == max(0, between)
+            assert cal.working_days_between(day, due) == n
+            expected_due.append(due)
+            expected_between.append(between)
+        # The vectorised forms, on a fresh (lazy) calendar: the same answers in one call.
+        fresh = WorkCalendar.for_bolivia(subdivision=subdivision, days_off=days_off)
+        starts = np.array([_as_day(s) for s, _, _ in samples], dtype="datetime64[D]")
+        counts = np.array([n for _, n, _ in samples])
+        others = np.array([o for _, _, o in samples], dtype="datetime64[D]")
+        assert fresh.due_dates(starts, counts).tolist() == expected_due
+        assert fresh.working_days_between_arrays(starts, others).tolist() == expected_between
+        assert fresh.working_days_between_arrays(others, starts).tolist() == [
+            -b for b in expected_between
+        ]
+
+
+# --------------------------------------------------------------------------- vectorised
+
+
+def test_vectorised_forms_broadcast_and_edge_cases(cal: WorkCalendar) -> None:
+    days = np.array(["2026-02-13", "2026-03-06", "2026-12-31"], dtype="datetime64[D]")
+    # A scalar start broadcasts against an array of counts, and the other way round.
+    assert cal.due_dates(date(2026, 2, 13), np.array([0, 1, 2])).tolist() == [
+        date(2026, 2, 13), date(2026, 2, 18), date(2026, 2, 19)]
+    assert cal.due_dates(days, 1).tolist() == [
+        date(2026, 2, 18), date(2026, 3, 9), date(2027, 1, 4)]
+    assert cal.working_days_between_arrays(date(2026, 3, 6), days).tolist() == [
+        cal.working_days_between(date(2026, 3, 6), d) for d in days.tolist()]
+    empty = np.array([], dtype="datetime64[D]")
+    assert cal.due_dates(empty, np.array([], dtype=np.int64)).shape == (0,)
+    assert cal.working_days_between_arrays(empty, date(2026, 3, 6)).shape == (0,)
+    with pytest.raises(ValueError):
+        cal.due_dates(days, np.array([1, -1, 0]))
+
+
+def test_vectorised_due_dates_extend_lazily() -> None:
+    cal = WorkCalendar.for_bolivia(years=range(2026, 2027))
+    starts = np.array(["2026-01-02", "2026-06-19"], dtype="datetime64[D]")
+    due = cal.due_dates(starts, np.array([1000, 3]))
+    assert due.tolist() == [cal.due_date(date(2026, 1, 2), 1000), date(2026, 6, 25)]
+    assert cal.working_days_between_arrays(starts, due).tolist() == [1000, 3]
+
+
+def test_holidays_are_asked_only_for_the_years_needed(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[int] = []
+    real = holidays.country_holidays
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        asked.extend(kwargs.get("years", ()))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(holidays, "country_holidays", spy)
+    cal = WorkCalendar.for_bolivia()
+    assert cal.due_date(date(2026, 3, 5), 3) == date(2026, 3, 10)
+    assert sorted(asked) == [2025, 2026, 2027]
+    cal.due_dates(np.array(["2026-05-04"], dtype="datetime64[D]"), 20)
+    cal.working_days_between(date(2025, 1, 2), date(2027, 12, 30))
+    assert sorted(asked) == [2025, 2026, 2027]  # nothing new
+    cal.is_working_day(date(2029, 4, 2))
+    assert sorted(asked) == [2025, 2026, 2027, 2028, 2029, 2030]  # each year asked once
+
+
+def test_concurrent_readers_of_a_lazily_growing_calendar() -> None:
+    off = _reference_off("L", set())
+    cal = WorkCalendar.for_bolivia()
+    errors: list[str] = []
+
+    def reader(year: int) -> None:
+        for month in range(1, 13):
+            day = date(year, month, 3)
+            if cal.due_date(day, 7) != _naive_due(day, 7, off):
+                errors.append(f"{day}")
+
+    threads = [threading.Thread(target=reader, args=(y,)) for y in range(2020, 2036)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
