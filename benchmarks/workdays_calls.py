@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.workdays import WorkCalendar
+from core.domain.workdays import WorkCalendar
 
 CALLS = 100_000
 
