@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from contract_helpers import (
-    NOW,
     Backend,
     SheetsBackend,
     WorkbookBackend,
@@ -25,13 +24,6 @@ from contract_helpers import (
 from support.standin import FakeSheetsServer, make_gspread_client
 
 from core.adapters.gsheets.adapter import RetryPolicy
-from core.domain.workdays import WorkCalendar
-from sheets_schema.demo import demo_rows
-
-
-@pytest.fixture(scope="session")
-def demo() -> dict[str, list[dict[str, str]]]:
-    return demo_rows(NOW, WorkCalendar.for_bolivia(subdivision="L"))
 
 
 @pytest.fixture(scope="session")

@@ -12,9 +12,11 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+from support.fixed import DEMO_NOW
 
 from core.adapters.gsheets.adapter import RetryPolicy, SheetsApi, SheetsRepository
 from core.adapters.gsheets.bootstrap import Bootstrap
@@ -28,7 +30,7 @@ from sheets_schema import default_rules
 from sheets_schema.tabs import ALL_TABS, SCHEMA, TABS_BY_NAME
 from tests.chain_oracle import chain_breaks  # noqa: F401 - re-exported
 
-NOW = datetime(2026, 11, 30, 10, 0)  # a Monday; the demo's story ends here
+NOW = DEMO_NOW
 EVENT_HEADERS = TABS_BY_NAME["eventos"].headers
 Rows = dict[str, list[list[str]]]
 

@@ -4,21 +4,19 @@ in-memory ledger (the agency's units and one user per role, from the demo helper
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("RRSS_BCRYPT_ROUNDS", "4")
-
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from core_helpers import EXTRA_USERS, INACTIVE, NOW, Walk, rows_to_cells
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawTab
+from core.adapters.workbook.repository import WorkbookRepository
 from core.domain.procedures import ProcedureSet
 from core.domain.workdays import WorkCalendar
-from sheets_schema import default_procedures, rules_for
+from sheets_schema import default_procedures, default_rules, procedure_rows, rules_for
 from sheets_schema.demo import DEMO_PASSWORD, USERS, empty_tabs, unit_rows, user_row
 from sheets_schema.tabs import SCHEMA
 
@@ -75,3 +73,13 @@ def walk(procedures: ProcedureSet) -> Callable[..., Walk]:
         return Walk(procedures.current(number), **options)
 
     return make
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> WorkbookRepository:
+    """A small local workbook: the agency's units and the demo users."""
+    repo = WorkbookRepository(tmp_path / "ledger.xlsx", SCHEMA, default_rules())
+    repo.create({"unidades": unit_rows(), "procedimientos": procedure_rows(), "usuarios": [
+        user_row(u, n, r, unit, DEMO_PASSWORD, NOW - timedelta(days=30))
+        for u, n, r, unit in USERS]})
+    return repo

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
+import pytest
+
 from core.adapters.memory import InMemoryRepository
-from core.domain.models import Event, Request, Status, User
+from core.domain.errors import AuthenticationFailed
+from core.domain.models import Event, EventKind, Request, Status, User
 from core.domain.procedures import Procedure
 from core.domain.roles import Role
 from core.domain.workflow import RequestState, decide, evolve, initial_state
+from core.services.accounts import LOGIN_FAILED, authenticate
 from sheets_schema.tabs import TABS_BY_NAME
 
 # Tuesday 10 March 2026, 09:00: a working day in La Paz, far from any holiday.
@@ -101,3 +106,26 @@ def rows_to_cells(tab: str, rows: list[dict[str, str]]) -> list[list[str]]:
 
 def count_rows(repo: InMemoryRepository) -> dict[str, int]:
     return {name: len(raw.rows) for name, raw in repo.snapshot().tabs.items()}
+
+
+def request_form(**changes: object) -> dict[str, object]:
+    return {"procedure": 3, "title": "Portal .bo", "objective": "Difundir.",
+            "summary": "Resumen.", "publish_from": NOW.date(),
+            "publish_to": NOW.date() + timedelta(days=30)} | changes
+
+
+TEN_MB = "x" * (10 * 1024 * 1024)
+LIMIT_MESSAGE = re.compile(r"^El texto de «(?P<column>[^»]+)» supera 50\.000 caracteres")
+
+
+def login_events(repo: InMemoryRepository, username: str) -> list[tuple[str, str]]:
+    return [(e.outcome, e.comment) for _, e in repo.snapshot().ledger.events
+            if e.kind is EventKind.USER and e.subject == username]
+
+
+def fail(repo: InMemoryRepository, username: str, when: datetime, times: int = 1) -> None:
+    """``times`` wrong passwords for ``username``, each refused with the same words."""
+    for _ in range(times):
+        with pytest.raises(AuthenticationFailed) as caught:
+            authenticate(repo, username, "clave-equivocada", now=when)
+        assert caught.value.message == LOGIN_FAILED

@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from datetime import datetime
 
 import pytest
+from support.fixed import DEMO_NOW
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawChange, RawTab, Snapshot, stored_tab
@@ -19,24 +19,16 @@ from core.domain.models import Request
 from core.domain.roles import Role
 from core.domain.tamper import Anchor, CellChange, FindingKind
 from core.domain.validation import _REASONS
-from core.domain.workdays import WorkCalendar
 from core.services import audit
 from sheets_schema import default_rules
-from sheets_schema.demo import USERS, demo_rows
+from sheets_schema.demo import USERS
 from sheets_schema.tabs import SCHEMA, TABS_BY_NAME
 from ui import caches
 
-NOW = datetime(2026, 11, 30, 10, 0)
+NOW = DEMO_NOW
 HEADERS = TABS_BY_NAME["eventos"].headers
 Rows = list[list[str]]
 
-
-@pytest.fixture(scope="module")
-def demo_tabs() -> dict[str, RawTab]:
-    rows = demo_rows(NOW, WorkCalendar.for_bolivia(subdivision="L"))
-    return {name: RawTab(name, list(TABS_BY_NAME[name].headers),
-                         [[row[h] for h in TABS_BY_NAME[name].headers] for row in tab_rows])
-            for name, tab_rows in rows.items()}
 
 
 @pytest.fixture

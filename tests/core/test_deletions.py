@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 
 import pytest
+from support.fixed import DEMO_NOW
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawTab
@@ -14,24 +15,16 @@ from core.domain.errors import InvalidInput, NotAllowed, NotFound
 from core.domain.models import Status
 from core.domain.permissions import Capability
 from core.domain.roles import Role
-from core.domain.workdays import WorkCalendar
 from core.services import audit, deletions
 from sheets_schema import default_permissions as default_matrix
 from sheets_schema import default_rules
-from sheets_schema.demo import USERS, demo_rows
-from sheets_schema.tabs import SCHEMA, TABS_BY_NAME
+from sheets_schema.demo import USERS
+from sheets_schema.tabs import SCHEMA
 
-NOW = datetime(2026, 11, 30, 10, 0)
+NOW = DEMO_NOW
 LATER = datetime(2026, 11, 30, 11, 30)
 DEMO_ORDER = "ELIM-2026-0001"  # the demo's pending order, for the published SOL-2026-0004
 
-
-@pytest.fixture(scope="module")
-def demo_tabs() -> dict[str, RawTab]:
-    rows = demo_rows(NOW, WorkCalendar.for_bolivia(subdivision="L"))
-    return {name: RawTab(name, list(TABS_BY_NAME[name].headers),
-                         [[row[h] for h in TABS_BY_NAME[name].headers] for row in tab_rows])
-            for name, tab_rows in rows.items()}
 
 
 @pytest.fixture

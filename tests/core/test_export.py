@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from core.adapters.exports.tables import safe_cell, to_csv_bytes, to_xlsx_bytes
+from core.adapters.exports.tables import is_formula_like, safe_cell, to_csv_bytes, to_xlsx_bytes
 
 HOSTILE = ['=HYPERLINK("http://x.example","clic")', "+1+1", "-2+3", "@SUM(A1)",
            "\t=1+1", "\r=1+1"]
@@ -82,3 +82,16 @@ def test_an_empty_table_exports_its_header_only() -> None:
     assert to_csv_bytes(empty).decode("utf-8-sig").splitlines() == ["Solicitud,Título"]
     sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(empty))).active
     assert sheet.max_row == 1
+
+
+@pytest.mark.parametrize("text", [" =HYPERLINK(\"http://x\")", "  +1", "＝1+1", "＠SUM(A1)",
+                                  "－2"])
+def test_formulas_behind_spaces_or_full_width_signs_are_neutralised(text: str) -> None:
+    assert is_formula_like(text)
+    assert safe_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["Hola", "1-2", "correo@adsib.gob.bo", ""])
+def test_ordinary_text_is_left_alone(text: str) -> None:
+    assert not is_formula_like(text)
+    assert safe_cell(text) == text

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 os.environ.setdefault("RRSS_BCRYPT_ROUNDS", "4")
+
+from support.fixed import DEMO_NOW
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawTab
@@ -15,7 +17,7 @@ from sheets_schema import default_rules
 from sheets_schema.demo import demo_rows
 from sheets_schema.tabs import SCHEMA, TABS_BY_NAME
 
-NOW = datetime(2026, 11, 30, 10, 0)
+NOW = DEMO_NOW
 CALENDAR = WorkCalendar.for_bolivia()
 
 

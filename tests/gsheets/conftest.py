@@ -7,20 +7,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sheets_helpers import FAST, NOW, FakeClock
+from sheets_helpers import FAST, FakeClock
 from support.standin import FakeSheetsServer, make_gspread_client
 
 from core.adapters.gsheets.adapter import SheetsApi, SheetsRepository
 from core.adapters.gsheets.bootstrap import Bootstrap
-from core.domain.workdays import WorkCalendar
 from sheets_schema import default_rules
-from sheets_schema.demo import demo_rows
 from sheets_schema.tabs import ALL_TABS, SCHEMA
-
-
-@pytest.fixture(scope="session")
-def demo() -> dict[str, list[dict[str, str]]]:
-    return demo_rows(NOW, WorkCalendar.for_bolivia(subdivision="L"))
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,11 @@ modules can import them by name)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from support.fixed import DEMO_NOW
 
 from core.adapters.gsheets.adapter import RetryPolicy
 
-NOW = datetime(2026, 11, 30, 10, 0)
+NOW = DEMO_NOW
 FAST = RetryPolicy(budget=2.0, first_delay=0.001, max_delay=0.01)
 
 

@@ -5,16 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from storage_helpers import NOW, new_request, open_repo
+from storage_helpers import new_request, open_repo
 
 from core.adapters.workbook.repository import WorkbookRepository
-from core.domain.workdays import WorkCalendar
-from sheets_schema.demo import demo_rows
-
-
-@pytest.fixture(scope="session")
-def demo() -> dict[str, list[dict[str, str]]]:
-    return demo_rows(NOW, WorkCalendar.for_bolivia(subdivision="L"))
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from support.fixed import DEMO_NOW
+
 from core.adapters.workbook.repository import WorkbookRepository
 from core.adapters.workbook.xlsx import XlsxWriter, read_workbook
 from core.domain.ports import Repository
@@ -25,7 +27,7 @@ from sheets_schema import default_rules
 from sheets_schema.tabs import SCHEMA, TABS_BY_NAME
 from tests.chain_oracle import chain_breaks  # noqa: F401 - re-exported
 
-NOW = datetime(2026, 11, 30, 10, 0)  # a Monday; the demo's story ends here
+NOW = DEMO_NOW
 EVENT_HEADERS = TABS_BY_NAME["eventos"].headers
 
 
