@@ -62,7 +62,7 @@ from core.adapters.tabular import (
     apply_planned,
     plan_change,
 )
-from core.domain.errors import StorageError
+from core.domain.errors import StorageError, UncertainWrite
 from core.domain.ledger import Rules
 from core.domain.ports import Change
 
@@ -326,7 +326,7 @@ class SheetsApi:
                     "la hoja de cálculo. Intente de nuevo en un minuto."
                 )
             if uncertain:
-                raise StorageError(
+                raise UncertainWrite(
                     f"Google Sheets no respondió ({reason}) durante {waited} y no se pudo "
                     "confirmar si el cambio se guardó. Recargue la página para ver el estado "
                     "actual antes de repetirlo."
@@ -518,7 +518,7 @@ class SheetsRepository:
         except SheetsSetupError:
             raise
         except StorageError:
-            raise StorageError(
+            raise UncertainWrite(
                 "Google Sheets no respondió y no se pudo confirmar si el cambio se guardó. "
                 "Recargue la página para ver el estado actual antes de repetirlo."
             ) from None
