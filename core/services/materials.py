@@ -263,7 +263,10 @@ def prepare_for_request(ledger: Ledger, state: RequestState, draft: Draft) -> Pr
         found.latest.version, []) if found.latest else []
     if draft.changes_nothing(latest):
         return None
-    return prepare(ledger, state.request.request_id, draft, found)
+    prepared = prepare(ledger, state.request.request_id, draft, found)
+    if found.latest is not None and prepared.stamp.sha256 == found.latest.sha256:
+        return None  # the same material again: no new version
+    return prepared
 
 
 def change_after_approval(
