@@ -267,8 +267,7 @@ def safe_name(name: str, kind: FileType | None) -> str:
     characters, at most 100 characters, the extension of its real type."""
     base = unicodedata.normalize("NFC", str(name)).replace("\\", "/").rsplit("/", 1)[-1]
     base = "".join(c for c in base if c.isprintable())
-    base = _UNSAFE_NAME.sub("_", base)
-    base = re.sub(r"[\s_]{2,}", "_", base).strip(" ._-")
+    base = re.sub(r"[\s_]{2,}", "_", _UNSAFE_NAME.sub("_", base)).strip()
     stem, dot, extension = base.rpartition(".")
     if not dot:
         stem, extension = base, ""

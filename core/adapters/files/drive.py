@@ -2,7 +2,8 @@
 
 Files go into one folder of a shared drive (``[drive] folder_id`` in the secrets, or
 ``RRSS_DRIVE_FOLDER_ID``) with the same authorised session the Sheets adapter uses; the
-service account must be a member of that shared drive (Colaborador de contenido).
+service account must be a member of that shared drive as Administrador de contenido
+(Content manager: it adds files and moves to the trash the ones it must undo).
 Service accounts own no Drive storage of their own: outside a shared drive Google refuses
 every upload with ``storageQuotaExceeded``.
 
@@ -14,9 +15,9 @@ Calls (``supportsAllDrives=true`` on each):
   bytes (a multiple of 256 KiB) with ``Content-Range``; Google answers 308 with the
   ``Range`` it holds until the last byte, then the file. After a lost answer the adapter
   asks the session how far it got (``bytes */total``) and resumes from there.
-- ``files.get`` with ``alt=media`` to read, ``files.delete`` to undo an upload that was not
-  recorded, ``files.list`` of the folder (``sha256Checksum``, which Drive computes) for the
-  audit.
+- ``files.get`` with ``alt=media`` to read; ``files.delete`` to undo an upload that was not
+  recorded (or ``files.update`` with ``trashed`` where only a Manager may delete);
+  ``files.list`` of the folder (``sha256Checksum``, which Drive computes) for the audit.
 
 429, 5xx and Drive's rate-limit 403s are retried with exponential backoff and jitter for at
 most ``retry_seconds``; every other error is a Spanish :class:`FileStoreError` saying what
@@ -110,7 +111,7 @@ class DriveFileStore:
                 f"Google Drive no tiene espacio para guardar {what} (cuota de almacenamiento "
                 "agotada). Las cuentas de servicio no tienen almacenamiento propio: la carpeta "
                 f"configurada ({self.folder_id}) debe estar en una unidad compartida donde la "
-                f"cuenta {self._who()} sea Colaborador de contenido.{nothing}")
+                f"cuenta {self._who()} sea Administrador de contenido.{nothing}")
         if code == 401:
             return FileStoreError(
                 f"Google rechazó la credencial de la cuenta de servicio {self._who()} al usar "
@@ -119,8 +120,8 @@ class DriveFileStore:
                                       "insufficientFilePermissions", "forbidden", ""):
             return FileStoreError(
                 f"La cuenta de servicio {self._who()} no tiene permiso en la carpeta de Google "
-                f"Drive {self.folder_id}: agréguela como Colaborador de contenido de la unidad "
-                "compartida (o revise que la API de Google Drive esté habilitada en el "
+                f"Drive {self.folder_id}: agréguela como Administrador de contenido de la "
+                "unidad compartida (o revise que la API de Google Drive esté habilitada en el "
                 f"proyecto).{nothing}")
         if code == 404:
             return FileStoreError(
@@ -246,8 +247,15 @@ class DriveFileStore:
         return response.content
 
     def delete(self, storage_id: str) -> None:
-        self._send("DELETE", f"{FILES}/{storage_id}", "", ok=(200, 204, 404), writing=False,
-                   params={"supportsAllDrives": "true"})
+        """Delete the file; where the account may not (in a shared drive only a Manager
+        deletes for good), move it to the trash, which Drive empties after 30 days."""
+        try:
+            self._send("DELETE", f"{FILES}/{storage_id}", "", ok=(200, 204, 404),
+                       writing=False, params={"supportsAllDrives": "true"})
+        except FileStoreError:
+            self._send("PATCH", f"{FILES}/{storage_id}", "", writing=False,
+                       params={"supportsAllDrives": "true", "fields": "id,trashed"},
+                       json={"trashed": True})
 
     def inventory(self) -> Mapping[str, str]:
         found: dict[str, str] = {}
