@@ -111,7 +111,7 @@ class _Previews:
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.items: OrderedDict[str, bytes | None] = OrderedDict()
+        self.items: OrderedDict[str, bytes] = OrderedDict()
         self.size = 0
         self.lock = threading.Lock()
 
@@ -121,13 +121,15 @@ class _Previews:
                 self.items.move_to_end(sha256)
                 return self.items[sha256]
         made = make()
+        if made is None:
+            return None  # a missing or damaged file: ask again next time
         with self.lock:
             if sha256 not in self.items:
                 self.items[sha256] = made
-                self.size += len(made or b"")
+                self.size += len(made)
             while self.size > self.limit and len(self.items) > 1:
                 _, dropped = self.items.popitem(last=False)
-                self.size -= len(dropped or b"")
+                self.size -= len(dropped)
             return made
 
 

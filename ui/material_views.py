@@ -63,8 +63,9 @@ def _size(size: int) -> str:
 
 
 def rich_text(text: str) -> str:
-    """Markdown for a post: the text literal, hashtags, mentions and links in blue (links
-    are not made clickable: the preview never sends anyone anywhere)."""
+    """Markdown for a post: the text literal (escaped), hashtags and mentions in bold blue,
+    web addresses in blue (only http/https ones exist in a post; the renderer may make
+    them clickable, as the network will)."""
     parts = []
     for kind, chunk in rules.segments(text):
         escaped = session.md_escape(chunk)
@@ -272,6 +273,11 @@ def composer(subject: str, seq: int, latest: materials.Version | None) -> None:
         size = f" · {checked.width} × {checked.height} px" if checked.width else ""
         st.caption(f"✓ «{session.md_escape(checked.name)}» · {checked.media_type.label} · "
                    f"{_size(checked.size)}{size}")
+        if checked.media_type.is_image:
+            drawn = caches.preview(checked.sha256, lambda u=upload: images.preview(
+                u.getvalue()))
+            if drawn is not None:
+                st.image(drawn, width=240)
     typed = {n: st.session_state.get(_key(subject, seq, f"text_{n.value}"), "")
              for n in (Network.ALL, *rules.PUBLISHING_NETWORKS)}
     for network, text in typed.items():
