@@ -11,6 +11,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -139,3 +140,14 @@ _PREVIEWS = _Previews(PREVIEW_BYTES)
 def preview(sha256: str, make: Callable[[], bytes | None]) -> bytes | None:
     """The preview of the image whose SHA-256 is ``sha256`` (``make`` draws it once)."""
     return _PREVIEWS.get(sha256, make)
+
+
+def previews(wanted: list[tuple[str, Callable[[], bytes | None]]]) -> None:
+    """Draw the previews not cached yet, several at once (Pillow decodes without the GIL):
+    the first view of a version with many images waits for the slowest, not the sum."""
+    with _PREVIEWS.lock:
+        missing = [(sha, make) for sha, make in wanted if sha not in _PREVIEWS.items]
+    if len(missing) < 2:
+        return
+    with ThreadPoolExecutor(max_workers=min(4, len(missing))) as pool:
+        list(pool.map(lambda item: _PREVIEWS.get(*item), missing))

@@ -114,6 +114,7 @@ def _download(store: FileStore, piece: Material, key: str) -> None:
 
 
 def _images(store: FileStore, pieces: Sequence[Material], key: str) -> None:
+    caches.previews([(p.sha256, lambda p=p: _draw(store, p)) for p in pieces])
     columns = st.columns(PREVIEW_COLUMNS)
     for index, piece in enumerate(pieces):
         with columns[index % PREVIEW_COLUMNS]:
