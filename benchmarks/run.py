@@ -227,13 +227,14 @@ def bench_materials(repeats: int) -> None:
     """Attaching a 5 MB image at a producing stage (check by content, SHA-256, store in the
     folder beside the workbook with fsync, record the version in the workbook), and a
     Solicitud page showing a version of 20 images (AppTest, local workbook)."""
+    from support.material_files import big_jpeg, image_bytes
+    from support.material_flow import new_p3_request, step, to_stage
+
     from core.adapters.files.local import LocalFileStore, folder_beside
     from core.domain.models import MaterialKind, Network
     from core.domain.workdays import WorkCalendar
     from core.services import materials
     from sheets_schema.demo import demo_rows
-    from support.material_files import big_jpeg, image_bytes
-    from support.material_flow import new_p3_request, step, to_stage
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ledger-material.xlsx"

@@ -12,6 +12,7 @@ uploaded bytes; originals are downloads (``Content-Disposition: attachment``). U
 goes through ``session.md_escape``.
 
 Pages call one function each: :func:`show` and :func:`submission` (Solicitud),
+:func:`registration_composer` and :func:`registration_submission` (Nueva solicitud),
 :func:`plan_section` (Plan de promoción), :func:`audit_section` (Auditoría),
 :func:`orphans_section` (Salud de datos).
 """
@@ -32,6 +33,7 @@ from core.domain.ledger import Ledger
 from core.domain.models import MAX_CELL_CHARS, Material, MaterialKind, Network, PlanItem, User
 from core.domain.permissions import Capability
 from core.domain.ports import FileStore
+from core.domain.procedures import StageRow
 from core.domain.workflow import RequestState, allowed_actions
 from core.services import materials
 from ui import caches, session
@@ -379,6 +381,26 @@ def show(state: RequestState, user: User) -> None:
             st.button("Enviar material nuevo y devolver a aprobación",
                       key=_key(rid, state.seq, "re_send"), on_click=_reapprove,
                       args=(state, user.username, target))
+
+
+# -- Nueva solicitud ----------------------------------------------------------------------------
+
+NEW_REQUEST = "nueva"
+
+
+def registration_composer(first: StageRow) -> None:
+    """Inside the registration form, where stage 1 produces material (the unit's text and
+    photos in procedure 3, the professional's proposal in procedure 2)."""
+    if first.produces_material:
+        st.markdown("**Material de la solicitud** (texto, fotos o capturas: será la versión 1)")
+        composer(NEW_REQUEST, 0, None)
+
+
+def registration_submission(first: StageRow) -> materials.Submission | None:
+    if not first.produces_material:
+        return None
+    found = draft(NEW_REQUEST, 0, None)
+    return None if found.empty else materials.Submission(found, session.file_store())
 
 
 # -- Plan de promoción ------------------------------------------------------------------------

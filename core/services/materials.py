@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TypeVar
 
 from core.domain import materials as rules
 from core.domain.errors import (
@@ -50,6 +51,7 @@ from core.domain.workflow import RequestState, evolve
 from core.services import notifications
 from core.services.common import current_user, new_event_id, system_event
 
+T = TypeVar("T")
 TEXT_MEDIA_TYPE = "text/plain; charset=utf-8"
 LINK_MEDIA_TYPE = "text/uri-list"
 PLAN_OUTCOME = "plan_material"
@@ -130,15 +132,16 @@ class Prepared:
     def stamp(self) -> VersionStamp:
         return VersionStamp(self.version, rules.version_hash(self.pieces), len(self.pieces))
 
-    def records(self, stored: Mapping[str, str], *, subject: str | None = None,
-                version: int | None = None, stage: int | None, actor: str, now: datetime,
-                event_id: str) -> list[Material]:
+    def records(self, *, subject: str | None = None, version: int | None = None,
+                stage: int | None, actor: str, now: datetime, event_id: str
+                ) -> list[Material]:
+        """The version's rows (its new files already stored: see :func:`stored_version`)."""
         return [Material(
             material_id=new_material_id(), subject=subject or self.subject,
             version=version or self.version, stage=stage, kind=p.kind, network=p.network,
             name=p.name, media_type=p.media_type, size=p.size, sha256=p.sha256,
-            storage_id=p.storage_id or stored.get(p.sha256, ""), content=p.content,
-            added_by=actor, added_at=now, event_id=event_id) for p in self.pieces]
+            storage_id=p.storage_id, content=p.content, added_by=actor, added_at=now,
+            event_id=event_id) for p in self.pieces]
 
 
 def _kept(record: Material) -> NewPiece:
@@ -175,7 +178,12 @@ def prepare(ledger: Ledger, subject: str, draft: Draft, trail: Trail) -> Prepare
     the new version; nothing is stored yet."""
     stored = rules.versions(ledger.all(Material), subject)
     latest = stored.get(trail.latest.version, []) if trail.latest else []
-    by_id = {record.material_id: record for record in latest}
+    return prepare_pieces(subject, rules.next_version(trail, stored), draft,
+                          {record.material_id: record for record in latest})
+
+
+def prepare_pieces(subject: str, version: int, draft: Draft,
+                   by_id: Mapping[str, Material]) -> Prepared:
     pieces: list[NewPiece] = []
     for material_id in dict.fromkeys(draft.keep):
         if material_id not in by_id:
@@ -192,7 +200,7 @@ def prepare(ledger: Ledger, subject: str, draft: Draft, trail: Trail) -> Prepare
         unique.setdefault((piece.kind.value, piece.network or "", piece.sha256), piece)
     chosen = list(unique.values())
     rules.check_version_size(chosen, [p.size for p in chosen if p.is_file])
-    return Prepared(subject, rules.next_version(trail, stored), tuple(chosen))
+    return Prepared(subject, version, tuple(chosen))
 
 
 # -- storing, recording, and undoing ---------------------------------------------------------
@@ -233,14 +241,16 @@ def _put_all(prepared: Prepared, store: FileStore) -> tuple[dict[str, str], list
     return ids, created
 
 
-def commit_version(repo: Repository, change: Change, prepared: Prepared, store: FileStore,
-                   records: Callable[[Mapping[str, str]], list[Material]]) -> Snapshot:
-    """Store the version's new files, add its rows to ``change`` and commit it whole; undo
-    the files when the ledger refuses (see the module docstring)."""
+def stored_version(prepared: Prepared, store: FileStore, run: Callable[[Prepared], T]) -> T:
+    """Store the version's new files, then ``run`` the write that records it (given the
+    version with its storage ids); undo the files when that write is refused (see the
+    module docstring)."""
     ids, created = _put_all(prepared, store)
-    change.add(*records(ids))
+    ready = replace(prepared, pieces=tuple(
+        replace(p, storage_id=p.storage_id or ids.get(p.sha256, ""), data=None)
+        for p in prepared.pieces))
     try:
-        return repo.commit(change)
+        return run(ready)
     except UncertainWrite:
         raise  # the version may be recorded: its files must stay
     except DomainError as error:
@@ -249,6 +259,24 @@ def commit_version(repo: Repository, change: Change, prepared: Prepared, store: 
     except BaseException:
         _undo(store, created)
         raise
+
+
+def commit_version(repo: Repository, change: Change, prepared: Prepared, store: FileStore,
+                   records: Callable[[Prepared], list[Material]]) -> Snapshot:
+    """Store the version's new files, add its rows to ``change`` and commit it whole."""
+
+    def run(ready: Prepared) -> Snapshot:
+        change.add(*records(ready))
+        return repo.commit(change)
+
+    return stored_version(prepared, store, run)
+
+
+def prepare_new(draft: Draft) -> Prepared | None:
+    """Version 1 of a request being registered (None when the draft holds nothing)."""
+    if draft.empty:
+        return None
+    return prepare_pieces("", 1, draft, {})
 
 
 # -- requests: the stage that produces material, and a change after approval ----------------
@@ -299,8 +327,8 @@ def change_after_approval(
                   updated_at=now)
     notifications.queue_transition(change, ledger, state, after, event, calendar)
     commit_version(repo, change, prepared, submission.store,
-                   lambda ids: prepared.records(ids, stage=state.stage, actor=username,
-                                                now=now, event_id=chosen))
+                   lambda ready: ready.records(stage=state.stage, actor=username, now=now,
+                                               event_id=chosen))
     return after
 
 
@@ -359,8 +387,8 @@ def attach_to_plan(repo: Repository, username: str, item_id: str, submission: Su
     change = Change(guard=guard, summary=f"plan: material de {item_id}")
     change.add(event)
     commit_version(repo, change, prepared, submission.store,
-                   lambda ids: prepared.records(ids, stage=None, actor=username, now=now,
-                                                event_id=event.event_id))
+                   lambda ready: ready.records(stage=None, actor=username, now=now,
+                                               event_id=event.event_id))
     return prepared.version
 
 
@@ -372,13 +400,14 @@ def _registration(change: Change, request_id: str) -> tuple[int, Event]:
     raise AssertionError("a registration change holds its first event")
 
 
-def _register(change: Change, request_id: str, prepared: Prepared, actor: str,
-              now: datetime) -> None:
-    """Version 1 of a new request, recorded by its registration event."""
+def register_version(change: Change, request_id: str, prepared: Prepared, actor: str,
+                     now: datetime) -> None:
+    """Version 1 of a new request (its files already stored), recorded by its registration
+    event in the registration's own change."""
     index, event = _registration(change, request_id)
     stamped = rules.with_submission(event, replace(prepared, version=1).stamp)
     change.adds[index] = stamped
-    change.add(*prepared.records({}, subject=request_id, version=1, stage=1, actor=actor,
+    change.add(*prepared.records(subject=request_id, version=1, stage=1, actor=actor,
                                  now=now, event_id=event.event_id))
 
 
@@ -393,7 +422,7 @@ def carry_from_plan(ledger: Ledger, item_id: str, request_id: str, change: Chang
     if not pieces:
         return
     prepared = Prepared(item_id, 1, tuple(_kept(p) for p in pieces))
-    _register(change, request_id, prepared, actor, now)
+    register_version(change, request_id, prepared, actor, now)
 
 
 def split_links(text: str) -> list[str]:
@@ -420,7 +449,7 @@ def carry_links(request_id: str, links: Sequence[str], change: Change, actor: st
     if not links:
         return
     pieces = tuple(link_piece(MaterialKind.LINK, link) for link in dict.fromkeys(links))
-    _register(change, request_id, Prepared(request_id, 1, pieces), actor, now)
+    register_version(change, request_id, Prepared(request_id, 1, pieces), actor, now)
 
 
 # -- reading ------------------------------------------------------------------------------

@@ -184,3 +184,20 @@ def test_the_professional_keeps_draft_material_on_a_plan_item(
     professional.run()
     view = materials.plan_material(demo_repo.snapshot().ledger, item_id)
     assert view.latest is not None and view.latest.texts()[0].content == "Borrador #sello"
+
+
+def test_the_unit_writes_its_text_when_registering_a_request(
+        demo_repo: WorkbookRepository) -> None:
+    unit = UserSession("solicitante", demo_repo)
+    unit.page("nueva_solicitud")
+    unit.at.text_input(key="new_title").input("Aviso con texto propio")
+    unit.at.text_area(key="new_objective").input("Avisar")
+    unit.at.text_area(key="new_summary").input("Resumen")
+    unit.at.text_area(key="mat_text_todas_nueva_0").input("Texto de la unidad #nicbo")
+    unit.button("Registrar solicitud").click()
+    unit.run()
+    unit.landed_on("solicitud")
+    rid = unit.at.selectbox(key="request_pick").value
+    view = materials.request_material(demo_repo.snapshot().ledger, rid)
+    assert view.latest is not None and view.latest.stage == 1
+    assert view.latest.texts()[0].content == "Texto de la unidad #nicbo"

@@ -363,3 +363,55 @@ def test_a_material_row_edited_in_the_sheet_is_reported(
     repo.commit(RawChange().update_row("materiales", 2, cells, {"contenido": "Texto cambiado"}))
     findings = materials.verify_files(repo.snapshot().ledger, store).findings
     assert any("texto o enlace de la fila fue modificado" in f.problem for f in findings)
+
+
+# -- registration with material (stage 1 of procedures 2 and 3) ---------------------------
+
+
+def _form(procedure: int = 3) -> dict[str, object]:
+    return {"procedure": procedure, "title": "Aviso", "objective": "Avisar",
+            "summary": "Resumen", "unit": "NIC", "publish_from": NOW.date(),
+            "publish_to": NOW.date() + timedelta(days=30)}
+
+
+def test_the_unit_sends_its_text_and_photos_with_the_request(
+        repo: InMemoryRepository, store: MemoryFileStore) -> None:
+    from core.services.requests import create_request
+
+    rid = create_request(repo, "solicitante", _form(), NOW, material=materials.Submission(
+        with_image(image_bytes(), text="Foto del evento #nic"), store))
+    view = materials.request_material(repo.snapshot().ledger, rid)
+    assert [v.number for v in view.versions] == [1]
+    assert view.latest is not None and view.latest.intact and view.latest.stage == 1
+    assert store.get(view.latest.images()[0].storage_id) == image_bytes()
+    assert json.loads(state_of(repo, rid).events[0].data)["material"]["version"] == 1
+
+
+def test_a_hostile_photo_at_registration_registers_nothing(
+        repo: InMemoryRepository, store: MemoryFileStore) -> None:
+    from core.services.requests import create_request
+
+    with pytest.raises(InvalidInput, match="página web"):
+        create_request(repo, "solicitante", _form(), NOW, material=materials.Submission(
+            materials.Draft(uploads=[materials.Upload("foto.png", HTML_AS_PNG)]), store))
+    assert repo.snapshot().ledger.requests == {} and store.files == {}
+
+
+def test_a_registration_the_ledger_refuses_leaves_no_file(
+        repo: InMemoryRepository, store: MemoryFileStore) -> None:
+    from core.services.requests import create_request
+
+    with pytest.raises(NotAllowed):  # the DE does not start procedure 3
+        create_request(repo, "directora", _form(), NOW, material=materials.Submission(
+            with_image(image_bytes()), store))
+    assert store.files == {}
+
+
+def test_material_is_refused_where_stage_1_produces_none(
+        repo: InMemoryRepository, store: MemoryFileStore) -> None:
+    from core.services.requests import create_request
+
+    with pytest.raises(InvalidInput, match="no produce material"):
+        create_request(repo, "directora", _form(1), NOW,
+                       material=materials.Submission(post(), store))
+    assert store.files == {}

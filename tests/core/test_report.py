@@ -173,7 +173,8 @@ def test_the_document_shows_each_publications_approved_version_and_its_hash(
         repo: InMemoryRepository, calendar: WorkCalendar) -> None:
     from core_helpers import NOW
     from support.material_files import image_bytes
-    from support.material_flow import new_p3_request, step as walk, to_stage, with_image
+    from support.material_flow import new_p3_request, to_stage, with_image
+    from support.material_flow import step as walk
 
     from core.adapters.files.memory import MemoryFileStore
     from core.services import materials
