@@ -30,7 +30,15 @@ from core.adapters.files import images
 from core.domain import materials as rules
 from core.domain.errors import DomainError
 from core.domain.ledger import Ledger
-from core.domain.models import MAX_CELL_CHARS, Material, MaterialKind, Network, PlanItem, User
+from core.domain.models import (
+    MAX_CELL_CHARS,
+    Material,
+    MaterialKind,
+    Network,
+    PlanItem,
+    PlanStatus,
+    User,
+)
 from core.domain.permissions import Capability
 from core.domain.ports import FileStore
 from core.domain.procedures import StageRow
@@ -428,7 +436,7 @@ def plan_section(item: PlanItem, user: User) -> None:
         version_block(ledger, session.file_store(), view.latest,
                       f"mat_plan_{item.item_id}_{view.latest.number}")
     if not session.permissions().can(user, Capability.KEEP_PLAN) or \
-            item.status.value != "planificado":
+            item.status is not PlanStatus.PLANNED:
         return
     seq = len(view.versions)
     composer(item.item_id, seq, view.latest)
