@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,7 @@ def _compose(page: Page, rid: str, seq: int, files: list[Path]) -> None:
 
 def test_an_approver_sees_the_image_and_the_post_card_and_approves_them(
         server: Server, browser: Browser, tmp_path: Path,
-        screenshot: object) -> None:
+        screenshot: Callable[[Page, str], Path]) -> None:
     professional = new_tab(browser, server.url)
     rid, seq = _request_at_6(server, professional, "Afiche del mantenimiento")
     poster = tmp_path / "afiche mantenimiento.png"
@@ -66,7 +67,7 @@ def test_an_approver_sees_the_image_and_the_post_card_and_approves_them(
     expect(professional.get_by_text("✓ «afiche mantenimiento.png» · PNG")).to_be_visible()
     expect(professional.get_by_text("#nicbo").first).to_be_visible()  # the live preview
     professional.get_by_text("✓ «afiche mantenimiento.png»").scroll_into_view_if_needed()
-    screenshot(professional, "material-composer")  # type: ignore[operator]
+    screenshot(professional, "material-composer")
     widget(professional, "action_avanzar").get_by_role("button").click()
     expect(professional.get_by_test_id("stAlertContentSuccess").first).to_contain_text(
         "Acción registrada")
@@ -88,7 +89,7 @@ def test_an_approver_sees_the_image_and_the_post_card_and_approves_them(
     expect(unit.get_by_text(re.compile(r"Al aprobar, usted aprueba la versión 1"))) \
         .to_be_visible()
     unit.get_by_role("heading", name="Material", exact=True).scroll_into_view_if_needed()
-    screenshot(unit, "material-approver")  # type: ignore[operator]
+    screenshot(unit, "material-approver")
     widget(unit, "action_avanzar").get_by_role("button").click()
     expect(unit.get_by_test_id("stAlertContentSuccess").first).to_contain_text(
         "Acción registrada")
