@@ -122,7 +122,6 @@ class Mailer(Protocol):
         ...
 
 
-
 # -- files of the material under approval ----------------------------------------------------
 
 
