@@ -7,7 +7,8 @@ permission matrix), calendar and clock.
 Configuration comes from environment variables (documented in the README):
 ``RRSS_WORKBOOK`` (path of the local workbook, default ``data/ledger.xlsx``),
 ``RRSS_DEMO`` (``1`` creates a new workbook with demo data, ``0`` an empty ledger),
-``RRSS_HOLIDAY_SUBDIVISION`` (department for departmental holidays, default ``L``).
+``RRSS_HOLIDAY_SUBDIVISION`` (department for departmental holidays, default ``L``),
+``RRSS_ARCHIVOS`` (folder of the material's files, default beside the workbook).
 A Google Sheet replaces the local workbook when ``core.adapters.gsheets.config`` finds its
 configuration (``.streamlit/secrets.toml`` or ``RRSS_SHEETS_ID``; README, «Google Sheets»).
 """
@@ -21,10 +22,11 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from core.adapters.files.local import LocalFileStore, folder_beside
 from core.adapters.tabular import Schema
 from core.adapters.workbook.repository import WorkbookRepository
 from core.domain.ledger import Rules
-from core.domain.ports import Repository
+from core.domain.ports import FileStore, Repository
 from core.domain.workdays import WorkCalendar
 from sheets_schema import default_rules
 from sheets_schema.demo import base_records, demo_rows
@@ -44,6 +46,7 @@ class Settings:
     workbook: Path
     demo: bool
     subdivision: str | None
+    files: Path | None = None  # the material's files (default: a folder beside the workbook)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -51,7 +54,12 @@ class Settings:
         path = Path(env.get("RRSS_WORKBOOK", "") or ROOT / "data" / "ledger.xlsx")
         demo = env.get("RRSS_DEMO", "1").strip().lower() not in ("0", "no", "false")
         subdivision = env.get("RRSS_HOLIDAY_SUBDIVISION", "L").strip() or None
-        return cls(path, demo, subdivision)
+        files = env.get("RRSS_ARCHIVOS", "").strip()
+        return cls(path, demo, subdivision, Path(files) if files else None)
+
+    @property
+    def files_folder(self) -> Path:
+        return self.files or folder_beside(self.workbook)
 
 
 def schema() -> Schema:
@@ -101,3 +109,24 @@ def open_repository(settings: Settings, now: datetime | None = None) -> Reposito
     from core.adapters.gsheets.adapter import open_sheets
 
     return open_sheets(config, SCHEMA, default_rules())
+
+
+def open_file_store(settings: Settings, repo: Repository) -> FileStore:
+    """Where the material's files live: Google Drive when the Google configuration names a
+    folder (``[drive] folder_id`` / ``RRSS_DRIVE_FOLDER_ID``), through the Sheets
+    repository's own authorised session; else a folder beside the workbook
+    (``RRSS_ARCHIVOS`` to put it elsewhere)."""
+    from core.adapters.gsheets.config import load_config
+
+    config = load_config()
+    client = getattr(repo, "client", None)
+    if config is not None and config.drive_folder_id and client is not None:
+        from core.adapters.files.drive import DriveFileStore
+
+        return DriveFileStore(client.http_client.session, config.drive_folder_id,
+                              account_email=config.client_email,
+                              retry_seconds=config.retry_seconds)
+    workbook = getattr(repo, "path", None)  # the workbook this repository writes
+    if settings.files is None and isinstance(workbook, Path):
+        return LocalFileStore(folder_beside(workbook))
+    return LocalFileStore(settings.files_folder)

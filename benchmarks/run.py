@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the Sheets stand-in
@@ -222,6 +223,94 @@ def dashboard_page_views(repo: object, repeats: int) -> list[float]:
     return samples
 
 
+def bench_materials(repeats: int) -> None:
+    """Attaching a 5 MB image at a producing stage (check by content, SHA-256, store in the
+    folder beside the workbook with fsync, record the version in the workbook), and a
+    Solicitud page showing a version of 20 images (AppTest, local workbook)."""
+    from support.material_files import big_jpeg, image_bytes
+    from support.material_flow import new_p3_request, step, to_stage
+
+    from core.adapters.files.local import LocalFileStore, folder_beside
+    from core.domain.models import MaterialKind, Network
+    from core.domain.workdays import WorkCalendar
+    from core.services import materials
+    from sheets_schema.demo import demo_rows
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ledger-material.xlsx"
+        repo = WorkbookRepository(path, SCHEMA, default_rules())
+        repo.create(demo_rows(NOW, WorkCalendar.for_bolivia(subdivision="L")))
+        store = LocalFileStore(folder_beside(path))
+        photos = [big_jpeg(5) for _ in range(repeats)]
+        waiting = []
+        for _ in photos:
+            rid = new_p3_request(repo, NOW)
+            to_stage(repo, rid, 6, NOW)
+            waiting.append(rid)
+        samples = []
+        for rid, photo in zip(waiting, photos, strict=True):
+            draft = materials.Draft(texts={Network.ALL: "Aviso #nicbo"}, uploads=[
+                materials.Upload("foto.jpg", photo, MaterialKind.IMAGE)])
+            samples.append(timed(lambda r=rid, d=draft: step(repo, r, NOW, draft=d,
+                                                             store=store)))
+        size = len(photos[0]) / 1e6
+        print(f"material_attach_5mb_image ({size:.1f} MB JPEG at stage 6 of procedure 3: "
+              f"type and header check, SHA-256, written to the folder with fsync, version "
+              f"recorded in the workbook): {median_of(samples)}")
+
+        rid = new_p3_request(repo, NOW, "Galería de 20 fotos")
+        to_stage(repo, rid, 6, NOW)
+        gallery = [image_bytes("JPEG", (1600, 1200), colour=(i * 12, 80, 200 - i * 9))
+                   for i in range(20)]
+        step(repo, rid, NOW, store=store, draft=materials.Draft(
+            texts={Network.ALL: "Veinte fotos del taller #adsib"},
+            uploads=[materials.Upload(f"foto-{i:02d}.jpg", data)
+                     for i, data in enumerate(gallery)]))
+        cold, warm = solicitud_page_views(repo, rid, repeats)
+        print(f"material_solicitud_page_20_images (AppTest, local workbook, the approver's "
+              f"view of a version of 20 images and its post card): first view "
+              f"{cold:.3f} s (previews drawn); then {median_of(warm)}")
+
+
+def solicitud_page_views(repo: object, request_id: str, repeats: int) -> tuple[float,
+                                                                           list[float]]:
+    """Render «Solicitud» on ``request_id`` as the unit that must approve it."""
+    at = _app_test(repo, "solicitante")
+    at.session_state["request_id"] = request_id
+    at.switch_page("pages/solicitud.py")
+    cold = timed(at.run)
+    assert not at.exception, [e.message for e in at.exception]
+    assert len(at.get("image")) == 20
+    warm = []
+    for _ in range(repeats):
+        warm.append(timed(at.run))
+        assert not at.exception, [e.message for e in at.exception]
+    return cold, warm
+
+
+def _app_test(repo: object, username: str) -> Any:
+    import logging
+
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import AppTest, app_test
+
+    for name in ("streamlit", "streamlit.runtime.scriptrunner_utils.script_run_context"):
+        logging.getLogger(name).setLevel(logging.ERROR)  # bare-mode warnings
+
+    class NavigationPagesManager(PagesManager):  # as a running server settles (tests/app)
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            PagesManager.uses_pages_directory = False
+
+    app_test.PagesManager = NavigationPagesManager  # type: ignore[misc]
+    app = str(Path(__file__).resolve().parent.parent / "app.py")
+    at = AppTest.from_file(app, default_timeout=600)
+    at.session_state["repo"] = repo
+    at.session_state["username"] = username
+    at.run()
+    return at
+
+
 def bench_sheets() -> None:
     """Google Sheets API calls per page view and per action, and the users one quota
     carries, ours beside a naive gspread app, on the in-process stand-in (counts, not
@@ -235,11 +324,16 @@ def bench_sheets() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--only", choices=["materials"], help="one group of figures")
     args = parser.parse_args()
     repeats = 3 if args.quick else 7
+    if args.only == "materials":
+        bench_materials(repeats)
+        return
     bench_workbook(repeats)
     bench_chain(repeats)
     bench_dashboard(repeats)
+    bench_materials(repeats)
     bench_sheets()
 
 

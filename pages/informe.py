@@ -79,6 +79,13 @@ st.dataframe(pd.DataFrame(
              "Mediana días hábiles"]),
     hide_index=True, width="stretch", key="report_stages")
 
+if data.material:
+    st.subheader("Material publicado: la versión aprobada")
+    st.dataframe(pd.DataFrame([{
+        "Fecha": f"{m.published_at:%d/%m/%Y}", "Solicitud": m.request_id, "Título": m.title,
+        "Versión": m.version, "SHA-256 de la versión": m.sha256} for m in data.material]),
+        hide_index=True, width="stretch", key="report_material")
+
 chart = docx_report.bottleneck_png(board)
 if chart is not None:
     st.subheader("Dónde esperan las solicitudes")

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.domain.roles import UNIT_SCOPED_ROLES
 from core.services import requests as services
-from ui import session
+from ui import material_views, session
 
 user = session.require_user()
 session.show_flash()
@@ -61,6 +61,7 @@ with st.form("new_request", clear_on_submit=False):
             schedule[number] = st.date_input(
                 f"Etapa {number}: {stage.activity[:70]}", value=today + timedelta(days=7),
                 min_value=today, key=f"new_schedule_{number}", format="DD/MM/YYYY")
+    material_views.registration_composer(first)
     submitted = st.form_submit_button("Registrar solicitud", type="primary")
 
 if submitted:
@@ -70,7 +71,7 @@ if submitted:
             "summary": summary, "unit": unit or "", "links": links,
             "publish_from": publish_from, "publish_to": publish_to, "protected": protected,
             "reference": reference, "schedule": schedule,
-        }, session.now()))
+        }, session.now(), material=material_views.registration_submission(first)))
     if request_id:
         st.session_state["flash"] = f"Solicitud {request_id} registrada."
         st.session_state["request_id"] = request_id

@@ -19,7 +19,7 @@ from core.domain.models import PlanItem, PlanStatus, PublicationType
 from core.domain.permissions import Capability
 from core.domain.roles import UNIT_SCOPED_ROLES
 from core.services import plan
-from ui import session
+from ui import material_views, session
 
 CHANNELS = ["Facebook", "Instagram", "X (Twitter)", "YouTube", "TikTok", "LinkedIn",
             "Sitio web"]
@@ -337,3 +337,4 @@ if editable:
             lambda: plan.cancel_item(session.repository(), user.username, pick, reason,
                                      session.now()) or True, f"Ítem {pick} cancelado."):
         st.rerun()
+    material_views.plan_section(item, user)

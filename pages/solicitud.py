@@ -11,7 +11,7 @@ from core.domain.deadlines import due_info
 from core.domain.procedures import DeadlineKind
 from core.domain.workflow import allowed_actions, event_label, must_act_label
 from core.services import requests as services
-from ui import session
+from ui import material_views, session
 
 user = session.require_user()
 session.show_flash()
@@ -105,13 +105,15 @@ def take_action(code: str, label: str, seen_seq: int) -> None:
         comment=st.session_state.get("action_comment", ""), expected_seq=seen_seq,
         now=session.now(), schedule=schedule, calendar=calendar,
         channels=st.session_state.get("publish_channels", []),
-        link=st.session_state.get("publish_link", "")), f"Acción registrada: {label}.",
+        link=st.session_state.get("publish_link", ""),
+        material=material_views.submission(state)), f"Acción registrada: {label}.",
         defer_error=True)
     if done is not None:
         for key in ("action_comment", "publish_channels", "publish_link"):
             st.session_state.pop(key, None)
 
 
+material_views.show(state, user)
 session.show_deferred_error()
 actions = allowed_actions(state, user)
 if actions:

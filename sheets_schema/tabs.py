@@ -19,6 +19,9 @@ from core.domain.models import (
     EventKind,
     IntakeRow,
     MailStatus,
+    Material,
+    MaterialKind,
+    Network,
     OutboxMail,
     PlanItem,
     PlanStatus,
@@ -151,7 +154,8 @@ PROCEDURES = TabSpec(
     "Los procedimientos del manual, una fila por etapa y versión; las versiones publicadas "
     "rigen para solicitudes nuevas, las en curso conservan la suya.",
     choices={"estado": tuple(s.value for s in ProcedureStatus),
-             "registra_cronograma": YES_NO, "permite_autoaprobacion": YES_NO},
+             "registra_cronograma": YES_NO, "permite_autoaprobacion": YES_NO,
+             "produce_material": YES_NO, "aprueba_material": YES_NO},
 )
 INTAKE = TabSpec(
     "ingreso", IntakeRow,
@@ -160,17 +164,35 @@ INTAKE = TabSpec(
         objective="objetivo", summary="resumen", links="fotos_enlaces",
         publish_from="publicar_desde", publish_to="publicar_hasta",
         protected="protegida_por_norma", intake_status="estado_ingreso",
-        request_id="id_solicitud",
+        request_id="id_solicitud", files="archivos",
     ),
     "Solicitudes del procedimiento 3 agregadas a mano o por un formulario; la aplicación "
-    "las toma y escribe el resultado en «estado_ingreso».",
+    "las toma y escribe el resultado en «estado_ingreso». «archivos»: enlaces a los archivos "
+    "(Google Drive), uno por línea, que pasan a ser el material de la solicitud.",
     choices={"protegida_por_norma": YES_NO},
     form_fed=True,
 )
 
+MATERIALS = TabSpec(
+    "materiales", Material,
+    dict(
+        material_id="id_material", subject="id_objeto", version="version", stage="etapa",
+        kind="tipo", network="red", name="nombre", media_type="tipo_contenido",
+        size="tamano_bytes", sha256="sha256", storage_id="id_almacen", content="contenido",
+        added_by="agregado_por", added_at="agregado_en", event_id="id_evento",
+    ),
+    "Material de cada solicitud (o borrador de un ítem del plan), versión por versión: "
+    "textos por red, imágenes, diseños, PDF y enlaces. Los archivos están en la carpeta de "
+    "archivos o en Google Drive («id_almacen»); «sha256» es la huella de su contenido y el "
+    "evento de «id_evento» registra la huella de la versión.",
+    choices={"tipo": tuple(k.value for k in MaterialKind),
+             "red": tuple(n.value for n in Network)},
+    append_only=True,
+)
+
 ALL_TABS: tuple[TabSpec, ...] = (
     REQUESTS, EVENTS, USERS, UNITS, DIRECT, DAYS_OFF, PLAN, QUESTIONS, INCIDENTS, OUTBOX,
-    DELETIONS, PROCEDURES, INTAKE,
+    DELETIONS, PROCEDURES, INTAKE, MATERIALS,
 )
 SCHEMA = Schema(ALL_TABS)
 TABS_BY_NAME = SCHEMA.by_name

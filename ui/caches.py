@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
 from core.domain.ledger import Ledger
-from core.domain.ports import Repository
+from core.domain.ports import FileStore, Repository
 from core.domain.tamper import ChainMonitor
 from core.domain.workdays import WorkCalendar
 from core.services import audit
@@ -39,7 +42,9 @@ class _PerLedger:
 _LEDGERS: weakref.WeakKeyDictionary[Ledger, _PerLedger] = weakref.WeakKeyDictionary()
 _MONITORS: weakref.WeakKeyDictionary[object, ChainMonitor] = weakref.WeakKeyDictionary()
 _SLOTS: weakref.WeakKeyDictionary[object, threading.Lock] = weakref.WeakKeyDictionary()
+_STORES: weakref.WeakKeyDictionary[object, FileStore] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
+PREVIEW_BYTES = 64 * 1024 * 1024  # previews kept in memory, all users together
 
 
 def _for(ledger: Ledger) -> _PerLedger:
@@ -90,3 +95,59 @@ def delivery_slot(repo: Repository) -> threading.Lock:
         if found is None:
             found = _SLOTS[repo] = threading.Lock()
         return found
+
+
+def file_store(repo: Repository, opener: Callable[[Repository], FileStore]) -> FileStore:
+    """The one file store of a repository in this process."""
+    with _LOCK:
+        found = _STORES.get(repo)
+        if found is None:
+            found = _STORES[repo] = opener(repo)
+        return found
+
+
+class _Previews:
+    """Image previews by the SHA-256 of the original: content-addressed, so never stale;
+    the oldest go first when they exceed PREVIEW_BYTES."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.items: OrderedDict[str, bytes] = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def get(self, sha256: str, make: Callable[[], bytes | None]) -> bytes | None:
+        with self.lock:
+            if sha256 in self.items:
+                self.items.move_to_end(sha256)
+                return self.items[sha256]
+        made = make()
+        if made is None:
+            return None  # a missing or damaged file: ask again next time
+        with self.lock:
+            if sha256 not in self.items:
+                self.items[sha256] = made
+                self.size += len(made)
+            while self.size > self.limit and len(self.items) > 1:
+                _, dropped = self.items.popitem(last=False)
+                self.size -= len(dropped)
+            return made
+
+
+_PREVIEWS = _Previews(PREVIEW_BYTES)
+
+
+def preview(sha256: str, make: Callable[[], bytes | None]) -> bytes | None:
+    """The preview of the image whose SHA-256 is ``sha256`` (``make`` draws it once)."""
+    return _PREVIEWS.get(sha256, make)
+
+
+def previews(wanted: list[tuple[str, Callable[[], bytes | None]]]) -> None:
+    """Draw the previews not cached yet, several at once (Pillow decodes without the GIL):
+    the first view of a version with many images waits for the slowest, not the sum."""
+    with _PREVIEWS.lock:
+        missing = [(sha, make) for sha, make in wanted if sha not in _PREVIEWS.items]
+    if len(missing) < 2:
+        return
+    with ThreadPoolExecutor(max_workers=min(4, len(missing))) as pool:
+        list(pool.map(lambda item: _PREVIEWS.get(*item), missing))

@@ -1,7 +1,7 @@
 """Session, wiring and rendering helpers for the pages (the Streamlit glue).
 
-Tests inject a repository, a clock and a mailer through ``st.session_state`` ("repo",
-"clock", "mailer");
+Tests inject a repository, a clock, a mailer and a file store through ``st.session_state``
+("repo", "clock", "mailer", "files");
 otherwise the repository comes from configuration, once per server process.
 """
 
@@ -22,12 +22,12 @@ from core.domain.errors import DomainError
 from core.domain.ledger import Ledger
 from core.domain.models import User
 from core.domain.permissions import PermissionMatrix
-from core.domain.ports import Mailer, Repository
+from core.domain.ports import FileStore, Mailer, Repository
 from core.domain.roles import Role
 from core.domain.workdays import WorkCalendar
 from core.services import administration, intake, notifications
 from ui import caches
-from wiring import Settings, local_now, open_repository, sheets_key
+from wiring import Settings, local_now, open_file_store, open_repository, sheets_key
 
 T = TypeVar("T")
 SESSION_MINUTES = 60
@@ -77,6 +77,14 @@ def repository() -> Repository:
     except DomainError as error:
         _stop_with(error)
         raise  # unreachable: st.stop() ends the run
+
+
+def file_store() -> FileStore:
+    """Where the material's files live (tests inject ``st.session_state["files"]``)."""
+    injected = st.session_state.get("files")
+    if injected is not None:
+        return injected  # type: ignore[no-any-return]
+    return caches.file_store(repository(), lambda repo: open_file_store(settings(), repo))
 
 
 def calendar() -> WorkCalendar:

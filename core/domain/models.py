@@ -466,6 +466,7 @@ class IntakeRow(Record):
     protected: str = Field(default="")
     intake_status: str = Field(default="")
     request_id: str = Field(default="")
+    files: str = Field(default="")  # links to files (Drive links): material of the request
 
 
 class ProcedureStatus(StrEnum):
@@ -496,4 +497,95 @@ class ProcedureTableRow(Record):
     clause: str = Field(default="")
     interpretation: str = Field(default="")
     allows_self_approval: str = Field(default="")
+    produces_material: str = Field(default="")
+    approves_material: str = Field(default="")
     status: ProcedureStatus = Field(default=ProcedureStatus.PUBLISHED)
+
+
+# -- the material under approval (issue: content travels with the request) -----------------
+
+
+class MaterialKind(StrEnum):
+    """What one piece of material is."""
+
+    TEXT = "texto"
+    IMAGE = "imagen"
+    DESIGN = "diseno"
+    PDF = "pdf"
+    VIDEO = "video"
+    LINK = "enlace"
+
+    @property
+    def label(self) -> str:
+        return MATERIAL_KIND_LABELS[self]
+
+    @property
+    def is_file(self) -> bool:
+        return self in (MaterialKind.IMAGE, MaterialKind.DESIGN, MaterialKind.PDF)
+
+    @property
+    def is_link(self) -> bool:
+        return self in (MaterialKind.VIDEO, MaterialKind.LINK)
+
+
+MATERIAL_KIND_LABELS = {
+    MaterialKind.TEXT: "Texto de la publicación",
+    MaterialKind.IMAGE: "Imagen",
+    MaterialKind.DESIGN: "Diseño o arte final",
+    MaterialKind.PDF: "Documento PDF",
+    MaterialKind.VIDEO: "Vídeo (enlace)",
+    MaterialKind.LINK: "Archivo enlazado",
+}
+
+
+class Network(StrEnum):
+    """Where a text is meant to be published; ALL: the same text for every network."""
+
+    ALL = "todas"
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    X = "x"
+    LINKEDIN = "linkedin"
+
+    @property
+    def label(self) -> str:
+        return NETWORK_LABELS[self]
+
+
+NETWORK_LABELS = {
+    Network.ALL: "Todas las redes", Network.FACEBOOK: "Facebook",
+    Network.INSTAGRAM: "Instagram", Network.X: "X (Twitter)", Network.LINKEDIN: "LinkedIn",
+}
+
+
+class Material(Record):
+    """One piece of one version of the material of a request or a plan item (tab «materiales»).
+
+    A version is every piece submitted together by one event (a stage's action, a plan
+    item's draft); the event carries the SHA-256 of the version (core.domain.materials), so
+    the hash chain proves which material was approved and published. Texts and links are
+    kept in ``content``; files live in the file store under ``storage_id``.
+    """
+
+    key_field: ClassVar[str | None] = "material_id"
+
+    material_id: str = Field(min_length=1)
+    subject: str = Field(min_length=1)  # request id, or plan item id for a draft
+    version: int = Field(ge=1)
+    stage: int | None = Field(default=None)
+    kind: MaterialKind
+    network: Network | None = Field(default=None)
+    name: Text = Field(default="")
+    media_type: str = Field(default="")
+    size: int = Field(default=0, ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    storage_id: str = Field(default="")
+    content: Text = Field(default="")
+    added_by: str = Field(min_length=1)
+    added_at: Stamp
+    event_id: str = Field(default="")
+
+    @field_validator("network", mode="before")
+    @classmethod
+    def _network(cls, value: object) -> object:
+        return _empty_to_none(value)

@@ -7,7 +7,7 @@ failing later in the middle of someone's approval.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
@@ -142,6 +142,10 @@ class StageRow(BaseModel):
     clause: str = Field(alias="clausula", min_length=1)
     interpretation: str = Field(alias="interpretacion", default="")
     allows_self_approval: bool = Field(alias="permite_autoaprobacion", default=True)
+    # Which stages produce the material under approval and which approve it (a table
+    # older than these columns, or an empty cell: no).
+    produces_material: bool = Field(alias="produce_material", default=False)
+    approves_material: bool = Field(alias="aprueba_material", default=False)
 
     @field_validator("roles", mode="before")
     @classmethod
@@ -166,7 +170,8 @@ class StageRow(BaseModel):
     def _outcomes(cls, value: object) -> object:
         return parse_outcomes(value) if isinstance(value, str) else value
 
-    @field_validator("records_schedule", mode="before")
+    @field_validator("records_schedule", "produces_material", "approves_material",
+                     mode="before")
     @classmethod
     def _yes_no(cls, value: object) -> object:
         return _parse_yes_no(value) if isinstance(value, str) else value
@@ -221,7 +226,9 @@ class Procedure:
     def transitions(self) -> dict[tuple[int, str], Transition]:
         """(stage, outcome code) -> where it leads and who may take it; built once.
 
-        Replaying tens of thousands of stored events looks each one up here.
+        Replaying tens of thousands of stored events looks each one up here. Besides the
+        table's own outcomes, a stage after an approval of the material has the return that
+        a change of the material makes (:meth:`reapproval`).
         """
         table: dict[tuple[int, str], Transition] = {}
         for row in self.stages:
@@ -232,7 +239,40 @@ class Procedure:
                     frozenset(r.value for r in row.roles_for(False)),
                     frozenset(r.value for r in row.roles_for(True)),
                 )
+            back = self.reapproval(row.number)
+            if back is not None and (row.number, back.outcome.code) not in table:
+                table[(row.number, back.outcome.code)] = back
         return table
+
+    def reapproval(self, stage: int) -> Transition | None:
+        """Where a change of the material at ``stage`` sends the request back, if anywhere.
+
+        Interpretation (marked in the procedure table): material changed after it was
+        approved goes back for approval. At a stage that neither produces nor approves
+        material, whose nearest earlier stage doing either approves it, a new version
+        returns the request to that approving stage. The people acting at ``stage`` may
+        change it, and so may those who produced it (the producing stage before the
+        approval).
+        """
+        row = self.stage(stage)
+        if row.produces_material or row.approves_material:
+            return None
+        earlier = [s for s in self.stages[:stage - 1]
+                   if s.produces_material or s.approves_material]
+        if not earlier or not earlier[-1].approves_material:
+            return None
+        target = earlier[-1].number
+        producers = [s for s in self.stages[:target - 1] if s.produces_material]
+        roles = [*row.roles_for(False), *(producers[-1].roles_for(False) if producers else ())]
+        protected = [*row.roles_for(True), *(producers[-1].roles_for(True) if producers else ())]
+        return Transition(Outcome(OutcomeKind.RETURN, target), target,
+                          frozenset(r.value for r in roles),
+                          frozenset(r.value for r in protected))
+
+    @property
+    def handles_material(self) -> bool:
+        """Whether the table says which stages produce and approve material."""
+        return any(s.produces_material or s.approves_material for s in self.stages)
 
 
 @dataclass(frozen=True)
@@ -391,12 +431,30 @@ def _check_procedure(key: tuple[int, int], items: list[tuple[int, StageRow]]) ->
         if stage.number == 1 and [o.kind for o in stage.outcomes] != [OutcomeKind.FORWARD]:
             raise refuse(row, "salidas", "la etapa 1 es el registro de la solicitud: solo "
                          "«avanzar»")
+    _check_material(stages, items, refuse)
     unreachable = _unreachable(stages)
     if unreachable:
         first = unreachable[0]
         raise refuse(items[first - 1][0], "etapa", f"la etapa {first} no se alcanza desde la "
                      "etapa 1: ninguna salida lleva a ella (revise los «avanzar:N» anteriores)")
     return Procedure(number, version, stages[0].procedure_name, tuple(stages))
+
+
+def _check_material(stages: Sequence[StageRow], items: list[tuple[int, StageRow]],
+                    refuse: Callable[[int, str, str], ProcedureTableError]) -> None:
+    """Material produced must be approved before the last stage publishes it."""
+    last = stages[-1]
+    for column, flag in (("produce_material", last.produces_material),
+                         ("aprueba_material", last.approves_material)):
+        if flag:
+            raise refuse(items[-1][0], column, "la última etapa publica: no produce ni "
+                         "aprueba material (márquelo en una etapa anterior)")
+    producing = [s.number for s in stages if s.produces_material]
+    if producing and not any(s.approves_material and s.number > producing[-1]
+                             for s in stages):
+        raise refuse(items[producing[-1] - 1][0], "produce_material",
+                     f"la etapa {producing[-1]} produce material, pero ninguna etapa "
+                     "posterior lo aprueba antes de publicar (marque «aprueba_material»)")
 
 
 def next_stages(stage: StageRow, last: int) -> dict[Outcome, int | None]:

@@ -128,6 +128,10 @@ def event_label(procedure: Procedure, event: Event) -> str:
         return event.outcome
     row = procedure.stage(event.stage)
     outcome = next((o for o in row.outcomes if o.code == event.outcome), None)
+    if outcome is None:
+        back = procedure.reapproval(event.stage)
+        if back is not None and back.outcome.code == event.outcome:
+            return f"Material cambiado: vuelve a la etapa {back.target} para aprobarlo"
     return _label(row, outcome, procedure) if outcome else event.outcome
 
 

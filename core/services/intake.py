@@ -5,7 +5,8 @@ refresh the app looks at the rows not yet taken:
 
 - a complete, valid row becomes a request, registered in the name of the row's
   «usuario», and in the SAME change the row gets ``estado_ingreso = "registrada SOL-…"``
-  and ``id_solicitud``: a row is never taken twice (the write is refused if the row
+  and ``id_solicitud`` (and its «archivos» links become the request's material, version
+  1): a row is never taken twice (the write is refused if the row
   changed or was taken since it was read, and a taken row is skipped);
 - a row with a missing or invalid field gets ``estado_ingreso`` explaining the problem in
   Spanish and waits; it is looked at again on every refresh, so correcting the cells is
@@ -30,10 +31,11 @@ from core.domain.ledger import Ledger
 from core.domain.models import MAX_CELL_CHARS, IntakeRow
 from core.domain.permissions import Capability
 from core.domain.ports import Change, Repository
-from core.services import requests
+from core.services import materials, requests
 from core.services.common import current_user
 
 PROCEDURE = 3
+FILES = "files"  # the form entry carrying the «archivos» links (not a request field)
 REGISTERED = "registrada"
 WAITING = "pendiente"
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s.*)?$")
@@ -139,6 +141,10 @@ def _check(ledger: Ledger, record: IntakeRow) -> tuple[str, dict[str, object]] |
     if protected is None:
         return (f"«{col('protected')}» debe ser «sí» o «no» (tiene "
                 f"«{record.protected.strip()}»)")
+    try:
+        files = materials.check_file_links(record.files)
+    except DomainError as error:
+        return f"«{col('files')}»: {error.message.rstrip('.')}"
     stamp = record.submitted_at.strip()
     form: dict[str, object] = {
         "procedure": PROCEDURE, "title": record.title.strip(),
@@ -147,6 +153,8 @@ def _check(ledger: Ledger, record: IntakeRow) -> tuple[str, dict[str, object]] |
         "protected": protected,
         "reference": "Pestaña «ingreso»" + (f", marca temporal {stamp}" if stamp else ""),
     }
+    if files:
+        form[FILES] = files
     return user.username, form
 
 
@@ -197,10 +205,12 @@ def process(repo: Repository, now: datetime) -> IntakeReport:
             statuses.update_where(verdict.record, intake_status=verdict.waiting_status())
             report.waiting.append((verdict.row, verdict.problem))
             continue
+        form = dict(verdict.form or {})
+        files = form.pop(FILES, [])
         try:
             request_id = requests.create_request(
-                repo, verdict.username, dict(verdict.form or {}), now,
-                extend=_mark_taken(verdict))
+                repo, verdict.username, form, now,
+                extend=_mark_taken(verdict, files, now))
         except _RowTaken:
             report.skipped.append(verdict.row)
             continue
@@ -221,10 +231,13 @@ def process(repo: Repository, now: datetime) -> IntakeReport:
     return report
 
 
-def _mark_taken(verdict: Verdict) -> requests.RequestExtension:
+def _mark_taken(verdict: Verdict, files: object = (),
+                now: datetime | None = None) -> requests.RequestExtension:
     def extend(ledger: Ledger, request_id: str, change: Change) -> None:
         if verdict.record not in ledger.all(IntakeRow):
             raise _RowTaken("La fila de ingreso cambió o ya fue tomada.")
         change.update_where(verdict.record, intake_status=f"{REGISTERED} {request_id}",
                             request_id=request_id)
+        if isinstance(files, list) and files and now is not None:
+            materials.carry_links(request_id, files, change, verdict.username, now)
     return extend

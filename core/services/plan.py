@@ -15,7 +15,8 @@ that write it. Interpretations the product makes, shown on the page too:
   those items use it. Cancelled items do not count.
 - Types 1–3 become a request of the procedure with the same number, registered by whoever
   starts that procedure (1: DE, 2: the professional, 3: the requesting unit). The item
-  turns «solicitado» with the request id in the same all-or-nothing change as the request.
+  turns «solicitado» with the request id in the same all-or-nothing change as the request;
+  the item's draft material (core.services.materials) becomes the request's version 1.
   A request registered elsewhere (a unit's procedure 3) is linked to its item by the
   professional. Types 4–7 have no procedure: the Administrador Principal publishes them
   and the professional marks the item «publicado».
@@ -54,6 +55,7 @@ from core.domain.procedures import ProcedureSet
 from core.domain.roles import Role
 from core.domain.validation import spanish_reason
 from core.domain.workdays import WorkCalendar
+from core.services import materials
 from core.services.common import commit_numbered, current_user, system_event
 from core.services.requests import create_request
 
@@ -493,6 +495,7 @@ def convert_to_request(repo: Repository, username: str, item_id: str,
         change.update(PlanItem, item_id, status=PlanStatus.REQUESTED, request_id=request_id)
         change.add(system_event(built_on, item_id, "plan_convertir", actor, role, now,
                                 request_id))
+        materials.carry_from_plan(built_on, item_id, request_id, change, username, now)
 
     return create_request(repo, username, data, now, extend=extend)
 

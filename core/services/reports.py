@@ -12,6 +12,8 @@ Interpretations (said in the document too):
   completed in it, on the channels the administrator recorded when publishing (older
   requests without them show «No registrado»); direct publications (types 4–7) carry
   theirs.
+* The material a request published is the version its approval pinned (its SHA-256 is in
+  the publishing event's data, sealed by the hash chain).
 * «Requests per procedure and outcome» covers every request in progress at some point of
   the period (registered on or before its end, not closed before its start); the outcome
   is where it stood at the end of the period.
@@ -25,11 +27,13 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from core.domain.ledger import Ledger
+from core.domain.materials import trail
 from core.domain.models import PublicationType, Status
 from core.domain.workdays import WorkCalendar
 from core.services.dashboard import Dashboard, DashboardFilter, StageFigures, dashboard
 
-__all__ = ["UNKNOWN_CHANNEL", "DocumentKind", "PublicationLine", "ReportData", "report_data"]
+__all__ = ["UNKNOWN_CHANNEL", "DocumentKind", "PublicationLine", "PublishedMaterial",
+           "ReportData", "report_data"]
 
 UNKNOWN_CHANNEL = "No registrado"
 OUTCOMES = (Status.PUBLISHED, Status.REJECTED, Status.IN_PROGRESS)
@@ -50,6 +54,17 @@ class PublicationLine:
 
 
 @dataclass(frozen=True)
+class PublishedMaterial:
+    """The material a request published: the version its approval pinned, and its hash."""
+
+    request_id: str
+    title: str
+    published_at: datetime
+    version: int
+    sha256: str
+
+
+@dataclass(frozen=True)
 class ReportData:
     start: date
     end: date
@@ -57,6 +72,7 @@ class ReportData:
     by_type_and_channel: tuple[tuple[str, str, int], ...]
     outcomes: tuple[tuple[str, dict[Status, int]], ...]  # procedure label -> counts
     board: Dashboard
+    material: tuple[PublishedMaterial, ...] = ()
 
     @property
     def total_publications(self) -> int:
@@ -84,10 +100,16 @@ def report_data(
                                          publication.title, publication.channel,
                                          publication.publication_id))
     outcomes: dict[int, Counter[Status]] = {}
+    material: list[PublishedMaterial] = []
     for state in ledger.states.values():
         request = state.request
         closed = state.closed_at
         if state.status is Status.PUBLISHED and closed and start <= closed.date() <= end:
+            published = trail(state.events).published
+            if published is not None:
+                material.append(PublishedMaterial(request.request_id, request.title, closed,
+                                                  published.stamp.version,
+                                                  published.stamp.sha256))
             channels = state.events[-1].payload().get("canales") or [UNKNOWN_CHANNEL]
             for channel in channels:
                 lines.append(PublicationLine(closed, _type_label(request.procedure,
@@ -109,6 +131,7 @@ def report_data(
                         {s: outcomes.get(p, Counter())[s] for s in OUTCOMES})
                        for p in procedures),
         board=dashboard(ledger, calendar, today, DashboardFilter(start, end)),
+        material=tuple(sorted(material, key=lambda m: (m.published_at, m.request_id))),
     )
 
 

@@ -109,8 +109,10 @@ def test_the_document_opens_and_shows_the_headings_figures_and_chart(
         "2. Solicitudes por procedimiento y resultado",
         "3. Cumplimiento de plazos",
         "4. Dónde esperan las solicitudes",
+        "5. Material publicado: la versión aprobada",
     ]
     text = "\n".join(p.text for p in document.paragraphs)
+    assert "Ninguna publicación del periodo registró material aprobado." in text
     assert "01/02/2026 al 28/02/2026" in text
     assert "Jorge Flores (Profesional en Promoción de Servicios)" in text
     assert "Total de publicaciones en el periodo: 3." in text
@@ -165,3 +167,31 @@ def test_text_word_cannot_store_is_dropped_rather_than_failing(
     cells = [c.text for t in docx.Document(io.BytesIO(content)).tables
              for row in t.rows for c in row.cells]
     assert "Avisocon control" in cells
+
+
+def test_the_document_shows_each_publications_approved_version_and_its_hash(
+        repo: InMemoryRepository, calendar: WorkCalendar) -> None:
+    from core_helpers import NOW
+    from support.material_files import image_bytes
+    from support.material_flow import new_p3_request, to_stage, with_image
+    from support.material_flow import step as walk
+
+    from core.adapters.files.memory import MemoryFileStore
+    from core.services import materials
+
+    store = MemoryFileStore()
+    rid = new_p3_request(repo, NOW, "Afiche de marzo")
+    to_stage(repo, rid, 6, NOW)
+    walk(repo, rid, NOW, draft=with_image(image_bytes()), store=store)
+    to_stage(repo, rid, 9, NOW)
+    walk(repo, rid, NOW)
+    pinned = materials.request_material(repo.snapshot().ledger, rid).pinned
+    assert pinned is not None and pinned.stamp is not None
+    result = report_data(repo.snapshot().ledger, calendar, NOW.date(), NOW.date(), NOW.date())
+    (line,) = result.material
+    assert (line.request_id, line.version, line.sha256) == (rid, 1, pinned.stamp.sha256)
+    document = docx.Document(io.BytesIO(report_docx(
+        result, DocumentKind.TECHNICAL_REPORT, "Jorge Flores", "Profesional", NOW)))
+    rows = [[c.text for c in row.cells] for row in document.tables[-1].rows]
+    assert rows[0] == ["Fecha", "Solicitud", "Título", "Versión", "SHA-256 de la versión"]
+    assert rows[1][1:] == [rid, "Afiche de marzo", "1", pinned.stamp.sha256]

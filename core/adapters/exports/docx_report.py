@@ -154,6 +154,18 @@ def report_docx(
         document.add_picture(io.BytesIO(chart), width=Cm(16))
         document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
 
+    document.add_heading("5. Material publicado: la versión aprobada", level=1)
+    if data.material:
+        _table(document, ["Fecha", "Solicitud", "Título", "Versión", "SHA-256 de la versión"],
+               [[f"{m.published_at:%d/%m/%Y}", m.request_id, m.title, m.version, m.sha256]
+                for m in data.material])
+        document.add_paragraph(
+            "Cada publicación publicó la versión del material que su última aprobación fijó; "
+            "la huella SHA-256 está sellada en el registro de eventos y la página Auditoría "
+            "verifica que los archivos guardados la conserven.")
+    else:
+        document.add_paragraph("Ninguna publicación del periodo registró material aprobado.")
+
     document.add_paragraph(
         "Fuente: registro de eventos del libro de publicaciones (cada acción con fecha, "
         "usuario y rol). Días hábiles: lunes a viernes sin feriados nacionales, "
