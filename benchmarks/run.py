@@ -26,6 +26,7 @@ from core.adapters.workbook.repository import WorkbookRepository
 from core.adapters.workbook.sheet_cache import SheetCache
 from core.domain import chain, tamper
 from core.domain.ledger import StoredTab
+from core.domain.models import PlanItem
 from core.domain.workflow import acting_role
 from core.services import administration
 from core.services import requests as services
@@ -222,6 +223,14 @@ def dashboard_page_views(repo: object, repeats: int) -> list[float]:
     return samples
 
 
+def bench_calendar(repeats: int) -> None:
+    """Placeholder until the calendar exists."""
+
+
+def bench_report(repeats: int) -> None:
+    """Placeholder until the report benchmark exists."""
+
+
 def bench_sheets() -> None:
     """Google Sheets API calls per page view and per action, and the users one quota
     carries, ours beside a naive gspread app, on the in-process stand-in (counts, not
@@ -232,15 +241,47 @@ def bench_sheets() -> None:
         print(line)
 
 
+def bench_pages(repeats: int) -> None:
+    """The rerun time of every page (AppTest) at 20,000 and 100,000 events."""
+    from benchmarks.pages import every_page
+    from benchmarks.synthetic import with_service_rows
+    from core.adapters.memory import InMemoryRepository
+
+    for events in (20_000, 100_000):
+        tabs = with_service_rows(synthetic_tabs(events, NOW, requests=events // 10), NOW)
+        repo = InMemoryRepository(tabs, SCHEMA, default_rules())
+        ledger = repo.snapshot().ledger
+        size = (f"{len(ledger.events):,} events, {len(ledger.states):,} requests, "
+                f"{len(ledger.all(PlanItem)):,} plan items")
+
+        def report(page: str, samples: list[float], size: str = size,
+                   events: int = events) -> None:
+            print(f"page_rerun_{page}_{events // 1000}k_events ({size}; AppTest, ledger "
+                  f"already loaded; goal 0.25 s at 100k): {median_of(samples)}")
+
+        every_page(repo, NOW, repeats, report)
+
+
+BENCHES = ("workbook", "chain", "dashboard", "pages", "calendar", "report", "sheets")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--only", default=",".join(BENCHES),
+                        help=f"comma-separated subset of {', '.join(BENCHES)}")
     args = parser.parse_args()
     repeats = 3 if args.quick else 7
-    bench_workbook(repeats)
-    bench_chain(repeats)
-    bench_dashboard(repeats)
-    bench_sheets()
+    chosen = set(args.only.split(","))
+    runs: dict[str, Callable[[], None]] = {
+        "workbook": lambda: bench_workbook(repeats), "chain": lambda: bench_chain(repeats),
+        "dashboard": lambda: bench_dashboard(repeats), "pages": lambda: bench_pages(repeats),
+        "calendar": lambda: bench_calendar(repeats), "report": lambda: bench_report(repeats),
+        "sheets": bench_sheets,
+    }
+    for name in BENCHES:
+        if name in chosen:
+            runs[name]()
 
 
 if __name__ == "__main__":
