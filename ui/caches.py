@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import threading
 import weakref
-from datetime import date
-from typing import Any
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, TypeVar, cast
 
+from core.adapters.exports import ics
 from core.domain.ledger import Ledger
+from core.domain.models import PlanItem
 from core.domain.ports import Repository
 from core.domain.tamper import ChainMonitor
 from core.domain.workdays import WorkCalendar
-from core.services import audit
+from core.services import audit, plan
 from core.services.dashboard import (
     Dashboard,
     DashboardFilter,
@@ -24,16 +27,20 @@ from core.services.dashboard import (
     deadline_dashboard,
     stage_visits,
 )
+from ui import plan_calendar
 
 SUMMARIES_PER_LEDGER = 32
+MEMO_PER_LEDGER = 64
+T = TypeVar("T")
 
 
 class _PerLedger:
-    __slots__ = ("summaries", "visits")
+    __slots__ = ("memo", "summaries", "visits")
 
     def __init__(self) -> None:
         self.visits: dict[WorkCalendar, Visits] = {}
         self.summaries: dict[tuple[Any, ...], Dashboard] = {}
+        self.memo: dict[tuple[Any, ...], Any] = {}
 
 
 _LEDGERS: weakref.WeakKeyDictionary[Ledger, _PerLedger] = weakref.WeakKeyDictionary()
@@ -72,6 +79,41 @@ def dashboard(ledger: Ledger, username: str, calendar: WorkCalendar, today: date
             cache.summaries.pop(next(iter(cache.summaries)))
         cache.summaries[key] = found
     return found
+
+
+def _memo(ledger: Ledger, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()`` once per ledger snapshot and ``key`` (recent keys only)."""
+    cache = _for(ledger)
+    if key in cache.memo:
+        return cast(T, cache.memo[key])
+    found = compute()
+    if len(cache.memo) >= MEMO_PER_LEDGER:
+        cache.memo.pop(next(iter(cache.memo)))
+    cache.memo[key] = found
+    return found
+
+
+def plan_items(ledger: Ledger) -> list[PlanItem]:
+    """The plan's items, read once per snapshot."""
+    return _memo(ledger, ("plan_items",), lambda: plan.plan_items(ledger))
+
+
+def plan_calendar_args(ledger: Ledger, calendar: WorkCalendar, today: date, editable: bool,
+                       initial: date | None = None) -> dict[str, Any]:
+    """The calendar component's events and options, built once per snapshot and view."""
+    return _memo(ledger, ("plan_calendar", calendar, today, editable, initial),
+                 lambda: plan_calendar.calendar_args(plan_items(ledger), calendar, today,
+                                                     editable, initial))
+
+
+def plan_ics(ledger: Ledger, now: datetime) -> bytes:
+    return _memo(ledger, ("plan_ics", now.date()), lambda: ics.plan_ics(plan_items(ledger), now))
+
+
+def due_dates_ics(ledger: Ledger, calendar: WorkCalendar, now: datetime) -> bytes:
+    """Every open request's due date (the whole ledger): once per snapshot and day."""
+    return _memo(ledger, ("due_ics", calendar, now.date()),
+                 lambda: ics.due_dates_ics(ledger.states.values(), calendar, now))
 
 
 def monitor(repo: Repository) -> ChainMonitor:
