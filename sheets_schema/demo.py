@@ -34,16 +34,16 @@ UNITS = [
 
 # (user name, full name, roles, unit)
 USERS: list[tuple[str, str, tuple[Role, ...], str]] = [
-    ("directora", "Ana Mamani (Dirección Ejecutiva)", (Role.DE,), "DE"),
-    ("comite", "Luis Quispe (Comité de RRSS)", (Role.COMMITTEE,), "UAJ"),
-    ("jefe.ugs", "Rosa Condori (Jefatura UGS)", (Role.UGS_HEAD,), "UGS"),
-    ("profesional", "Jorge Flores (Promoción de Servicios)", (Role.PROFESSIONAL,), "UGS"),
-    ("disenio", "Carla Vargas (Diseño)", (Role.DESIGN,), "UGS"),
-    ("solicitante", "Pedro Choque (NIC Bolivia)", (Role.REQUESTER,), "NIC"),
-    ("jefe.nic", "Elena Rojas (Jefatura NIC Bolivia)", (Role.UNIT_HEAD, Role.REQUESTER), "NIC"),
-    ("admin.rrss", "Miguel Torrez (Administrador de RRSS)", (Role.ADMIN,), "UGS"),
-    ("editor", "Sofía Limachi (Editora de RRSS)", (Role.EDITOR,), "UGS"),
-    ("moderador", "Daniel Apaza (Moderador de RRSS)", (Role.MODERATOR,), "UGS"),
+    ("directora", "Ana Mamani", (Role.DE,), "DE"),
+    ("comite", "Luis Quispe", (Role.COMMITTEE,), "UAJ"),
+    ("jefe.ugs", "Rosa Condori", (Role.UGS_HEAD,), "UGS"),
+    ("profesional", "Jorge Flores", (Role.PROFESSIONAL,), "UGS"),
+    ("disenio", "Carla Vargas", (Role.DESIGN,), "UGS"),
+    ("solicitante", "Pedro Choque", (Role.REQUESTER,), "NIC"),
+    ("jefe.nic", "Elena Rojas", (Role.UNIT_HEAD, Role.REQUESTER), "NIC"),
+    ("admin.rrss", "Miguel Torrez", (Role.ADMIN,), "UGS"),
+    ("editor", "Sofía Limachi", (Role.EDITOR,), "UGS"),
+    ("moderador", "Daniel Apaza", (Role.MODERATOR,), "UGS"),
     ("admin", "Administración del sistema", (Role.SYSADMIN,), "UGS"),
 ]
 

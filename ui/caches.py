@@ -27,6 +27,8 @@ from core.services.dashboard import (
     deadline_dashboard,
     stage_visits,
 )
+from core.services.reports import ReportData, report_data
+from core.services.service_logs import AttentionHours
 from ui import plan_calendar
 
 SUMMARIES_PER_LEDGER = 32
@@ -114,6 +116,15 @@ def due_dates_ics(ledger: Ledger, calendar: WorkCalendar, now: datetime) -> byte
     """Every open request's due date (the whole ledger): once per snapshot and day."""
     return _memo(ledger, ("due_ics", calendar, now.date()),
                  lambda: ics.due_dates_ics(ledger.states.values(), calendar, now))
+
+
+def report(ledger: Ledger, calendar: WorkCalendar, start: date, end: date, now: datetime,
+           hours: AttentionHours) -> ReportData:
+    """The Informe Técnico's figures, on the dashboard's visits kept for this snapshot."""
+    return _memo(ledger, ("report", calendar, start, end, now.replace(second=0, microsecond=0),
+                          hours),
+                 lambda: report_data(ledger, calendar, start, end, now.date(),
+                                     visits(ledger, calendar), now, hours))
 
 
 def monitor(repo: Repository) -> ChainMonitor:

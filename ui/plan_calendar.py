@@ -86,7 +86,9 @@ CSS = """
   font-style: normal; font-size: 0.72rem; color: #1f2937; margin: 2px 3px;
   white-space: normal;
 }
-.fc .fc-daygrid-event.estado-solicitado { border-style: dashed !important; border-width: 2px !important; }
+.fc .fc-daygrid-event.estado-solicitado {
+  border-style: dashed !important; border-width: 2px !important;
+}
 .fc .estado-publicado { opacity: 0.7; }
 .fc .estado-publicado .fc-event-title::before { content: "✓ "; }
 .fc .fc-day-today { outline: 2px solid #f59e0b; outline-offset: -2px; }

@@ -9,6 +9,11 @@ Interpretations the product makes:
 - A question is on time when answered at most 15 minutes after it was received; late when
   answered later, or still unanswered once its 15 minutes have passed; pending while
   unanswered within its 15 minutes (pending questions are left out of the share).
+- Attention hours are a setting (``RRSS_ATTENTION_HOURS``, e.g. «lun-vie 08:00-16:30»);
+  the manual's rule runs around the clock, which stays the default. Within attention
+  hours, the 15 minutes of a question received after closing start at the next opening.
+  The compliance share is given both ways: around the clock (the manual's letter) and
+  within attention hours.
 - A crisis is opened by the Jefatura de la UGS, led by a UGS user (the head or someone of
   the head's unit); the head or the leader records actions and closes it.
 """
@@ -19,7 +24,7 @@ import secrets
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -40,6 +45,100 @@ from core.domain.validation import spanish_reason
 from core.services.common import current_user, system_event
 
 ANSWER_LIMIT = timedelta(minutes=15)
+ENV_ATTENTION_HOURS = "RRSS_ATTENTION_HOURS"
+_WEEKDAY_WORDS = {"lun": 0, "mar": 1, "mie": 2, "mié": 2, "jue": 3, "vie": 4, "sab": 5,
+                  "sáb": 5, "dom": 6}
+_DAY_NAMES = ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")
+
+
+@dataclass(frozen=True)
+class AttentionHours:
+    """When the social-media team attends: every day from ``opens`` to ``closes`` (on
+    ``days``, 0 = Monday); ``opens`` None means around the clock, the manual's rule."""
+
+    opens: time | None = None
+    closes: time | None = None
+    days: frozenset[int] = frozenset(range(7))
+
+    @property
+    def around_the_clock(self) -> bool:
+        return self.opens is None or self.closes is None
+
+    @property
+    def label(self) -> str:
+        if self.around_the_clock:
+            return "las 24 horas, todos los días (como el manual)"
+        assert self.opens is not None and self.closes is not None
+        days = "todos los días" if len(self.days) == 7 else \
+            f"{_DAY_NAMES[min(self.days)]}-{_DAY_NAMES[max(self.days)]}" \
+            if sorted(self.days) == list(range(min(self.days), max(self.days) + 1)) else \
+            ", ".join(_DAY_NAMES[d] for d in sorted(self.days))
+        return f"{days}, {self.opens:%H:%M} a {self.closes:%H:%M}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> AttentionHours:
+        """«08:00-16:30» (every day) or «lun-vie 08:00-16:30»; empty or «24h»: always.
+
+        Raises ValueError with a Spanish reason for anything else.
+        """
+        value = (text or "").strip().lower()
+        if value in ("", "24h", "24 h", "siempre"):
+            return cls()
+        parts = value.split()
+        days = frozenset(range(7))
+        if len(parts) == 2:
+            first, _, last = parts[0].partition("-")
+            if first not in _WEEKDAY_WORDS or (last and last not in _WEEKDAY_WORDS):
+                raise ValueError(f"días no reconocidos «{parts[0]}» (use p. ej. lun-vie)")
+            low, high = _WEEKDAY_WORDS[first], _WEEKDAY_WORDS[last or first]
+            days = frozenset(range(low, high + 1))
+            parts = parts[1:]
+        if len(parts) != 1 or "-" not in parts[0]:
+            raise ValueError("use «HH:MM-HH:MM» o «lun-vie HH:MM-HH:MM»")
+        start_text, end_text = parts[0].split("-", 1)
+        try:
+            opens, closes = time.fromisoformat(start_text), time.fromisoformat(end_text)
+        except ValueError:
+            raise ValueError("las horas van como HH:MM, p. ej. 08:00-16:30") from None
+        if closes <= opens or not days:
+            raise ValueError("la hora de cierre debe ser posterior a la de apertura")
+        return cls(opens, closes, days)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> AttentionHours:
+        """The setting, or around the clock when it is missing or cannot be read."""
+        try:
+            return cls.parse(env.get(ENV_ATTENTION_HOURS))
+        except ValueError:
+            return cls()
+
+    def _open_at(self, moment: datetime) -> tuple[datetime, datetime]:
+        """The attention window holding ``moment``, or the next one."""
+        assert self.opens is not None and self.closes is not None
+        day = moment.date()
+        for _ in range(8):
+            opening = datetime.combine(day, self.opens)
+            closing = datetime.combine(day, self.closes)
+            if day.weekday() in self.days and moment < closing:
+                return max(opening, moment), closing
+            day += timedelta(days=1)
+            moment = datetime.combine(day, time())
+        raise ValueError("sin días de atención")  # pragma: no cover - days is never empty
+
+    def due(self, received: datetime, limit: timedelta = ANSWER_LIMIT) -> datetime:
+        """When ``limit`` of attention time after ``received`` has passed."""
+        if self.around_the_clock:
+            return received + limit
+        left, moment = limit, received
+        while True:
+            start, closing = self._open_at(moment)
+            if start + left <= closing:
+                return start + left
+            left -= closing - start
+            moment = closing
+
+
+AROUND_THE_CLOCK = AttentionHours()
 
 _LABELS = {
     "received_at": "Recibida en", "channel": "Canal", "summary": "Resumen",
@@ -182,8 +281,9 @@ def minutes_to_answer(question: PublicQuestion) -> float | None:
 
 
 def answer_outcome(question: PublicQuestion, now: datetime,
-                   limit: timedelta = ANSWER_LIMIT) -> AnswerOutcome:
-    due = question.received_at + limit
+                   limit: timedelta = ANSWER_LIMIT,
+                   hours: AttentionHours = AROUND_THE_CLOCK) -> AnswerOutcome:
+    due = hours.due(question.received_at, limit)
     if question.answered_at is not None:
         return AnswerOutcome.ON_TIME if question.answered_at <= due else AnswerOutcome.LATE
     return AnswerOutcome.UNANSWERED if now > due else AnswerOutcome.PENDING
@@ -209,10 +309,12 @@ class AnswerCompliance:
 
 
 def answer_compliance(items: Iterable[PublicQuestion], first: date, last: date, now: datetime,
-                      limit: timedelta = ANSWER_LIMIT) -> AnswerCompliance:
-    """Questions received from ``first`` to ``last`` (inclusive) measured against ``limit``."""
+                      limit: timedelta = ANSWER_LIMIT,
+                      hours: AttentionHours = AROUND_THE_CLOCK) -> AnswerCompliance:
+    """Questions received from ``first`` to ``last`` (inclusive) measured against ``limit``
+    (of attention time: around the clock unless ``hours`` says otherwise)."""
     chosen = [q for q in items if first <= q.received_at.date() <= last]
-    outcomes = {q.question_id: answer_outcome(q, now, limit) for q in chosen}
+    outcomes = {q.question_id: answer_outcome(q, now, limit, hours) for q in chosen}
     count = {kind: sum(1 for o in outcomes.values() if o is kind) for kind in AnswerOutcome}
     minutes = [m for q in chosen if (m := minutes_to_answer(q)) is not None]
     overdue = sorted((q for q in chosen if outcomes[q.question_id] in

@@ -5,8 +5,8 @@ UGS head keep the questions and crisis logs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import json
+from collections.abc import Iterator
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,6 @@ from core.services import plan, service_logs
 from sheets_schema.demo import USERS, demo_rows
 from tests.app.user_session import UserSession
 from ui.navigation import may_see
-from ui.session import md_escape
 from wiring import Settings, calendar_for, local_now, open_workbook
 
 

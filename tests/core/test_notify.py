@@ -90,7 +90,7 @@ def test_registering_a_request_tells_the_next_stage_with_id_title_action_and_due
     body = mail.body
     assert f"Solicitud: {rid}" in body
     assert "Título: Campaña «.bo» 2026" in body
-    assert "Acción realizada: " in body and "Pedro Choque (NIC Bolivia)" in body
+    assert "Acción realizada: " in body and "Pedro Choque" in body
     assert "Debe actuar: Dirección Ejecutiva" in body
     assert f"Vence: {due:%d/%m/%Y}" in body
     assert f"Abrir: /solicitud?id={rid}" in body
