@@ -40,6 +40,7 @@ class Capability(StrEnum):
     MANAGE_ACCOUNTS = "administrar_cuentas"
     MANAGE_UNITS = "administrar_unidades"
     MANAGE_PROCEDURES = "administrar_procedimientos"
+    APPROVE_PROCEDURES = "aprobar_procedimientos"
     KEEP_PLAN = "planificar_promocion"
     LEAD_CRISIS = "liderar_crisis"
     CONFIRM_DELETION = "confirmar_eliminacion"

@@ -276,6 +276,10 @@ def _probe(capability: str, tabs: dict[str, RawTab], role: Role) -> Callable[[],
         Capability.MANAGE_OUTBOX: lambda: notifications.retry_now(repo, actor, NoMail(), NOW),
         Capability.TAKE_INTAKE: lambda: intake.take_rows(repo, actor, NOW),
     }
+    if capability == Capability.APPROVE_PROCEDURES:
+        procedure_admin.start_draft(repo, "w.ugs", 3, NOW)
+        procedure_admin.submit_draft(repo, "w.ugs", 3, NOW, description="Revisión")
+        return lambda: procedure_admin.approve_draft(repo, actor, 3, NOW, resolution="RA 1")
     if capability == Capability.CONFIRM_DELETION:
         order = order_deletion(repo, "w.de", {
             "publication": "https://www.facebook.com/adsib/posts/1", "channel": "Facebook",
