@@ -496,4 +496,6 @@ class ProcedureTableRow(Record):
     clause: str = Field(default="")
     interpretation: str = Field(default="")
     allows_self_approval: str = Field(default="")
+    own_deadline: str = Field(default="")
+    committee_quorum: str = Field(default="")
     status: ProcedureStatus = Field(default=ProcedureStatus.PUBLISHED)

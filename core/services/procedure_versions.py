@@ -147,6 +147,9 @@ def stage_to_row(stage: StageRow, *, version: int | None = None) -> dict[str, st
         "accion": stage.action_label, "registra_cronograma": "sí" if stage.records_schedule
         else "no", "clausula": stage.clause, "interpretacion": stage.interpretation,
         "permite_autoaprobacion": "sí" if stage.allows_self_approval else "no",
+        "plazo_propio": stage.own_deadline.code if stage.own_deadline is not None else "",
+        "regla_comite": "" if not stage.protected_roles else "uno"
+        if stage.committee_quorum == 1 else f"quorum:{stage.committee_quorum}",
     }
 
 
@@ -638,6 +641,10 @@ def flow_dot(procedure: Procedure) -> str:
         if stage.protected_roles:
             label.append("si protegida: " + " o ".join(r.label for r in stage.protected_roles))
         label.append(f"Plazo: {stage.deadline.label}")
+        if stage.own_deadline is not None:
+            label.append(f"Plazo propio: {stage.own_deadline_label}")
+        if stage.protected_roles and stage.committee_quorum > 1:
+            label.append(f"Comité: {stage.committee_rule_label.lower()}")
         if not stage.allows_self_approval:
             label.append("(no quien la registró)")
         color = ROLE_COLORS.get(stage.roles[0], "#ffffff")
@@ -677,6 +684,8 @@ def table_view(procedure: Procedure) -> list[dict[str, object]]:
         "Acción": s.action_label,
         "Fija cronograma": "sí" if s.records_schedule else "no",
         "Autoaprobación": "sí" if s.allows_self_approval else "no",
+        "Plazo propio": s.own_deadline_label,
+        "Comité": s.committee_rule_label,
         "Cláusula": s.clause,
         "Interpretación": s.interpretation,
     } for s in procedure.stages]

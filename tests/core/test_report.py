@@ -110,8 +110,9 @@ def test_the_report_takes_its_compliance_from_the_dashboard(
     # The dashboard's 5 timed completions of test_dashboard (4 on time), plus F's 7 timed
     # stages, all on time: stage 2 (Mon 2 -> Tue 3, due Tue 3), 3 (due Wed 4, done Wed 4),
     # 5 (began Thu 5, due Fri 6, done Fri 6), 6 (schedule Thu 19, done Thu 19),
-    # 7 (began Thu 19, due Fri 20), 8 (began Fri 20, due Mon 23), 9 (began Mon 23, due Tue 24).
-    assert (board.with_deadline, board.on_time) == (12, 11)
+    # 7 (began Thu 19, due Fri 20), 8 (began Fri 20, due Mon 23), 9 (began Mon 23, due Tue 24);
+    # and stage 4, which fixes the schedule, by its own deadline (2 working days): A's and F's.
+    assert (board.with_deadline, board.on_time) == (14, 13)
 
 
 HEAD = Letterhead("Jorge Flores — Profesional en Promoción de Servicios",
@@ -147,7 +148,7 @@ def test_the_document_opens_with_the_note_header_and_shows_the_sections_and_char
         assert line in text
     assert text.count("Jorge Flores") == 2, "the author, named once in the header and signing"
     assert "(Profesional en Promoción de Servicios)" not in text
-    assert "Cumplimiento de plazos: 92% — 11 de 12 etapas con plazo" in text
+    assert "Cumplimiento de plazos: 93% — 13 de 14 etapas con plazo" in text
     assert "procedimiento 3, etapa 2" in text
     tables = [[[c.text for c in row.cells] for row in t.rows] for t in document.tables]
     by_type, by_channel, detail, outcomes, stages = tables
