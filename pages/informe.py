@@ -109,3 +109,9 @@ if chart is not None:
 st.subheader("Atención al público, crisis y eliminaciones")
 st.markdown(session.md_escape(docx_report.questions_sentence(data)))
 st.markdown(session.md_escape(docx_report.crises_sentence(data)))
+
+st.subheader("Productos, promoción pagada y estadísticas de las redes")
+for text in (docx_report.products_sentence(data), docx_report.promotion_sentence(data),
+             docx_report.stats_sentence(data)):
+    if text:
+        st.markdown(session.md_escape(text))

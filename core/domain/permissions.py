@@ -41,6 +41,8 @@ class Capability(StrEnum):
     MANAGE_UNITS = "administrar_unidades"
     MANAGE_PROCEDURES = "administrar_procedimientos"
     APPROVE_PROCEDURES = "aprobar_procedimientos"
+    APPROVE_PROMOTION = "aprobar_promocion"
+    RECORD_STATISTICS = "registrar_estadisticas"
     KEEP_PLAN = "planificar_promocion"
     LEAD_CRISIS = "liderar_crisis"
     CONFIRM_DELETION = "confirmar_eliminacion"

@@ -535,7 +535,8 @@ def request_draft(item: PlanItem, unit: str = "") -> dict[str, object]:
     return {"procedure": int(item.type.value), "title": title, "objective": objective,
             "summary": summary, "unit": unit, "links": "", "publish_from": item.start,
             "publish_to": last_day(item), "protected": False,
-            "reference": plan_reference(item.item_id), "schedule": {}}
+            "reference": plan_reference(item.item_id), "schedule": {},
+            "promotion_bs": item.budget}
 
 
 def convert_to_request(repo: Repository, username: str, item_id: str,

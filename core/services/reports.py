@@ -18,6 +18,9 @@ Interpretations (said in the document too):
   is where it stood at the end of the period.
 * Crises count when they were open at some point of the period; deletion orders when
   they were given in it.
+* Paid promotion (7.1, any type «previa aprobación»): a request's amount is approved by
+  the DE's own stage of its procedure; a direct publication's, by the DE on its page. The
+  total counts approved amounts only.
 """
 
 from __future__ import annotations
@@ -29,10 +32,18 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from core.domain.ledger import Ledger
-from core.domain.models import CrisisIncident, DeletionOrder, PublicationType, Status, User
+from core.domain.models import (
+    CrisisIncident,
+    DeletionOrder,
+    PublicationStats,
+    PublicationType,
+    Status,
+    User,
+)
 from core.domain.roles import Role
 from core.domain.workdays import WorkCalendar
-from core.services import service_logs
+from core.domain.workflow import RequestState
+from core.services import service_logs, statistics
 from core.services.dashboard import (
     Dashboard,
     DashboardFilter,
@@ -64,6 +75,21 @@ class PublicationLine:
     title: str
     channel: str
     reference: str  # request or publication id
+    product: str = ""
+
+
+@dataclass(frozen=True)
+class PromotionLine:
+    """A publication of the period that carried paid promotion (7.1)."""
+
+    reference: str
+    title: str
+    type_label: str
+    amount: float
+    approved_by: str  # who approved it for the DE, «» while it waits
+
+
+NO_PRODUCT = "Sin registrar"
 
 
 @dataclass(frozen=True)
@@ -79,6 +105,30 @@ class ReportData:
     hours_label: str = service_logs.AROUND_THE_CLOCK.label
     crises: tuple[CrisisIncident, ...] = ()
     deletions: tuple[DeletionOrder, ...] = ()
+    promotions: tuple[PromotionLine, ...] = ()
+    stats: tuple[PublicationStats, ...] = ()  # the latest figures of the period's publications
+
+    @property
+    def stats_totals(self) -> statistics.Totals:
+        return statistics.totals(self.stats)
+
+    def stats_by_channel(self) -> list[tuple[str, statistics.Totals]]:
+        channels = sorted({s.channel for s in self.stats})
+        return [(c, statistics.totals(s for s in self.stats if s.channel == c))
+                for c in channels]
+
+    def top_reach(self, count: int = 5) -> list[PublicationStats]:
+        return sorted(self.stats, key=lambda s: (-(s.reach or 0), s.publication))[:count]
+
+    @property
+    def promotion_total(self) -> float:
+        """Bs of paid promotion approved by the DE, publications of the period."""
+        return sum(p.amount for p in self.promotions if p.approved_by)
+
+    def by_product(self) -> list[tuple[str, int]]:
+        """Distinct publications per product (section 10)."""
+        seen = {(line.product or NO_PRODUCT, line.reference) for line in self.publications}
+        return sorted(Counter(p for p, _ in seen).items(), key=lambda kv: (-kv[1], kv[0]))
 
     @property
     def total_publications(self) -> int:
@@ -157,21 +207,36 @@ def report_data(
     ``visits``: the dashboard's stage visits of this ledger, when the caller keeps them.
     """
     lines: list[PublicationLine] = []
+    promotions: list[PromotionLine] = []
     for publication in ledger.direct_publications:
         if start <= publication.published_at.date() <= end:
             lines.append(PublicationLine(publication.published_at, publication.type.label,
                                          publication.title, publication.channel,
-                                         publication.publication_id))
+                                         publication.publication_id,
+                                         publication.product.label if publication.product
+                                         else ""))
+            if publication.promotion_bs:
+                who = ledger.users.get(publication.promotion_approved_by)
+                promotions.append(PromotionLine(
+                    publication.publication_id, publication.title, publication.type.label,
+                    publication.promotion_bs, who.full_name if who
+                    else publication.promotion_approved_by))
     outcomes: dict[int, Counter[Status]] = {}
     for state in ledger.states.values():
         request = state.request
         closed = state.closed_at
         if state.status is Status.PUBLISHED and closed and start <= closed.date() <= end:
             channels = state.events[-1].payload().get("canales") or [UNKNOWN_CHANNEL]
+            kind = _type_label(request.procedure, state.procedure.name)
             for channel in dict.fromkeys(str(c) for c in channels):
-                lines.append(PublicationLine(closed, _type_label(request.procedure,
-                                                                 state.procedure.name),
-                                             request.title, channel, request.request_id))
+                lines.append(PublicationLine(closed, kind, request.title, channel,
+                                             request.request_id,
+                                             request.product.label if request.product
+                                             else ""))
+            if request.promotion_bs:
+                promotions.append(PromotionLine(request.request_id, request.title, kind,
+                                                request.promotion_bs,
+                                                _de_approval(ledger, state)))
         if request.created_at.date() > end or (closed is not None and closed.date() < start):
             continue
         outcome = state.status if closed is not None and closed.date() <= end \
@@ -198,4 +263,18 @@ def report_data(
         deletions=tuple(sorted((o for o in ledger.all(DeletionOrder)
                                 if start <= o.ordered_at.date() <= end),
                                key=lambda o: (o.ordered_at, o.order_id))),
+        promotions=tuple(promotions),
+        stats=tuple(sorted((s for (ref, _), s in statistics.latest(ledger).items()
+                            if ref in {line.reference for line in lines}),
+                           key=lambda s: (s.publication, s.channel))),
     )
+
+
+def _de_approval(ledger: Ledger, state: RequestState) -> str:
+    """Who gave the DE's word on a request (its stage in every procedure: 12.1 etapa 1,
+    12.2 etapa 3, 12.3 etapa 2), which approves its paid promotion too; «» if none yet."""
+    for event in state.events:
+        if event.role == Role.DE.value:
+            user = ledger.users.get(event.actor)
+            return user.full_name if user else event.actor
+    return ""

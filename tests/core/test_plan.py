@@ -286,13 +286,15 @@ def test_what_converting_means_depends_on_the_type_and_the_user(
 def test_the_draft_request_is_filled_from_the_item() -> None:
     draft = plan.request_draft(PlanItem(
         item_id="PLAN-2026-0005", service="Firma digital", campaign="Todos firmamos",
-        channels="Facebook", type=PublicationType.PROMOTION, start=WED, end=FRI), "DE")
+        channels="Facebook", type=PublicationType.PROMOTION, start=WED, end=FRI,
+        budget=1500), "DE")
     assert draft == {
         "procedure": 1, "title": "Firma digital · Todos firmamos",
         "objective": "Promover el servicio «Firma digital» en la campaña «Todos firmamos».",
         "summary": "Publicación planificada en Facebook.", "unit": "DE", "links": "",
         "publish_from": WED, "publish_to": FRI, "protected": False,
         "reference": "Plan de Promoción de Servicios: PLAN-2026-0005", "schedule": {},
+        "promotion_bs": 1500,
     }
 
 
@@ -470,3 +472,10 @@ def test_only_the_professional_moves_items_and_cancelled_ones_stay(
     with pytest.raises(InvalidInput, match="está cancelado"):
         moved(repo, item_id, THU)
     assert not moved(repo, plan.add_item(repo, "profesional", form(start=THU), NOW), THU)
+
+
+def test_a_promotion_item_becomes_a_request_that_carries_its_amount(
+        repo: InMemoryRepository) -> None:
+    item_id = plan.add_item(repo, "profesional", form(type="1", budget=1500), NOW)
+    request_id = plan.convert_to_request(repo, "directora", item_id, {"unit": "UGS"}, NOW)
+    assert repo.snapshot().ledger.requests[request_id].promotion_bs == 1500

@@ -30,9 +30,10 @@ from core.adapters.exports.docx_report import (
     report_docx,
 )
 from core.adapters.memory import InMemoryRepository
-from core.domain.models import Status
+from core.domain.errors import ConcurrentChange, NotAllowed
+from core.domain.models import Product, Status
 from core.domain.workdays import WorkCalendar
-from core.services.direct_publications import record_direct_publication
+from core.services.direct_publications import approve_promotion, record_direct_publication
 from core.services.reports import (
     UNKNOWN_CHANNEL,
     DocumentKind,
@@ -40,6 +41,7 @@ from core.services.reports import (
     bottlenecks,
     report_data,
 )
+from core.services.requests import create_request
 
 FEB_START, FEB_END = date(2026, 2, 1), date(2026, 2, 28)
 
@@ -138,6 +140,8 @@ def test_the_document_opens_with_the_note_header_and_shows_the_sections_and_char
         "4. Dónde esperan las solicitudes",
         "5. Atención al público (regla de los 15 minutos)",
         "6. Crisis y órdenes de eliminación",
+        "7. Productos y promoción pagada",
+        "8. Estadísticas de las redes",
     ]
     text = "\n".join(p.text for p in document.paragraphs)
     for line in ("A:\tAna Mamani — Dirección Ejecutiva",
@@ -279,3 +283,46 @@ def test_text_word_cannot_store_is_dropped_rather_than_failing(
     cells = [c.text for t in docx.Document(io.BytesIO(content)).tables
              for row in t.rows for c in row.cells]
     assert "Avisocon control" in cells
+
+
+def test_products_and_paid_promotion_of_any_type_are_reported(
+        published: InMemoryRepository, calendar: WorkCalendar) -> None:
+    """7.1: promotion on a type-4 publication, approved by the DE; section 10: products."""
+    boosted = record_direct_publication(published, "admin.rrss", {
+        "type": "4", "title": "Fotos de la feria", "channel": "Facebook", "product": "carrusel",
+        "promotion_bs": "1.500,50", "published_at": at(16)}, at(16))
+    waiting = record_direct_publication(published, "admin.rrss", {
+        "type": "7", "title": "Vídeo de la feria", "channel": "YouTube", "product": "video",
+        "promotion_bs": 200, "published_at": at(17)}, at(17))
+    approve_promotion(published, "directora", boosted, at(17))
+    result = data(published, calendar)
+    assert {(p.reference, p.amount, p.approved_by) for p in result.promotions} == {
+        (boosted, 1500.5, "Ana Mamani"), (waiting, 200.0, "")}
+    assert result.promotion_total == 1500.5
+    assert ("Carrusel", 1) in result.by_product() and ("Vídeo corto", 1) in result.by_product()
+    text = "\n".join(paragraphs(report_docx(result, DocumentKind.TECHNICAL_REPORT, HEAD,
+                                            datetime(2026, 2, 25, 9, 0))))
+    assert ("Promoción pagada aprobada por la Dirección Ejecutiva: Bs 1.500,50 en 1 "
+            "publicación(es). 1 promoción(es) por Bs 200,00 esperan su aprobación.") in text
+    assert "Carrusel: 1" in text
+
+
+def test_only_the_de_approves_a_direct_publications_promotion(
+        published: InMemoryRepository) -> None:
+    boosted = record_direct_publication(published, "admin.rrss", {
+        "type": "6", "title": "Enlace", "channel": "Facebook", "promotion_bs": 100,
+        "published_at": at(16)}, at(16))
+    with pytest.raises(NotAllowed, match="Dirección Ejecutiva"):
+        approve_promotion(published, "jefe.ugs", boosted, at(17))
+    approve_promotion(published, "directora", boosted, at(17))
+    with pytest.raises(ConcurrentChange, match="ya fue aprobada"):
+        approve_promotion(published, "directora", boosted, at(17))
+
+
+def test_a_request_of_any_procedure_carries_its_amount_and_product(
+        story: InMemoryRepository) -> None:  # noqa: F811
+    rid = create_request(story, "solicitante", {
+        "procedure": 3, "title": "Con promoción", "objective": "O", "summary": "R",
+        "promotion_bs": "800", "product": "infografia"}, at(16))
+    request = story.snapshot().ledger.requests[rid]
+    assert (request.promotion_bs, request.product) == (800.0, Product.INFOGRAPHIC)

@@ -221,6 +221,36 @@ def crises_sentence(data: ReportData) -> str:
             "pendiente(s)).")
 
 
+def promotion_sentence(data: ReportData) -> str:
+    if not data.promotions:
+        return "Ninguna publicación del periodo llevó promoción pagada."
+    approved = [p for p in data.promotions if p.approved_by]
+    waiting = [p for p in data.promotions if not p.approved_by]
+    text = (f"Promoción pagada aprobada por la Dirección Ejecutiva: "
+            f"{bolivianos(data.promotion_total)} en {len(approved)} publicación(es).")
+    if waiting:
+        text += (f" {len(waiting)} promoción(es) por "
+                 f"{bolivianos(sum(p.amount for p in waiting))} esperan su aprobación.")
+    return text
+
+
+def stats_sentence(data: ReportData) -> str:
+    if not data.stats:
+        return ("No se registraron estadísticas de las redes para las publicaciones del "
+                "periodo.")
+    total = data.stats_totals
+    return (f"Estadísticas de las redes ({total.publications} publicación(es) con cifras): "
+            f"alcance {number(total.reach)}, interacciones {number(total.interactions)}, "
+            f"clics {number(total.clicks)}.")
+
+
+def products_sentence(data: ReportData) -> str:
+    if not data.publications:
+        return ""
+    listed = ", ".join(f"{name}: {count}" for name, count in data.by_product())
+    return f"Productos publicados (sección 10): {listed}."
+
+
 # -- the two documents ----------------------------------------------------------------------------
 
 
@@ -253,6 +283,7 @@ def _note_body(document: DocxDocument, data: ReportData) -> None:
         f"{data.requests_in_period} ({outcomes[OUTCOMES[0]]} publicada(s), "
         f"{outcomes[OUTCOMES[1]]} rechazada(s), {outcomes[OUTCOMES[2]]} en curso al final "
         "del periodo).",
+        products_sentence(data), promotion_sentence(data), stats_sentence(data),
         deadlines_sentence(data), bottleneck_sentence(data), questions_sentence(data),
         crises_sentence(data),
     ):
@@ -321,6 +352,28 @@ def _report_body(document: DocxDocument, data: ReportData) -> None:
                [[o.order_id, f"{o.ordered_at:%d/%m/%Y}", o.publication, o.channel,
                  f"{o.confirmed_at:%d/%m/%Y}" if o.confirmed_at else "pendiente"]
                 for o in data.deletions])
+
+    document.add_heading("7. Productos y promoción pagada", level=1)
+    products = products_sentence(data)
+    if products:
+        document.add_paragraph(products)
+    document.add_paragraph(promotion_sentence(data))
+    if data.promotions:
+        _table(document, ["Publicación", "Título", "Tipo", "Monto", "Aprobada por"],
+               [[p.reference, p.title, p.type_label, bolivianos(p.amount),
+                 p.approved_by or "pendiente"] for p in data.promotions])
+
+    document.add_heading("8. Estadísticas de las redes", level=1)
+    document.add_paragraph(stats_sentence(data))
+    if data.stats:
+        _table(document, ["Canal", "Publicaciones", "Alcance", "Interacciones", "Clics"],
+               [[c, t.publications, number(t.reach), number(t.interactions), number(t.clicks)]
+                for c, t in data.stats_by_channel()])
+        _table(document, ["Publicación", "Canal", "Alcance", "Interacciones", "Clics",
+                          "Medido el"],
+               [[s.publication, s.channel, number(s.reach or 0), number(s.interactions or 0),
+                 number(s.clicks or 0), f"{s.measured_on:%d/%m/%Y}"]
+                for s in data.top_reach()])
 
     document.add_paragraph(
         "Fuente: registro de eventos del libro de publicaciones (cada acción con fecha, "
