@@ -138,7 +138,8 @@ INCIDENTS = TabSpec(
     dict(
         incident_id="id_incidente", description="descripcion", leader="lider_ugs",
         staff="personal_involucrado", actions="acciones", opened_at="abierto_en",
-        closed_at="cerrado_en",
+        closed_at="cerrado_en", strategy="estrategia", contacts="contactos_ciudadanos",
+        opened_by="abierto_por",
     ),
     "Manejo de crisis en redes sociales (5 f): la UGS lidera, el personal involucrado acompaña.",
 )

@@ -486,6 +486,9 @@ class CrisisIncident(Record):
     actions: Text = Field(default="")
     opened_at: Stamp
     closed_at: OptStamp = Field(default=None)
+    strategy: Text = Field(default="")  # 5 f: «creará las estrategias»
+    contacts: Text = Field(default="")  # 5 f: resolved «con los ciudadanos afectados»
+    opened_by: str = Field(default="")
 
 
 # -- tabs for trust and administration ------------------------------------------------------

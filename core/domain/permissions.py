@@ -45,6 +45,7 @@ class Capability(StrEnum):
     RECORD_STATISTICS = "registrar_estadisticas"
     KEEP_PLAN = "planificar_promocion"
     LEAD_CRISIS = "liderar_crisis"
+    OPEN_CRISIS = "abrir_crisis"
     CONFIRM_DELETION = "confirmar_eliminacion"
     ACKNOWLEDGE_AUDIT = "acusar_auditoria"
     MANAGE_OUTBOX = "administrar_correo"

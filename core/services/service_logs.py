@@ -14,8 +14,14 @@ Interpretations the product makes:
   hours, the 15 minutes of a question received after closing start at the next opening.
   The compliance share is given both ways: around the clock (the manual's letter) and
   within attention hours.
-- A crisis is opened by the Jefatura de la UGS, led by a UGS user (the head or someone of
-  the head's unit); the head or the leader records actions and closes it.
+- A crisis may be opened by whoever sees it first among the social-media team, the
+  professional and the UGS head («abrir_crisis»); it is led by a UGS user (the head or
+  someone of the head's unit) whom the opener names; the head or the leader records the
+  strategy, the contacts with the affected citizens and the actions, and closes it. The DE
+  and the UGS head are mailed when a crisis opens and when it closes.
+- Before a question's 15 minutes run out (from minute 10), whoever answers questions is
+  mailed once (and the page warns); the mails are queued by the page's running clock or
+  by ``python cli.py alertas`` from cron.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from core.domain.models import (
     MAX_CELL_CHARS,
     AnswerMode,
     CrisisIncident,
+    OutboxMail,
     PublicQuestion,
     User,
 )
@@ -42,6 +49,7 @@ from core.domain.permissions import Capability
 from core.domain.ports import Change, Repository
 from core.domain.roles import Role
 from core.domain.validation import spanish_reason
+from core.services import alerts
 from core.services.common import current_user, system_event
 
 ANSWER_LIMIT = timedelta(minutes=15)
@@ -346,9 +354,21 @@ def find_incident(ledger: Ledger, incident_id: str) -> CrisisIncident:
     raise NotFound(f"No existe el incidente {incident_id}.")
 
 
-def _crisis_lead(ledger: Ledger, username: str) -> tuple[User, Role]:
+def _crisis_opener(ledger: Ledger, username: str) -> tuple[User, Role]:
     actor = current_user(ledger, username)
-    return actor, ledger.permissions.require(actor, Capability.LEAD_CRISIS)
+    return actor, ledger.permissions.require(actor, Capability.OPEN_CRISIS)
+
+
+def _crisis_lines(ledger: Ledger, incident: CrisisIncident, *extra: str) -> list[str]:
+    def name(username: str) -> str:
+        user = ledger.users.get(username)
+        return user.full_name if user else username
+
+    return [f"Incidente: {incident.incident_id}", f"Qué ocurre: {incident.description}",
+            f"Lidera: {name(incident.leader)}",
+            f"Desde: {incident.opened_at:%d/%m/%Y %H:%M}",
+            *(f"Estrategia: {incident.strategy}" for _ in [1] if incident.strategy),
+            *extra, "Abrir: /atencion"]
 
 
 def possible_leaders(ledger: Ledger) -> list[User]:
@@ -369,6 +389,8 @@ class IncidentForm(BaseModel):
     leader: str = Field(min_length=1)
     staff: str = Field(default="", max_length=MAX_CELL_CHARS)
     actions: str = Field(default="", max_length=MAX_CELL_CHARS)
+    strategy: str = Field(default="", max_length=MAX_CELL_CHARS)
+    contacts: str = Field(default="", max_length=MAX_CELL_CHARS)
     opened_at: datetime
 
 
@@ -377,7 +399,7 @@ def open_incident(repo: Repository, username: str, form: Mapping[str, object],
     data = _parse(IncidentForm, form)
     assert isinstance(data, IncidentForm)
     ledger = repo.snapshot().ledger
-    actor, role = _crisis_lead(ledger, username)
+    actor, role = _crisis_opener(ledger, username)
     if data.leader not in {u.username for u in possible_leaders(ledger)}:
         raise InvalidInput("Líder (UGS): elija a la Jefatura o a una persona de la UGS.")
     if data.opened_at > now:
@@ -385,13 +407,19 @@ def open_incident(repo: Repository, username: str, form: Mapping[str, object],
     incident_id = f"INC-{now:%Y%m%d}-{secrets.token_hex(3).upper()}"
     incident = CrisisIncident(incident_id=incident_id, description=data.description,
                               leader=data.leader, staff=data.staff, actions=data.actions,
-                              opened_at=data.opened_at)
+                              opened_at=data.opened_at, strategy=data.strategy,
+                              contacts=data.contacts, opened_by=actor.username)
+
     def guard(fresh: Ledger) -> None:
-        _crisis_lead(fresh, username)
+        _crisis_opener(fresh, username)
 
     change = Change(guard=guard, summary=f"incidente {incident_id}")
-    change.add(incident, system_event(ledger, incident_id, "incidente_abrir", actor, role, now,
-                                      data.description[:200]))
+    event = system_event(ledger, incident_id, "incidente_abrir", actor, role, now,
+                         data.description[:200])
+    change.add(incident, event)
+    alerts.tell_managers(change, ledger, event.event_id, now,
+                         f"Crisis abierta {incident_id}: {data.description[:80]}",
+                         _crisis_lines(ledger, incident, f"Abrió: {actor.full_name}"))
     repo.commit(change)
     return incident_id
 
@@ -407,17 +435,22 @@ def _incident_actor(ledger: Ledger, username: str, incident: CrisisIncident) -> 
 
 
 def update_incident(repo: Repository, username: str, incident_id: str, *, staff: str,
-                    actions: str, now: datetime, close_at: datetime | None = None) -> None:
-    """Record the staff involved and the actions taken; ``close_at`` closes the incident."""
+                    actions: str, now: datetime, close_at: datetime | None = None,
+                    strategy: str | None = None, contacts: str | None = None) -> None:
+    """Record the staff involved, the strategy, the contacts with the affected citizens and
+    the actions taken (None leaves a text as it is); ``close_at`` closes the incident."""
     ledger = repo.snapshot().ledger
     incident = find_incident(ledger, incident_id)
     actor, role = _incident_actor(ledger, username, incident)
     if incident.closed_at is not None:
         raise InvalidInput(f"El incidente {incident_id} ya está cerrado.")
     staff, actions = staff.strip(), actions.strip()
-    if max(len(staff), len(actions)) > MAX_CELL_CHARS:
+    strategy = incident.strategy if strategy is None else strategy.strip()
+    contacts = incident.contacts if contacts is None else contacts.strip()
+    if max(len(staff), len(actions), len(strategy), len(contacts)) > MAX_CELL_CHARS:
         raise InvalidInput("Acciones: el texto es demasiado largo.")
-    values: dict[str, object] = {"staff": staff, "actions": actions}
+    values: dict[str, object] = {"staff": staff, "actions": actions, "strategy": strategy,
+                                 "contacts": contacts}
     outcome = "incidente_actualizar"
     if close_at is not None:
         if not actions:
@@ -438,5 +471,75 @@ def update_incident(repo: Repository, username: str, incident_id: str, *, staff:
 
     change = Change(guard=guard, summary=f"incidente {incident_id}: {outcome}")
     change.update(CrisisIncident, incident_id, **values)
-    change.add(system_event(ledger, incident_id, outcome, actor, role, now, actions[-200:]))
+    event = system_event(ledger, incident_id, outcome, actor, role, now, actions[-200:])
+    change.add(event)
+    if close_at is not None:
+        closed = incident.model_copy(update=values)
+        alerts.tell_managers(change, ledger, event.event_id, now,
+                             f"Crisis cerrada {incident_id}: {incident.description[:80]}",
+                             _crisis_lines(ledger, closed, f"Cerrada: {close_at:%d/%m/%Y %H:%M}",
+                                           f"Contactos con los ciudadanos: {contacts or '—'}",
+                                           f"Acciones: {actions}"))
     repo.commit(change)
+
+
+# -- the 15-minute clock: alerts before the minute 15 -----------------------------------------
+
+ALERT_AFTER = timedelta(minutes=10)
+
+
+def alert_id(question_id: str) -> str:
+    return f"alerta-{question_id}"
+
+
+def due_at(question: PublicQuestion, hours: AttentionHours = AROUND_THE_CLOCK) -> datetime:
+    return hours.due(question.received_at)
+
+
+def questions_to_alert(ledger: Ledger, now: datetime,
+                       hours: AttentionHours = AROUND_THE_CLOCK) -> list[PublicQuestion]:
+    """Unanswered questions past minute 10 and not yet at 15, not alerted yet."""
+    sent = ledger.keys_in_use(OutboxMail)
+    found = []
+    for question in questions(ledger):
+        if question.answered_at is not None:
+            continue
+        due = due_at(question, hours)
+        if due - (ANSWER_LIMIT - ALERT_AFTER) <= now < due and not any(
+                key.startswith(alert_id(question.question_id) + "-") for key in sent):
+            found.append(question)
+    return found
+
+
+def queue_answer_alerts(repo: Repository, now: datetime,
+                        hours: AttentionHours = AROUND_THE_CLOCK) -> int:
+    """Mail whoever answers questions about each one near its minute 15 (once); how many
+    questions were alerted. Idempotent: the mail ids say which were."""
+    ledger = repo.snapshot().ledger
+    due = questions_to_alert(ledger, now, hours)
+    if not due:
+        return 0
+    people = alerts.holders(ledger, (Capability.ANSWER_COMMENTS,))
+    change = Change(guard=lambda fresh: _no_alert_yet(fresh, due),
+                    summary="alertas de consultas")
+    for question in due:
+        left = max(0, int((due_at(question, hours) - now).total_seconds() // 60))
+        alerts.queue(change, ledger, people, alert_id(question.question_id), now,
+                     f"Consulta sin responder: quedan {left} min · {question.channel}",
+                     [f"Consulta {question.question_id} en {question.channel}, recibida el "
+                      f"{question.received_at:%d/%m/%Y a las %H:%M}: {question.summary}",
+                      f"Debe responderse antes de las {due_at(question, hours):%H:%M} "
+                      "(manual, 5 e: 15 minutos).", "Abrir: /atencion"])
+    if not change:
+        return 0
+    try:
+        repo.commit(change)
+    except ConcurrentChange:
+        return 0
+    return len(due)
+
+
+def _no_alert_yet(fresh: Ledger, due: list[PublicQuestion]) -> None:
+    sent = fresh.keys_in_use(OutboxMail)
+    if any(key.startswith(alert_id(q.question_id) + "-") for q in due for key in sent):
+        raise ConcurrentChange("Otra sesión ya envió la alerta.")

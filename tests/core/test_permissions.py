@@ -268,7 +268,7 @@ def _probe(capability: str, tabs: dict[str, RawTab], role: Role) -> Callable[[],
         Capability.KEEP_PLAN: lambda: plan.add_item(repo, actor, {
             "service": "Firma digital", "channels": "Facebook", "type": "4",
             "start": NOW.date() + timedelta(days=3)}, NOW),
-        Capability.LEAD_CRISIS: lambda: service_logs.open_incident(repo, actor, {
+        Capability.OPEN_CRISIS: lambda: service_logs.open_incident(repo, actor, {
             "description": "Publicación falsa.", "leader": "w.ugs",
             "opened_at": NOW - timedelta(minutes=5)}, NOW),
         Capability.RECORD_DAYS_OFF: lambda: admin.add_day_off(
@@ -276,6 +276,12 @@ def _probe(capability: str, tabs: dict[str, RawTab], role: Role) -> Callable[[],
         Capability.MANAGE_OUTBOX: lambda: notifications.retry_now(repo, actor, NoMail(), NOW),
         Capability.TAKE_INTAKE: lambda: intake.take_rows(repo, actor, NOW),
     }
+    if capability == Capability.LEAD_CRISIS:
+        crisis = service_logs.open_incident(repo, "w.ugs", {
+            "description": "Publicación falsa.", "leader": "w.ugs",
+            "opened_at": NOW - timedelta(minutes=5)}, NOW)
+        return lambda: service_logs.update_incident(repo, actor, crisis, staff="",
+                                                    actions="Comunicado.", now=NOW)
     if capability == Capability.RECORD_STATISTICS:
         shown = DirectPublication(
             publication_id="PUB-STATS", type=PublicationType.VIDEO, title="Vídeo",
