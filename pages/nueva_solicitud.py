@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import streamlit as st
 
+from core.domain.models import Product
 from core.domain.roles import UNIT_SCOPED_ROLES
 from core.services import requests as services
-from core.domain.models import Product
 from ui import session
 
 user = session.require_user()

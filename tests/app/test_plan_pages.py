@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from core.domain.models import PlanItem, PlanStatus
+from core.domain.models import OutboxMail, PlanItem, PlanStatus
 from core.domain.ports import Repository
 from core.services import plan, service_logs
 from sheets_schema.demo import USERS, demo_rows
@@ -339,7 +339,8 @@ def test_the_service_logs_render_for_every_role_that_may_see_them(
     assert len(table(session, "Minutos")) == 3  # the late ones and the unanswered one
     keys = button_keys(session)
     assert ("att_q_submit" in keys) == (username in ("admin.rrss", "editor", "moderador"))
-    assert ("att_i_submit" in keys) == (username == "jefe.ugs")
+    assert ("att_i_submit" in keys) == (username in (
+        "jefe.ugs", "admin.rrss", "editor", "moderador", "profesional"))
     assert ("att_c_close" in keys) == (username in ("jefe.ugs", "admin.rrss"))
 
 
@@ -385,9 +386,11 @@ def test_the_ugs_head_opens_a_crisis_and_its_leader_closes_it(fresh_repo: Reposi
     head.at.text_area(key="att_i_description").input("Suplantación de la página oficial.")
     head.at.selectbox(key="att_i_leader").select("editor")
     head.at.text_input(key="att_i_staff").input("editor, moderador")
+    head.at.text_area(key="att_i_strategy").input("Comunicado y denuncia a la plataforma.")
     head.at.button(key="att_i_submit").click()
     head.run()
-    assert "Incidente abierto." in head.successes()
+    assert "Incidente abierto; se avisó a la Dirección Ejecutiva y a la UGS." in \
+        head.successes()
     opened = next(i for i in service_logs.incidents(fresh_repo.snapshot().ledger)
                   if i.leader == "editor")
 
@@ -396,6 +399,7 @@ def test_the_ugs_head_opens_a_crisis_and_its_leader_closes_it(fresh_repo: Reposi
     assert leader.at.selectbox(key="att_c_pick").options == [
         f"{opened.incident_id} · Suplantación de la página oficial."]
     leader.at.text_area(key="att_c_actions").input("Denuncia a la plataforma; aviso público.")
+    leader.at.text_area(key="att_c_contacts").input("Se escribió a 5 personas engañadas.")
     leader.at.button(key="att_c_close").click()
     leader.run()
     assert "Incidente cerrado." in leader.successes()
@@ -403,6 +407,25 @@ def test_the_ugs_head_opens_a_crisis_and_its_leader_closes_it(fresh_repo: Reposi
     row = rows[rows["Incidente"] == opened.incident_id].iloc[0]
     assert (row["Estado"], row["Acciones"]) == ("Cerrado",
                                                 "Denuncia a la plataforma; aviso público.")
+    assert (row["Estrategia"], row["Contactos con ciudadanos"]) == (
+        "Comunicado y denuncia a la plataforma.", "Se escribió a 5 personas engañadas.")
+
+
+def test_an_open_question_shows_its_running_clock_and_warns_before_minute_15(
+        fresh_repo: Repository) -> None:
+    now = local_now().replace(second=0, microsecond=0)
+    service_logs.record_question(fresh_repo, "editor", {
+        "received_at": now - timedelta(minutes=12), "channel": "Facebook",
+        "summary": "¿Atienden hoy?"}, now)
+    session = UserSession("moderador", fresh_repo)
+    session.at.session_state["clock"] = lambda: now
+    session.page("atencion")
+    warned = [w.value for w in session.at.warning if "¿Atienden hoy?" in w.value]
+    assert warned and "quedan 3 min" in warned[0]
+    assert any("vencida" in e.value for e in session.at.error)  # the demo's unanswered one
+    mails = [m for m in fresh_repo.snapshot().ledger.all(OutboxMail)
+             if m.subject.startswith("[RRSS ADSIB] Consulta sin responder")]
+    assert {m.to.split("@")[0] for m in mails} == {"admin.rrss", "editor", "moderador"}
 
 
 def test_the_demo_plan_covers_the_coming_weeks() -> None:
