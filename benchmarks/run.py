@@ -224,11 +224,75 @@ def dashboard_page_views(repo: object, repeats: int) -> list[float]:
 
 
 def bench_calendar(repeats: int) -> None:
-    """Placeholder until the calendar exists."""
+    """The promotion calendar with 500 plan items: building what the component draws, and
+    the plan page's rerun (AppTest) on a 20,000-event ledger holding those items."""
+    from benchmarks.pages import navigation_mode, page_session
+    from benchmarks.synthetic import with_service_rows
+    from core.adapters.memory import InMemoryRepository
+    from core.domain.workdays import WorkCalendar
+    from core.services import plan
+    from ui import plan_calendar
+
+    tabs = with_service_rows(synthetic_tabs(20_000, NOW, requests=2_000), NOW, plan_items=500)
+    repo = InMemoryRepository(tabs, SCHEMA, default_rules())
+    ledger = repo.snapshot().ledger
+    items = plan.plan_items(ledger)
+    calendar = WorkCalendar.for_bolivia(days_off=administration.institutional_days_off(ledger))
+    today = NOW.date()
+    build = [timed(lambda: plan_calendar.calendar_args(items, calendar, today, True))
+             for _ in range(repeats)]
+    events = len(plan_calendar.calendar_args(items, calendar, today, True)["events"])
+    print(f"calendar_500_items_build ({len(items)} plan items + days off = {events} calendar "
+          f"events, with the options; uncached): {median_of(build)}")
+    with navigation_mode():
+        first = []
+        for _ in range(max(2, repeats // 2)):
+            start = time.perf_counter()
+            page_session(InMemoryRepository(tabs, SCHEMA, default_rules()), "plan_promocion",
+                         "profesional", NOW)
+            first.append(time.perf_counter() - start)
+        at = page_session(repo, "plan_promocion", "profesional", NOW)
+        reruns = [timed(at.run) for _ in range(repeats)]
+    print(f"calendar_500_items_page_first_view (AppTest: log-in run + plan page on a new "
+          f"ledger snapshot, calendar built; 20k events): {median_of(first)}")
+    print(f"calendar_500_items_page_rerun (AppTest, calendar kept for the snapshot): "
+          f"{median_of(reruns)}")
 
 
 def bench_report(repeats: int) -> None:
-    """Placeholder until the report benchmark exists."""
+    """The Informe Técnico for a year of 100,000 events: the figures (cold: the dashboard's
+    walk of every event included) and the Word document with its chart."""
+    from datetime import timedelta
+
+    from benchmarks.synthetic import with_service_rows
+    from core.adapters.exports import charts, docx_report
+    from core.adapters.tabular import Snapshot
+    from core.domain.workdays import WorkCalendar
+    from core.services.reports import DocumentKind, report_data
+
+    tabs = with_service_rows(synthetic_tabs(100_000, NOW, requests=10_000), NOW)
+    ledger = Snapshot(tabs, SCHEMA, default_rules()).ledger
+    ledger.states  # noqa: B018 - the cached load every page view starts from
+    calendar = WorkCalendar.for_bolivia(days_off=administration.institutional_days_off(ledger))
+    start, end = NOW.date() - timedelta(days=365), NOW.date()
+    head = docx_report.Letterhead("Jorge Flores — Profesional en Promoción de Servicios",
+                                  "Ana Mamani — Dirección Ejecutiva")
+    warm = report_data(ledger, calendar, start, end, end, now=NOW)
+    chart = charts.bottleneck_chart(warm.board)
+    assert chart is not None
+    charts.chart_png(chart)  # the renderer starts once per process, as in a running server
+    figures = [timed(lambda: report_data(ledger, calendar, start, end, end, now=NOW))
+               for _ in range(repeats)]
+    document = [timed(lambda: docx_report.report_docx(warm, DocumentKind.TECHNICAL_REPORT,
+                                                      head, NOW)) for _ in range(repeats)]
+    total = [timed(lambda: docx_report.report_docx(
+        report_data(ledger, calendar, start, end, end, now=NOW),
+        DocumentKind.TECHNICAL_REPORT, head, NOW)) for _ in range(repeats)]
+    size = (f"{len(ledger.events):,} events, {len(warm.publications):,} publication lines, "
+            f"{warm.requests_in_period:,} requests in the year")
+    print(f"report_year_100k_figures ({size}; cold, every event walked): {median_of(figures)}")
+    print(f"report_year_100k_docx (document with its vl-convert chart): {median_of(document)}")
+    print(f"report_year_100k_total (figures + document; goal 1 s): {median_of(total)}")
 
 
 def bench_sheets() -> None:

@@ -83,7 +83,7 @@ def dashboard(ledger: Ledger, username: str, calendar: WorkCalendar, today: date
     return found
 
 
-def _memo(ledger: Ledger, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+def memo(ledger: Ledger, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """``compute()`` once per ledger snapshot and ``key`` (recent keys only)."""
     cache = _for(ledger)
     if key in cache.memo:
@@ -97,31 +97,38 @@ def _memo(ledger: Ledger, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
 
 def plan_items(ledger: Ledger) -> list[PlanItem]:
     """The plan's items, read once per snapshot."""
-    return _memo(ledger, ("plan_items",), lambda: plan.plan_items(ledger))
+    return memo(ledger, ("plan_items",), lambda: plan.plan_items(ledger))
 
 
 def plan_calendar_args(ledger: Ledger, calendar: WorkCalendar, today: date, editable: bool,
                        initial: date | None = None) -> dict[str, Any]:
     """The calendar component's events and options, built once per snapshot and view."""
-    return _memo(ledger, ("plan_calendar", calendar, today, editable, initial),
+    return memo(ledger, ("plan_calendar", calendar, today, editable, initial),
                  lambda: plan_calendar.calendar_args(plan_items(ledger), calendar, today,
                                                      editable, initial))
 
 
+def plan_overloads(ledger: Ledger, calendar: WorkCalendar, limits: plan.PlanLimits,
+                   today: date) -> list[plan.Overload]:
+    """The plan's overloads from today on, once per snapshot."""
+    return memo(ledger, ("plan_overloads", calendar, limits, today),
+                lambda: plan.overloads(plan_items(ledger), calendar, limits, first=today))
+
+
 def plan_ics(ledger: Ledger, now: datetime) -> bytes:
-    return _memo(ledger, ("plan_ics", now.date()), lambda: ics.plan_ics(plan_items(ledger), now))
+    return memo(ledger, ("plan_ics", now.date()), lambda: ics.plan_ics(plan_items(ledger), now))
 
 
 def due_dates_ics(ledger: Ledger, calendar: WorkCalendar, now: datetime) -> bytes:
     """Every open request's due date (the whole ledger): once per snapshot and day."""
-    return _memo(ledger, ("due_ics", calendar, now.date()),
+    return memo(ledger, ("due_ics", calendar, now.date()),
                  lambda: ics.due_dates_ics(ledger.states.values(), calendar, now))
 
 
 def report(ledger: Ledger, calendar: WorkCalendar, start: date, end: date, now: datetime,
            hours: AttentionHours) -> ReportData:
     """The Informe Técnico's figures, on the dashboard's visits kept for this snapshot."""
-    return _memo(ledger, ("report", calendar, start, end, now.replace(second=0, microsecond=0),
+    return memo(ledger, ("report", calendar, start, end, now.replace(second=0, microsecond=0),
                           hours),
                  lambda: report_data(ledger, calendar, start, end, now.date(),
                                      visits(ledger, calendar), now, hours))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 import altair as alt
@@ -46,15 +47,15 @@ class PlanPage:
     def today(self) -> date:
         return self.now.date()
 
-    @property
+    @cached_property
     def items(self) -> list[PlanItem]:
         return caches.plan_items(self.ledger)
 
-    @property
+    @cached_property
     def by_id(self) -> dict[str, PlanItem]:
         return {item.item_id: item for item in self.items}
 
-    @property
+    @cached_property
     def is_planner(self) -> bool:
         return self.ledger.permissions.can(self.user, Capability.KEEP_PLAN)
 
@@ -77,9 +78,16 @@ def downloads(page: PlanPage) -> None:
         on_click="ignore")
 
 
+SHOWN_OVERLOADS = 8
+
+
 def overload_warnings(page: PlanPage) -> None:
-    for overload in plan.overloads(page.items, page.workdays, page.limits, first=page.today):
+    found = caches.plan_overloads(page.ledger, page.workdays, page.limits, page.today)
+    for overload in found[:SHOWN_OVERLOADS]:
         st.warning("⚠️ " + session.md_escape(overload.message))
+    if len(found) > SHOWN_OVERLOADS:
+        st.caption(f"… y {len(found) - SHOWN_OVERLOADS} aviso(s) de sobrecarga más, en días "
+                   "posteriores.")
 
 
 # -- the calendar -----------------------------------------------------------------------------
@@ -201,6 +209,15 @@ def money(amount: float) -> str:
 
 
 def timeline(page: PlanPage) -> None:
+    chart = caches.memo(page.ledger, ("plan_timeline", page.today),
+                        lambda: timeline_chart(page))
+    if chart is None:
+        st.info("El plan no tiene ítems todavía.")
+        return
+    st.altair_chart(chart, width="stretch", key="plan_timeline")
+
+
+def timeline_chart(page: PlanPage) -> alt.LayerChart | None:
     bars = [{
         "Campaña": item.campaign or f"(sin campaña) {item.service}",
         "Ítem": item.item_id, "Servicio": item.service, "Tipo": item.type.label,
@@ -208,8 +225,7 @@ def timeline(page: PlanPage) -> None:
         "Hasta": plan.last_day(item) + timedelta(days=1),
     } for item in page.items if item.status is not PlanStatus.CANCELLED]
     if not bars:
-        st.info("El plan no tiene ítems todavía.")
-        return
+        return None
     frame = pd.DataFrame(bars)
     frame["Desde"] = pd.to_datetime(frame["Desde"])
     frame["Hasta"] = pd.to_datetime(frame["Hasta"])
@@ -224,7 +240,7 @@ def timeline(page: PlanPage) -> None:
     )
     marker = alt.Chart(pd.DataFrame({"Hoy": [pd.Timestamp(page.today)]})).mark_rule(
         color="red").encode(x="Hoy:T")
-    st.altair_chart(chart + marker, width="stretch", key="plan_timeline")
+    return chart + marker
 
 
 def item_list(page: PlanPage) -> None:

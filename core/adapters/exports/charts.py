@@ -41,7 +41,7 @@ def stage_label(figures: StageFigures) -> list[str]:
     return [f"Procedimiento {figures.procedure} · etapa {figures.stage}", *lines]
 
 
-def bottleneck_frame(board: Dashboard, top: int = 10) -> pd.DataFrame:
+def bottleneck_frame(board: Dashboard, top: int = 8) -> pd.DataFrame:
     """The stages where requests waited most (working days), most first; ties flagged."""
     busy = sorted((f for f in board.stages if f.waiting_total > 0),
                   key=lambda f: (-f.waiting_total, f.procedure, f.stage))[:top]
@@ -55,7 +55,7 @@ def bottleneck_frame(board: Dashboard, top: int = 10) -> pd.DataFrame:
                  "Donde más se espera"])
 
 
-def bottleneck_chart(board: Dashboard, top: int = 10) -> alt.Chart | None:
+def bottleneck_chart(board: Dashboard, top: int = 8) -> alt.Chart | None:
     """Working days waited per stage (completed in the period plus waiting today).
 
     Labels in full (wrapped), whole-day ticks, and every stage tied for the most waiting

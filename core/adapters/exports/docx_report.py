@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -35,6 +36,7 @@ MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agost
           "septiembre", "octubre", "noviembre", "diciembre")
 MANUAL = "Manual de procesos y procedimientos de publicaciones en redes sociales " \
          "(ADSIB-INST-MPROC-12), 6 d)"
+DETAIL_ROWS = 40  # a year's detail would be a book; the note says where the rest is
 AGENCY = "Agencia para el Desarrollo de la Sociedad de la Información en Bolivia – ADSIB"
 
 
@@ -257,18 +259,23 @@ def products_sentence(data: ReportData) -> str:
 def report_docx(data: ReportData, kind: DocumentKind, head: Letterhead,
                 generated_at: datetime) -> bytes:
     """The document as .docx bytes."""
-    document = Document()
-    document.styles["Normal"].font.name = "Calibri"
-    document.styles["Normal"].font.size = Pt(11)
-    _properties(document, kind, head, data, generated_at)
-    _header(document, kind, head, data, generated_at.date())
-    if kind is DocumentKind.INTERNAL_NOTE:
-        _note_body(document, data)
-    else:
-        _report_body(document, data)
-    _signature(document, head)
-    buffer = io.BytesIO()
-    document.save(buffer)
+    chart = charts.bottleneck_chart(data.board) \
+        if kind is DocumentKind.TECHNICAL_REPORT else None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The chart is drawn (outside Python's lock) while the tables are written.
+        picture = pool.submit(charts.chart_png, chart) if chart is not None else None
+        document = Document()
+        document.styles["Normal"].font.name = "Calibri"
+        document.styles["Normal"].font.size = Pt(11)
+        _properties(document, kind, head, data, generated_at)
+        _header(document, kind, head, data, generated_at.date())
+        if kind is DocumentKind.INTERNAL_NOTE:
+            _note_body(document, data)
+        else:
+            _report_body(document, data, picture)
+        _signature(document, head)
+        buffer = io.BytesIO()
+        document.save(buffer)
     return buffer.getvalue()
 
 
@@ -293,7 +300,8 @@ def _note_body(document: DocxDocument, data: ReportData) -> None:
                            "Técnico del mismo periodo, que la aplicación genera a pedido.")
 
 
-def _report_body(document: DocxDocument, data: ReportData) -> None:
+def _report_body(document: DocxDocument, data: ReportData,
+                 picture: Future[bytes] | None) -> None:
     document.add_heading("1. Publicaciones", level=1)
     document.add_paragraph(publications_sentence(data))
     if data.publications:
@@ -301,9 +309,15 @@ def _report_body(document: DocxDocument, data: ReportData) -> None:
                [[t, n] for t, n in data.by_type()])
         _table(document, ["Canal", "Publicaciones en el canal"],
                [[c, n] for c, n in data.by_channel()])
+        listed = data.publications[-DETAIL_ROWS:]
+        if len(listed) < len(data.publications):
+            document.add_paragraph(
+                f"Detalle de las {len(listed)} publicaciones más recientes por canal (de "
+                f"{len(data.publications)}); el detalle completo se descarga de la aplicación "
+                "(Tablero de plazos e Informe técnico).")
         _table(document, ["Fecha", "Tipo", "Título", "Canal", "Referencia"],
                [[f"{p.published_at:%d/%m/%Y}", p.type_label, p.title, p.channel,
-                 p.reference] for p in data.publications])
+                 p.reference] for p in listed])
     note = channels_note(data)
     if note:
         document.add_paragraph(note)
@@ -332,10 +346,7 @@ def _report_body(document: DocxDocument, data: ReportData) -> None:
 
     document.add_heading("4. Dónde esperan las solicitudes", level=1)
     document.add_paragraph(bottleneck_sentence(data))
-    chart = charts.bottleneck_chart(board)
-    if chart is not None:
-        document.add_picture(io.BytesIO(charts.chart_png(chart)), width=Cm(16))
-        document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    place = document.add_paragraph() if picture is not None else None
 
     document.add_heading("5. Atención al público (regla de los 15 minutos)", level=1)
     document.add_paragraph(questions_sentence(data))
@@ -379,3 +390,6 @@ def _report_body(document: DocxDocument, data: ReportData) -> None:
         "Fuente: registro de eventos del libro de publicaciones (cada acción con fecha, "
         "usuario y rol). Días hábiles: lunes a viernes sin feriados nacionales, "
         "departamentales ni días no laborables institucionales.")
+    if place is not None and picture is not None:
+        place.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        place.add_run().add_picture(io.BytesIO(picture.result()), width=Cm(16))
