@@ -592,9 +592,11 @@ def copy_shipped_to_tab(repo: Repository, username: str, now: datetime) -> int:
 
 def procedure_events(ledger: Ledger, number: int) -> list[Event]:
     """The audited changes of one procedure's table, newest first."""
-    found = [e for _, e in sorted(ledger.events, key=lambda item: (item[1].at, item[0]))
-             if e.kind is EventKind.SYSTEM and e.subject == subject(number)]
-    return found[::-1]
+    wanted = subject(number)
+    found = sorted(((n, e) for n, e in ledger.events
+                    if e.kind is EventKind.SYSTEM and e.subject == wanted),
+                   key=lambda item: (item[1].at, item[0]))
+    return [e for _, e in reversed(found)]
 
 
 # -- the flow diagram ------------------------------------------------------------------------
