@@ -25,7 +25,7 @@ from e2e_helpers import (
 
 from core.domain.models import PlanItem
 from core.services import plan
-from wiring import Settings, calendar_for
+from wiring import Settings, calendar_for, local_now
 
 pytestmark = [pytest.mark.e2e, needs_browser]
 CALENDAR = "iframe[title='streamlit_calendar.calendar']"
@@ -77,7 +77,7 @@ def test_the_professional_drags_an_item_to_another_day_and_a_weekend_is_refused(
     ledger = server.repository().snapshot().ledger
     item = next(i for i in plan.plan_items(ledger) if i.service == "Portal de trámites")
     calendar = calendar_for(Settings(server.workbook, True, "L"))
-    today = date.today()
+    today = local_now().date()  # the server's day (La Paz)
     # Another working day of the item's own week (so both are on screen), not a past one.
     week = [item.start + timedelta(days=n) for n in range(-4, 5) if n]
     day = next(d for d in sorted(week, key=lambda d: abs((d - item.start).days))
