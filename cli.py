@@ -3,6 +3,8 @@
 - ``send``: deliver pending mails (run it every few minutes to pick up retries);
 - ``digest``: queue today's digest of overdue requests (each morning);
 - ``intake``: take the rows waiting in the intake tab (as the UGS head's button does);
+- ``alertas``: mail whoever answers questions about those near their 15 minutes (every
+  minute, when nobody has «Consultas y crisis» open);
 - ``bootstrap``: prepare the configured Google Sheet (tabs, headers, drop-downs,
   protections; ``--demo``, ``--sin-procedimientos``, ``--sin-unidades``, ``--revisar``).
 
@@ -22,7 +24,7 @@ from collections.abc import Sequence
 from core.adapters.smtp import mailer_from_env
 from core.domain.errors import DomainError
 from core.domain.workdays import WorkCalendar
-from core.services import intake, notifications
+from core.services import intake, notifications, service_logs
 from wiring import Settings, local_now, open_repository
 
 
@@ -45,6 +47,13 @@ def _digest(settings: Settings) -> int:
     calendar = notifications.ledger_calendar(repo.snapshot().ledger, settings.subdivision)
     count = notifications.queue_daily_digest(repo, calendar, local_now())
     print(f"{count} correo(s) de resumen en cola.")
+    return 0
+
+
+def _alerts(settings: Settings) -> int:
+    count = service_logs.queue_answer_alerts(
+        open_repository(settings), local_now(), service_logs.AttentionHours.from_env(os.environ))
+    print(f"{count} consulta(s) con alerta en cola.")
     return 0
 
 
@@ -108,6 +117,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("send", help="enviar los correos pendientes")
     commands.add_parser("digest", help="poner en cola el resumen diario de vencidos")
     commands.add_parser("intake", help="tomar las filas de la pestaña «ingreso»")
+    commands.add_parser("alertas", help="avisar de las consultas cerca de sus 15 minutos")
     setup = commands.add_parser("bootstrap", help="preparar la hoja de cálculo de Google")
     setup.add_argument("--demo", action="store_true",
                        help="cargar los datos de demostración (solo en una hoja vacía)")
@@ -133,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _digest(settings)
         if args.command == "intake":
             return _intake(settings)
+        if args.command == "alertas":
+            return _alerts(settings)
         return _bootstrap(args)
     except DomainError as error:
         print(error.message, file=sys.stderr)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import streamlit as st
 
+from core.domain.models import Product
 from core.domain.roles import UNIT_SCOPED_ROLES
 from core.services import requests as services
 from ui import material_views, session
@@ -53,6 +54,12 @@ with st.form("new_request", clear_on_submit=False):
                             key="new_protected")
     reference = st.text_input("Referencia (Plan de Promoción, Nota Interna o Informe Técnico)",
                               key="new_reference")
+    product_col, promotion_col = st.columns(2)
+    product = product_col.selectbox("Producto (sección 10)", [None, *Product], key="new_product",
+                                    format_func=lambda p: p.label if p else "—")
+    promotion = promotion_col.number_input(
+        "Promoción pagada en Bs (opcional; la aprueba la DE, 7.1)", min_value=0.0, value=None,
+        step=100.0, key="new_promotion")
     schedule = {}
     if first.records_schedule:
         st.markdown("**Cronograma** · fecha de cada etapa «de acuerdo a cronograma»")
@@ -70,7 +77,8 @@ if submitted:
             "procedure": procedure_number, "title": title, "objective": objective,
             "summary": summary, "unit": unit or "", "links": links,
             "publish_from": publish_from, "publish_to": publish_to, "protected": protected,
-            "reference": reference, "schedule": schedule,
+            "reference": reference, "schedule": schedule, "product": product,
+            "promotion_bs": promotion,
         }, session.now(), material=material_views.registration_submission(first)))
     if request_id:
         st.session_state["flash"] = f"Solicitud {request_id} registrada."

@@ -71,6 +71,9 @@ details = {
     "Publicar": f"{_day(request.publish_from)} a {_day(request.publish_to)}",
     "Protegida por norma": "sí (ruta del Comité)" if state.protected else "no",
     "Referencia": request.reference,
+    "Producto": request.product.label if request.product else "—",
+    "Promoción pagada": f"Bs {request.promotion_bs:,.2f} (la aprueba la DE en su etapa)"
+    .replace(",", "·").replace(".", ",").replace("·", ".") if request.promotion_bs else "no",
 }
 st.dataframe(pd.DataFrame({"Campo": list(details), "Valor": list(details.values())}),
              hide_index=True, width="stretch", key="details")
@@ -86,6 +89,9 @@ if state.is_open and state.stage_row:
     )
     if row.interpretation:
         st.caption(f"Interpretación: {session.md_escape(row.interpretation)}")
+    if state.votes:
+        st.info(session.md_escape(f"Aprobaciones del Comité: {len(state.votes)} de "
+                                  f"{row.committee_quorum} ({', '.join(state.votes)})."))
 
 CHANNELS = ["Facebook", "X (Twitter)", "Instagram", "YouTube", "TikTok", "LinkedIn",
             "Sitio web"]

@@ -27,6 +27,8 @@ from core.domain.models import (
     PlanStatus,
     ProcedureStatus,
     ProcedureTableRow,
+    Product,
+    PublicationStats,
     PublicationType,
     PublicQuestion,
     Request,
@@ -47,11 +49,13 @@ REQUESTS = TabSpec(
         summary="resumen", unit="unidad", links="fotos_enlaces", publish_from="publicar_desde",
         publish_to="publicar_hasta", protected="protegida_por_norma", reference="referencia",
         status="estado", stage="etapa", seq="secuencia", updated_at="actualizada_en",
+        promotion_bs="promocion_bs", product="producto",
     ),
     "Una fila por solicitud de los procedimientos 1 a 3. Estado, etapa y secuencia se "
     "copian del registro de eventos para lectura.",
     choices={"procedimiento": ("1", "2", "3"), "protegida_por_norma": YES_NO,
-             "estado": tuple(s.value for s in Status)},
+             "estado": tuple(s.value for s in Status),
+             "producto": tuple(p.value for p in Product)},
 )
 EVENTS = TabSpec(
     "eventos", Event,
@@ -85,12 +89,25 @@ DIRECT = TabSpec(
     dict(
         publication_id="id_publicacion", type="tipo", title="titulo", channel="canal",
         link="enlace", published_at="publicada_en", recorded_by="registrada_por",
-        notes="notas",
+        notes="notas", product="producto", promotion_bs="promocion_bs",
+        promotion_approved_by="promocion_aprobada_por",
+        promotion_approved_at="promocion_aprobada_en",
     ),
     "Publicaciones de los tipos 4 a 7, registradas por el Administrador Principal.",
-    choices={"tipo": tuple(t.value for t in DIRECT_TYPES)},
+    choices={"tipo": tuple(t.value for t in DIRECT_TYPES),
+             "producto": tuple(p.value for p in Product)},
 )
 
+STATISTICS = TabSpec(
+    "estadisticas", PublicationStats,
+    dict(
+        stats_id="id_estadistica", publication="publicacion", channel="canal", link="enlace",
+        reach="alcance", interactions="interacciones", clicks="clics",
+        measured_on="medido_el", source="fuente", recorded_by="registrado_por",
+    ),
+    "Estadísticas de las redes por publicación (alcance, interacciones, clics), a mano o "
+    "importadas del CSV que exporta cada red.",
+)
 DAYS_OFF = TabSpec(
     "dias_no_laborables", DayOff,
     dict(
@@ -124,7 +141,8 @@ INCIDENTS = TabSpec(
     dict(
         incident_id="id_incidente", description="descripcion", leader="lider_ugs",
         staff="personal_involucrado", actions="acciones", opened_at="abierto_en",
-        closed_at="cerrado_en",
+        closed_at="cerrado_en", strategy="estrategia", contacts="contactos_ciudadanos",
+        opened_by="abierto_por",
     ),
     "Manejo de crisis en redes sociales (5 f): la UGS lidera, el personal involucrado acompaña.",
 )
@@ -192,7 +210,7 @@ MATERIALS = TabSpec(
 
 ALL_TABS: tuple[TabSpec, ...] = (
     REQUESTS, EVENTS, USERS, UNITS, DIRECT, DAYS_OFF, PLAN, QUESTIONS, INCIDENTS, OUTBOX,
-    DELETIONS, PROCEDURES, INTAKE, MATERIALS,
+    DELETIONS, PROCEDURES, INTAKE, MATERIALS, STATISTICS,
 )
 SCHEMA = Schema(ALL_TABS)
 TABS_BY_NAME = SCHEMA.by_name

@@ -12,14 +12,16 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, TypeVar, cast
 
+from core.adapters.exports import ics
 from core.domain.ledger import Ledger
+from core.domain.models import PlanItem
 from core.domain.ports import FileStore, Repository
 from core.domain.tamper import ChainMonitor
 from core.domain.workdays import WorkCalendar
-from core.services import audit
+from core.services import audit, plan
 from core.services.dashboard import (
     Dashboard,
     DashboardFilter,
@@ -27,16 +29,22 @@ from core.services.dashboard import (
     deadline_dashboard,
     stage_visits,
 )
+from core.services.reports import ReportData, report_data
+from core.services.service_logs import AttentionHours
+from ui import plan_calendar
 
 SUMMARIES_PER_LEDGER = 32
+MEMO_PER_LEDGER = 64
+T = TypeVar("T")
 
 
 class _PerLedger:
-    __slots__ = ("summaries", "visits")
+    __slots__ = ("memo", "summaries", "visits")
 
     def __init__(self) -> None:
         self.visits: dict[WorkCalendar, Visits] = {}
         self.summaries: dict[tuple[Any, ...], Dashboard] = {}
+        self.memo: dict[tuple[Any, ...], Any] = {}
 
 
 _LEDGERS: weakref.WeakKeyDictionary[Ledger, _PerLedger] = weakref.WeakKeyDictionary()
@@ -77,6 +85,57 @@ def dashboard(ledger: Ledger, username: str, calendar: WorkCalendar, today: date
             cache.summaries.pop(next(iter(cache.summaries)))
         cache.summaries[key] = found
     return found
+
+
+def memo(ledger: Ledger, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()`` once per ledger snapshot and ``key`` (recent keys only)."""
+    cache = _for(ledger)
+    if key in cache.memo:
+        return cast(T, cache.memo[key])
+    found = compute()
+    if len(cache.memo) >= MEMO_PER_LEDGER:
+        cache.memo.pop(next(iter(cache.memo)))
+    cache.memo[key] = found
+    return found
+
+
+def plan_items(ledger: Ledger) -> list[PlanItem]:
+    """The plan's items, read once per snapshot."""
+    return memo(ledger, ("plan_items",), lambda: plan.plan_items(ledger))
+
+
+def plan_calendar_args(ledger: Ledger, calendar: WorkCalendar, today: date, editable: bool,
+                       initial: date | None = None) -> dict[str, Any]:
+    """The calendar component's events and options, built once per snapshot and view."""
+    return memo(ledger, ("plan_calendar", calendar, today, editable, initial),
+                 lambda: plan_calendar.calendar_args(plan_items(ledger), calendar, today,
+                                                     editable, initial))
+
+
+def plan_overloads(ledger: Ledger, calendar: WorkCalendar, limits: plan.PlanLimits,
+                   today: date) -> list[plan.Overload]:
+    """The plan's overloads from today on, once per snapshot."""
+    return memo(ledger, ("plan_overloads", calendar, limits, today),
+                lambda: plan.overloads(plan_items(ledger), calendar, limits, first=today))
+
+
+def plan_ics(ledger: Ledger, now: datetime) -> bytes:
+    return memo(ledger, ("plan_ics", now.date()), lambda: ics.plan_ics(plan_items(ledger), now))
+
+
+def due_dates_ics(ledger: Ledger, calendar: WorkCalendar, now: datetime) -> bytes:
+    """Every open request's due date (the whole ledger): once per snapshot and day."""
+    return memo(ledger, ("due_ics", calendar, now.date()),
+                 lambda: ics.due_dates_ics(ledger.states.values(), calendar, now))
+
+
+def report(ledger: Ledger, calendar: WorkCalendar, start: date, end: date, now: datetime,
+           hours: AttentionHours) -> ReportData:
+    """The Informe Técnico's figures, on the dashboard's visits kept for this snapshot."""
+    return memo(ledger, ("report", calendar, start, end, now.replace(second=0, microsecond=0),
+                          hours),
+                 lambda: report_data(ledger, calendar, start, end, now.date(),
+                                     visits(ledger, calendar), now, hours))
 
 
 def monitor(repo: Repository) -> ChainMonitor:

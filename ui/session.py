@@ -8,6 +8,7 @@ otherwise the repository comes from configuration, once per server process.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from core.domain.ports import FileStore, Mailer, Repository
 from core.domain.roles import Role
 from core.domain.workdays import WorkCalendar
 from core.services import administration, intake, notifications
+from core.services.service_logs import AttentionHours
 from ui import caches
 from wiring import Settings, local_now, open_file_store, open_repository, sheets_key
 
@@ -93,6 +95,12 @@ def calendar() -> WorkCalendar:
         return injected  # type: ignore[no-any-return]
     days_off = tuple(sorted(administration.institutional_days_off(ledger()).items()))
     return _shared_calendar(settings().subdivision, days_off)
+
+
+def attention_hours() -> AttentionHours:
+    """The social-media team's attention hours (``RRSS_ATTENTION_HOURS``; default: the
+    manual's around the clock)."""
+    return AttentionHours.from_env(os.environ)
 
 
 def now() -> datetime:

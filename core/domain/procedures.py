@@ -113,6 +113,37 @@ def parse_outcomes(text: str) -> tuple[Outcome, ...]:
     return tuple(outcomes)
 
 
+def parse_own_deadline(text: str) -> Deadline | None:
+    """The schedule-setting stage's own deadline: empty (none: the manual's «De acuerdo a
+    cronograma»), a number of working days, or «cronograma» (the first date of the
+    schedule the request already carries when the stage begins)."""
+    value = text.strip().lower()
+    if not value:
+        return None
+    if value in ("cronograma", "primera_fecha", "primera fecha"):
+        return Deadline(DeadlineKind.SCHEDULE)
+    digits = value.split()[0]
+    if digits.isdigit() and int(digits) > 0:
+        return Deadline(DeadlineKind.WORKING_DAYS, int(digits))
+    raise ValueError("plazo propio no reconocido: deje vacío, o use un número de días "
+                     "hábiles o «cronograma»")
+
+
+VOTE = "voto"  # a Committee member's approval that does not reach the quorum yet
+
+
+def parse_committee_rule(text: str) -> int:
+    """How many Committee members must approve: «uno» (or empty: the manual's default as
+    the product reads 6 b) is 1; «quorum:N» or «N» is N."""
+    value = text.strip().lower().replace(" ", "")
+    if value in ("", "uno", "1", "unmiembro", "un_miembro"):
+        return 1
+    number = value.removeprefix("quorum:").removeprefix("quórum:")
+    if number.isdigit() and int(number) >= 1:
+        return int(number)
+    raise ValueError("regla del Comité no reconocida: use «uno» o «quorum:N» (N miembros)")
+
+
 def _parse_yes_no(text: str) -> bool:
     value = text.strip().lower()
     if value in ("si", "sí", "s", "true", "1", "x"):
@@ -146,6 +177,37 @@ class StageRow(BaseModel):
     # older than these columns, or an empty cell: no).
     produces_material: bool = Field(alias="produce_material", default=False)
     approves_material: bool = Field(alias="aprueba_material", default=False)
+
+    # Columns added after the first tables: a table without them keeps loading (empty =
+    # the manual's default).
+    own_deadline: Deadline | None = Field(alias="plazo_propio", default=None)
+    committee_quorum: int = Field(alias="regla_comite", default=1, ge=1)
+
+    @field_validator("own_deadline", mode="before")
+    @classmethod
+    def _own_deadline(cls, value: object) -> object:
+        return parse_own_deadline(value) if isinstance(value, str) else value
+
+    @field_validator("committee_quorum", mode="before")
+    @classmethod
+    def _committee_rule(cls, value: object) -> object:
+        return parse_committee_rule(value) if isinstance(value, str) else value
+
+    @property
+    def committee_rule_label(self) -> str:
+        if not self.protected_roles:
+            return ""
+        if self.committee_quorum == 1:
+            return "Basta un miembro"
+        return f"Quórum de {self.committee_quorum} miembros"
+
+    @property
+    def own_deadline_label(self) -> str:
+        if self.own_deadline is None:
+            return ""
+        if self.own_deadline.kind is DeadlineKind.SCHEDULE:
+            return "Hasta la primera fecha del cronograma"
+        return self.own_deadline.label
 
     @field_validator("roles", mode="before")
     @classmethod
@@ -232,6 +294,10 @@ class Procedure:
         """
         table: dict[tuple[int, str], Transition] = {}
         for row in self.stages:
+            if row.committee_quorum > 1 and row.protected_roles:
+                protected = frozenset(r.value for r in row.protected_roles)
+                table[(row.number, VOTE)] = Transition(
+                    Outcome(OutcomeKind.FORWARD), row.number, frozenset(), protected)
             targets = next_stages(row, self.last_stage)
             for outcome in row.outcomes:
                 table[(row.number, outcome.code)] = Transition(
@@ -313,6 +379,11 @@ TABLE_COLUMNS = tuple(DEFINITION_COLUMNS.values())
 def definition_row(record: ProcedureTableRow) -> dict[str, str]:
     """A stage row of the ledger's procedure tab in the table's vocabulary."""
     return {column: str(getattr(record, name)) for name, column in DEFINITION_COLUMNS.items()}
+
+
+def deadline_in_force(stage: StageRow) -> Deadline:
+    """What dates the stage: its own deadline when it fixes the schedule and has one."""
+    return stage.own_deadline if stage.own_deadline is not None else stage.deadline
 
 
 def table_record(row: Mapping[str, object], status: str) -> ProcedureTableRow:
@@ -420,6 +491,12 @@ def _check_procedure(key: tuple[int, int], items: list[tuple[int, StageRow]]) ->
                 if following is None or not following.protected_roles:
                     raise refuse(row, "salidas", "«comite» requiere que la etapa siguiente tenga "
                                  "«responsable_protegida»")
+        if stage.own_deadline is not None and not stage.records_schedule:
+            raise refuse(row, "plazo_propio", "solo la etapa que fija el cronograma "
+                         "(registra_cronograma = sí) lleva plazo propio")
+        if stage.committee_quorum > 1 and not stage.protected_roles:
+            raise refuse(row, "regla_comite", "un quórum solo vale en una etapa con "
+                         "«responsable_protegida» (el Comité)")
         if stage.deadline.kind is DeadlineKind.SCHEDULE:
             if not schedule_stages:
                 raise refuse(row, "plazo", "plazo «cronograma» sin ninguna etapa que registre "

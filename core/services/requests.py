@@ -12,14 +12,29 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from core.domain.deadlines import DueInfo, due_info
 from core.domain.errors import ConcurrentChange, InvalidInput, NotAllowed, NotFound
 from core.domain.ledger import Ledger
 from core.domain.materials import MaterialRefused
 from core.domain.materials import stamp as stamp_material
-from core.domain.models import MAX_CELL_CHARS, Event, ProcedureTableRow, Request, Status, User
+from core.domain.models import (
+    MAX_CELL_CHARS,
+    Amount,
+    Event,
+    OptProduct,
+    ProcedureTableRow,
+    Request,
+    Status,
+    User,
+)
 from core.domain.ports import Change, Repository
 from core.domain.roles import UNIT_SCOPED_ROLES, Role
 from core.domain.workdays import WorkCalendar
@@ -38,6 +53,7 @@ FIELD_LABELS = {
     "title": "Título", "objective": "Objetivo", "summary": "Resumen", "procedure": "Tipo",
     "unit": "Unidad", "links": "Fotos o enlaces", "publish_from": "Publicar desde",
     "publish_to": "Publicar hasta", "reference": "Referencia",
+    "promotion_bs": "Promoción pagada (Bs)", "product": "Producto",
 }
 
 
@@ -57,6 +73,8 @@ class RequestForm(BaseModel):
     protected: bool = False
     reference: str = Field(default="", max_length=MAX_CELL_CHARS)
     schedule: dict[int, date] = Field(default_factory=dict)
+    promotion_bs: Amount = None  # 7.1: any type may carry it
+    product: OptProduct = None
 
     @model_validator(mode="after")
     def _window(self) -> RequestForm:
@@ -150,6 +168,7 @@ def create_request(
             objective=data.objective, summary=data.summary, unit=unit, links=data.links,
             publish_from=data.publish_from, publish_to=data.publish_to,
             protected=data.protected, reference=data.reference,
+            promotion_bs=data.promotion_bs or None, product=data.product,
         )
 
         state = initial_state(request, procedure)

@@ -24,6 +24,7 @@ from sheets_schema.tabs import SCHEMA
 
 sync_api = pytest.importorskip("playwright.sync_api")
 Browser = sync_api.Browser
+FrameLocator = sync_api.FrameLocator
 Locator = sync_api.Locator
 Page = sync_api.Page
 expect = sync_api.expect
