@@ -324,9 +324,9 @@ def test_a_promotion_item_is_converted_by_the_executive_director_not_the_profess
     item_id = plan.add_item(repo, "profesional", form(type="1", budget=800), NOW)
     before = count_rows(repo)
     with pytest.raises(NotAllowed, match="lo inicia Dirección Ejecutiva"):
-        plan.convert_to_request(repo, "profesional", item_id, {"unit": "UGS"}, NOW)
+        plan.convert_to_request(repo, "profesional", item_id, {"unit": "NIC"}, NOW)
     assert count_rows(repo) == before
-    request_id = plan.convert_to_request(repo, "directora", item_id, {"unit": "UGS"}, NOW)
+    request_id = plan.convert_to_request(repo, "directora", item_id, {"unit": "NIC"}, NOW)
     assert repo.snapshot().ledger.requests[request_id].procedure == 1
     assert plan_rows(repo)[0]["id_solicitud"] == request_id
     assert system_events(repo, item_id)[-1] == ("plan_convertir", "directora", "de")
