@@ -7,7 +7,9 @@ permission matrix), calendar and clock.
 Configuration comes from environment variables (documented in the README):
 ``RRSS_WORKBOOK`` (path of the local workbook, default ``data/ledger.xlsx``),
 ``RRSS_DEMO`` (``1`` creates a new workbook with demo data, ``0`` an empty ledger),
-``RRSS_HOLIDAY_SUBDIVISION`` (department for departmental holidays, default ``L``).
+``RRSS_HOLIDAY_SUBDIVISION`` (department for departmental holidays, default ``L``),
+``RRSS_PUBLIC_URL`` (the address people open the app at, for the links in mails; default
+``http://localhost:8501``).
 A Google Sheet replaces the local workbook when ``core.adapters.gsheets.config`` finds its
 configuration (``.streamlit/secrets.toml`` or ``RRSS_SHEETS_ID``; README, «Google Sheets»).
 """
@@ -26,6 +28,7 @@ from core.adapters.workbook.repository import WorkbookRepository
 from core.domain.ledger import Rules
 from core.domain.ports import Repository
 from core.domain.workdays import WorkCalendar
+from core.services.notifications import DEFAULT_PUBLIC_URL
 from sheets_schema import default_rules
 from sheets_schema.demo import base_records, demo_rows
 from sheets_schema.tabs import SCHEMA
@@ -44,6 +47,7 @@ class Settings:
     workbook: Path
     demo: bool
     subdivision: str | None
+    public_url: str = DEFAULT_PUBLIC_URL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -51,7 +55,8 @@ class Settings:
         path = Path(env.get("RRSS_WORKBOOK", "") or ROOT / "data" / "ledger.xlsx")
         demo = env.get("RRSS_DEMO", "1").strip().lower() not in ("0", "no", "false")
         subdivision = env.get("RRSS_HOLIDAY_SUBDIVISION", "L").strip() or None
-        return cls(path, demo, subdivision)
+        public_url = env.get("RRSS_PUBLIC_URL", "").strip().rstrip("/") or DEFAULT_PUBLIC_URL
+        return cls(path, demo, subdivision, public_url)
 
 
 def schema() -> Schema:

@@ -70,7 +70,8 @@ if missing:
                + session.md_escape(", ".join(f"{u.full_name} ({u.username})" for u in missing)))
 
 statuses = st.multiselect("Estado", list(MailStatus), default=list(MailStatus),
-                          format_func=lambda s: s.value, key="outbox_status")
+                          format_func=lambda s: s.value, key="outbox_status",
+                          placeholder="Elija los estados", select_all=False)
 shown = [m for m in mails if m.status in statuses]
 st.dataframe(pd.DataFrame(
     [{"Creado": m.created_at, "Para": m.to, "Asunto": m.subject, "Estado": m.status.value,

@@ -19,7 +19,7 @@ from core.domain.models import PlanItem, PlanStatus, PublicationType
 from core.domain.permissions import Capability
 from core.domain.roles import UNIT_SCOPED_ROLES
 from core.services import plan
-from ui import session
+from ui import formats, session
 
 CHANNELS = ["Facebook", "Instagram", "X (Twitter)", "YouTube", "TikTok", "LinkedIn",
             "Sitio web"]
@@ -158,12 +158,12 @@ with timeline_tab:
 with list_tab:
     st.dataframe(pd.DataFrame([{
         "Ítem": i.item_id, "Servicio": i.service, "Campaña": i.campaign,
-        "Canales": ", ".join(i.channel_list()), "Tipo": i.type.label, "Desde": i.start,
-        "Hasta": i.end, "Presupuesto (Bs)": i.budget,
-        "Estado": plan.status_label(i, ledger), "Notas": i.notes, "Creado por": i.created_by,
+        "Canales": ", ".join(i.channel_list()), "Tipo": i.type.label,
+        "Desde": formats.day(i.start), "Hasta": formats.day(i.end),
+        "Presupuesto": formats.money(i.budget), "Estado": plan.status_label(i, ledger),
+        "Notas": i.notes or formats.NOTHING, "Creado por": formats.person(ledger, i.created_by),
     } for i in items], columns=["Ítem", "Servicio", "Campaña", "Canales", "Tipo", "Desde",
-                                "Hasta", "Presupuesto (Bs)", "Estado", "Notas",
-                                "Creado por"]),
+                                "Hasta", "Presupuesto", "Estado", "Notas", "Creado por"]),
         hide_index=True, width="stretch", key="plan_table")
 
 
@@ -199,7 +199,7 @@ else:
         unit_scoped = all(r in UNIT_SCOPED_ROLES for r in first.roles if user.has(r))
         units = {code: u.name for code, u in ledger.units.items() if u.active}
         draft = plan.request_draft(item, user.unit)
-        default_unit = user.unit if user.unit in units else next(iter(units), "")
+        default_unit = None  # asked explicitly: the planner is not the requesting unit
         schedule_keys = {n: f"plan_conv_schedule_{n}" for n in procedure.scheduled_stages()}
         load("plan_conv_loaded", pick, {
             "plan_conv_title": draft["title"], "plan_conv_objective": draft["objective"],
@@ -217,7 +217,8 @@ else:
             unit = user.unit
             if not unit_scoped:
                 unit = st.selectbox("Unidad solicitante", list(units), key="plan_conv_unit",
-                                    format_func=lambda code: f"{code} · {units[code]}")
+                                    format_func=lambda code: f"{code} · {units[code]}",
+                                    placeholder="Elija la unidad que pide la publicación")
             first_col, last_col = st.columns(2)
             publish_from = first_col.date_input("Publicar desde", key="plan_conv_from",
                                                 format="DD/MM/YYYY")
@@ -239,7 +240,7 @@ else:
                     "title": title, "objective": objective, "summary": summary,
                     "unit": unit or "", "publish_from": publish_from,
                     "publish_to": publish_to, "protected": protected, "schedule": schedule,
-                }, session.now()))
+                }, session.now(), session.public_url()))
             if request_id:
                 st.session_state["flash"] = (f"Solicitud {request_id} registrada; el ítem "
                                              f"{pick} quedó «solicitado».")
@@ -281,7 +282,8 @@ st.subheader("Agregar ítem")
 with st.form("plan_new_form", clear_on_submit=True):
     service = st.text_input("Servicio que se promociona", key="plan_new_service")
     campaign = st.text_input("Campaña", key="plan_new_campaign")
-    channels = st.multiselect("Canales", channel_options([]), key="plan_new_channels")
+    channels = st.multiselect("Canales", channel_options([]), key="plan_new_channels",
+                              placeholder="Elija los canales", select_all=False)
     kind = st.selectbox("Tipo de publicación", list(PublicationType),
                         format_func=lambda t: t.label, key="plan_new_type")
     first_col, last_col = st.columns(2)
@@ -314,6 +316,7 @@ if editable:
         service = st.text_input("Servicio que se promociona", key="plan_edit_service")
         campaign = st.text_input("Campaña", key="plan_edit_campaign")
         channels = st.multiselect("Canales", channel_options(item.channel_list()),
+                                  placeholder="Elija los canales", select_all=False,
                                   key="plan_edit_channels")
         kind = st.selectbox("Tipo de publicación", list(PublicationType),
                             format_func=lambda t: t.label, key="plan_edit_type")

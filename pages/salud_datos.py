@@ -32,7 +32,8 @@ else:
         by_tab.setdefault(issue.tab, []).append(issue)
     st.metric("Problemas", len(issues))
     tabs = st.multiselect("Pestañas", sorted(by_tab), default=sorted(by_tab),
-                          format_func=lambda t: f"{t} ({len(by_tab[t])})", key="health_tabs")
+                          format_func=lambda t: f"{t} ({len(by_tab[t])})", key="health_tabs",
+                          placeholder="Elija las pestañas", select_all=False)
     search = st.text_input("Buscar en columna, valor o motivo", key="health_search")
     needle = search.strip().lower()
     if any(i.tab == events_tab for i in issues):

@@ -15,6 +15,7 @@ from core.domain.permissions import Capability
 from core.domain.roles import ROLE_LABELS, Role
 from core.services import administration as admin
 from ui import session
+from ui.staffing import stranded
 
 user = session.require_user()
 session.show_flash()
@@ -59,7 +60,8 @@ with new_tab:
             unit = st.selectbox("Unidad", active_units, key="new_unit",
                                 format_func=lambda c: unit_label(ledger.units, c))
             roles = st.multiselect("Roles", grantable, key="new_roles",
-                                   format_func=lambda r: r.label)
+                                   format_func=lambda r: r.label, placeholder="Elija los roles",
+                                   select_all=False)
             password = st.text_input("Contraseña inicial (vacía: se genera una)",
                                      type="password", key="new_password")
             created = st.form_submit_button("Crear cuenta", type="primary")
@@ -137,13 +139,18 @@ with accounts_tab:
     elif grantable or any(r in removable for r in target.roles):
         with st.form(f"roles_form_{picked}"):
             chosen = st.multiselect("Roles", options, default=list(target.roles),
-                                    key=f"user_roles_{picked}", format_func=lambda r: r.label)
+                                    key=f"user_roles_{picked}", format_func=lambda r: r.label,
+                                    placeholder="Elija los roles", select_all=False)
             reason = st.text_input("Motivo o documento (p. ej. memorándum)",
                                    key=f"user_roles_reason_{picked}")
             saved = st.form_submit_button("Guardar roles")
+        alone = stranded(ledger, target.model_copy(update={"roles": tuple(chosen)})) \
+            if saved and chosen else ""
         if saved and session.run(lambda: admin.set_roles(
                 repo, user.username, picked, chosen, session.now(), comment=reason) or True,
                 "Roles actualizados."):
+            if alone:
+                session.flash_warning(alone)
             st.rerun()
     else:
         st.caption("Su rol no asigna ni quita los roles de esta cuenta.")
@@ -164,6 +171,10 @@ with accounts_tab:
                     "Datos actualizados."):
                 st.rerun()
         left, right = st.columns(2)
+        alone = stranded(ledger, target.model_copy(update={"active": False})) \
+            if target.active else ""
+        if alone:
+            st.warning(f"Si desactiva esta cuenta: {alone}")
         with left:
             label = "Desactivar cuenta" if target.active else "Reactivar cuenta"
             if st.button(label, key="user_toggle"):
@@ -171,6 +182,8 @@ with accounts_tab:
                 done = "Cuenta desactivada." if target.active else "Cuenta reactivada."
                 if session.run(lambda: action(repo, user.username, picked, session.now())
                                or True, done):
+                    if alone:
+                        session.flash_warning(alone)
                     st.rerun()
         with right, st.form(f"reset_form_{picked}", clear_on_submit=True):
             chosen_password = st.text_input("Nueva contraseña (vacía: se genera una)",

@@ -55,6 +55,7 @@ from core.domain.roles import Role
 from core.domain.validation import spanish_reason
 from core.domain.workdays import WorkCalendar
 from core.services.common import commit_numbered, current_user, system_event
+from core.services.notifications import DEFAULT_PUBLIC_URL
 from core.services.requests import create_request
 
 REFERENCE_PREFIX = "Plan de Promoción de Servicios: "
@@ -461,7 +462,8 @@ def request_draft(item: PlanItem, unit: str = "") -> dict[str, object]:
 
 
 def convert_to_request(repo: Repository, username: str, item_id: str,
-                       form: Mapping[str, object], now: datetime) -> str:
+                       form: Mapping[str, object], now: datetime,
+                       public_url: str = DEFAULT_PUBLIC_URL) -> str:
     """Register the item's request (procedure = item type) and mark the item «solicitado».
 
     The request and the plan's row and event are one all-or-nothing change; the procedure
@@ -494,7 +496,7 @@ def convert_to_request(repo: Repository, username: str, item_id: str,
         change.add(system_event(built_on, item_id, "plan_convertir", actor, role, now,
                                 request_id))
 
-    return create_request(repo, username, data, now, extend=extend)
+    return create_request(repo, username, data, now, extend=extend, public_url=public_url)
 
 
 def _check_convertible(item: PlanItem) -> None:

@@ -32,7 +32,8 @@ from core.services.dashboard import Dashboard, DashboardFilter, StageFigures, da
 __all__ = ["UNKNOWN_CHANNEL", "DocumentKind", "PublicationLine", "ReportData", "report_data"]
 
 UNKNOWN_CHANNEL = "No registrado"
-OUTCOMES = (Status.PUBLISHED, Status.REJECTED, Status.IN_PROGRESS)
+OUTCOMES = (Status.PUBLISHED, Status.REJECTED, Status.WITHDRAWN, Status.CANCELLED,
+            Status.IN_PROGRESS)
 
 
 class DocumentKind(StrEnum):

@@ -6,7 +6,7 @@ exports are offered, and a day off recorded in the app moves the deadlines on th
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -124,8 +124,7 @@ def test_a_day_off_recorded_in_the_app_shortens_the_delay_shown_on_the_dashboard
     session = UserSession("directora", fresh_repo)
     session.page("tablero")
     before = table(session, "Días hábiles de atraso").set_index("Título").loc[title]
-    due = before["Vence"]
-    due = due.date() if hasattr(due, "date") else due
+    due = datetime.strptime(before["Vence"], "%d/%m/%Y").date()  # shown as dd/mm/aaaa
     assert before["Días hábiles de atraso"] >= 1
     # The first working day after the due date (it counts in the delay today).
     plain = WorkCalendar.for_bolivia()

@@ -87,7 +87,7 @@ def test_five_wrong_passwords_lock_the_account_with_the_same_message(
         demo_repo: Repository) -> None:
     session = UserSession(repo=demo_repo)
     assert any(f"Tras {MAX_FAILED_LOGINS} intentos fallidos" in c.value
-               for c in session.at.caption)
+               for c in session.at.markdown)  # an instruction: plain text, not a caption
     for _ in range(MAX_FAILED_LOGINS):
         session.log_in("moderador", "no-es-la-clave")
         assert session.errors() == [BAD_LOGIN]
@@ -195,8 +195,10 @@ def test_hostile_text_is_inert_on_the_bandeja(demo_repo: Repository,
                                               hostile_request: str) -> None:
     session = UserSession("jefe.ugs", demo_repo)
     session.page("bandeja")
-    inbox = session.frame("inbox_table")
-    assert HOSTILE_TITLE in list(inbox["Título"])  # the raw text, in a table cell
+    assert hostile_request in session.inbox()
+    assert any(md_escape(HOSTILE_TITLE) in text  # its card, escaped
+               for text in markdown_values(session.at))
+    assert HOSTILE_TITLE in list(session.frame("all_table")["Título"])  # raw, in a cell
     assert_inert(markdown_values(session.at))
 
 
@@ -207,9 +209,8 @@ def test_hostile_text_is_inert_on_the_request_page(demo_repo: Repository,
     values = markdown_values(session.at)
     assert md_escape(HOSTILE_TITLE) in values  # shown, escaped, as the page's heading
     assert_inert(values)
-    assert HOSTILE_COMMENT in list(session.frame("timeline")["Comentario"])
-    details = session.frame("details")
-    assert HOSTILE_COMMENT in list(details["Valor"])
+    assert any(f"> {HOSTILE_COMMENT}" in entry for entry in session.timeline())
+    assert session.details()["Objetivo"] == HOSTILE_COMMENT
 
 
 def test_ten_megabytes_in_a_form_field_are_refused_with_nothing_written(
@@ -289,7 +290,7 @@ def test_the_outbox_shows_the_queued_mails_and_never_mails_demo_users(
     session.run()
     [shown] = [t.value for t in session.at.text]
     assert shown.startswith(f"Para: {wanted.to}\nAsunto: {wanted.subject}")
-    assert "Vence: " in shown and "Abrir: /solicitud?id=SOL-" in shown
+    assert "Vence: " in shown and "Abrir: http://localhost:8501/solicitud?id=SOL-" in shown
     assert smtp_server.received == []
 
 

@@ -28,13 +28,13 @@ from core.domain.permissions import (
 from core.domain.procedures import load_procedures
 from core.domain.roles import Role
 from core.domain.workdays import WorkCalendar
+from core.domain.workflow import Exit
 from core.services import administration as admin
 from core.services import audit, intake, notifications, plan, service_logs
 from core.services import procedure_versions as procedure_admin
 from core.services.dashboard import DashboardFilter, deadline_dashboard
 from core.services.deletions import confirm_deletion, order_deletion
 from core.services.direct_publications import record_direct_publication
-from core.domain.workflow import Exit
 from core.services.requests import act, close_request, create_request
 from sheets_schema import PERMISSIONS_CSV, PROCEDURES_CSV, procedure_rows, rules_for
 from sheets_schema import default_permissions as default_matrix
