@@ -11,7 +11,7 @@ from datetime import timedelta
 import streamlit as st
 
 from core.services import accounts, audit
-from ui import caches, session
+from ui import caches, layout, session
 from ui.navigation import may_see
 
 st.set_page_config(page_title="Publicaciones RRSS · ADSIB", page_icon="📣", layout="wide")
@@ -143,6 +143,7 @@ def main() -> None:
         session.end_session()
         st.rerun()
     session.keep_session(user)  # the signed token in the cookie: a reload keeps the session
+    layout.close_sidebar_on_phone()
     session.queue_daily_digest_once()  # overdue items, once a day (core.notify)
     pages: dict[str, list[st.Page]] = {}
     hidden: list[st.Page] = []

@@ -202,7 +202,7 @@ def exits(ledger: Ledger, state: RequestState, user: User, calendar: WorkCalenda
     offered = [e for e in Exit if services.may_exit(ledger, state, user, e)]
     if not offered:
         return
-    title = " o ".join(e.label for e in offered).replace(" la solicitud o ", " o ")
+    title = offered[0].label if len(offered) == 1 else "Retirar o cancelar la solicitud"
     with st.expander(title):
         st.markdown("Quien pidió la publicación puede retirarla antes de publicarla; la "
                     "Dirección Ejecutiva o la Jefatura de la UGS pueden cancelarla con un "

@@ -62,7 +62,8 @@ class Server:
         self.log = workdir / "streamlit.log"
         self.workbook = workdir / "ledger.xlsx"
         env = dict(os.environ, RRSS_WORKBOOK=str(self.workbook),
-                   RRSS_BCRYPT_ROUNDS="4", RRSS_DEMO="1")
+                   RRSS_BCRYPT_ROUNDS="4", RRSS_DEMO="1", RRSS_PUBLIC_URL=self.url)
+        env.pop("RRSS_SESSION_KEY", None)  # a key file beside the workbook, as a local run
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py",
              "--server.headless", "true", "--server.port", str(self.port),
@@ -161,7 +162,9 @@ def go_to(page: Page, title: str) -> None:
 
 
 def widget(page: Page, key: str) -> Locator:
-    return page.locator(f".st-key-{key}")
+    """The element with Streamlit key ``key``; Streamlit's class name turns anything but
+    letters, digits, ``_`` and ``-`` into ``-`` («action_devolver:3» → …devolver-3)."""
+    return page.locator(".st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip()))
 
 
 def choose(page: Page, key: str, text: str) -> None:
@@ -186,14 +189,24 @@ def stage(page: Page) -> str:
 
 
 def open_from_inbox(page: Page, request_id: str) -> None:
-    """Bandeja → pick the request → «Abrir»: the Solicitud page on that request."""
+    """Bandeja → the request's card → «Abrir»: the Solicitud page on that request."""
     go_to(page, "Bandeja")
-    choose(page, "inbox_pick", request_id)
-    widget(page, "inbox_open").get_by_role("button").click()
+    widget(page, f"open_pending_{request_id}").get_by_role("button").click()
     expect(page.get_by_role("heading", name="Solicitud", exact=True)).to_be_visible()
     expect(widget(page, "request_pick").get_by_role("combobox")).to_have_value(
         re.compile(rf"^{request_id} · "))
     settle(page)
+
+
+def open_request(page: Page, request_id: str) -> None:
+    """Solicitud → choose the request in the selector (one not waiting for this person)."""
+    go_to(page, "Solicitud")
+    widget(page, "request_pick").get_by_role("combobox").click()
+    page.keyboard.type(request_id)  # the list shows a few options at a time: filter it
+    page.get_by_role("option").filter(has_text=request_id).first.click()
+    settle(page)
+    expect(widget(page, "request_pick").get_by_role("combobox")).to_have_value(
+        re.compile(rf"^{request_id} · "))
 
 
 def act(page: Page, code: str, comment: str = "") -> None:
