@@ -17,11 +17,11 @@ NOTHING = "—"
 
 
 def day(value: date | datetime | None) -> str:
-    return f"{value:%d/%m/%Y}" if value else NOTHING
+    return f"{value:%d/%m/%Y}" if value and value is not pd.NaT else NOTHING
 
 
 def stamp(value: datetime | None) -> str:
-    return f"{value:%d/%m/%Y %H:%M}" if value else NOTHING
+    return f"{value:%d/%m/%Y %H:%M}" if value and value is not pd.NaT else NOTHING
 
 
 def money(amount: float | None) -> str:
@@ -40,7 +40,7 @@ def person(ledger: Ledger, username: str) -> str:
 
 def cell(value: object) -> str:
     """Any value as the text of a table cell."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return NOTHING
     if isinstance(value, datetime):
         return stamp(value)

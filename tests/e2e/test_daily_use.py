@@ -247,7 +247,7 @@ def test_procedure_three_the_unit_returns_proposal_and_material_withdraws_and_is
     assert "Ya se publicó un aviso igual la semana pasada." in observation(requester)
 
 
-# -- links, sessions and layout --------------------------------------------------------------------
+# -- links, sessions and layout -------------------------------------------------------------------
 
 
 def mail_link(server: Server, to: str) -> str:
@@ -364,7 +364,8 @@ def test_bandeja_and_solicitud_show_who_acts_due_date_and_status_without_sideway
     if size is PHONE:  # the sidebar, opened to change page, closes on its own
         page.get_by_test_id("stExpandSidebarButton").click()
         expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "false")
-        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Solicitud", exact=True).click()
+        page.get_by_test_id("stSidebarNav").get_by_role(
+            "link", name="Solicitud", exact=True).click()
         expect(page.get_by_role("heading", name="Solicitud", exact=True)).to_be_visible()
         expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
         settle(page)
