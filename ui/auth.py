@@ -22,7 +22,6 @@ Nothing here decides who may do what: the services check every action on fresh d
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import secrets
@@ -35,6 +34,7 @@ import streamlit as st
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from core.domain.models import User
+from core.services.sessions import credential_fingerprint
 
 COOKIE = "rrss_sesion"
 SALT = "rrss-sesion-v1"
@@ -53,8 +53,8 @@ class Claims:
 
 
 def fingerprint(user: User) -> str:
-    """A short digest of the password hash: a changed password invalidates old tokens."""
-    return hashlib.sha256(user.password_hash.encode("utf-8")).hexdigest()[:16]
+    """A short digest of the account's credentials: a new password invalidates old tokens."""
+    return credential_fingerprint(user)
 
 
 def new_session_id() -> str:

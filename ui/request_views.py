@@ -26,12 +26,12 @@ from core.domain.workflow import (
     RequestState,
     allowed_actions,
     event_label,
+    has_actor,
     is_requester,
     latest_observation,
     must_act_label,
     on_behalf_of,
     outcome_kind,
-    who_can_act,
 )
 from core.services import requests as services
 from ui import formats
@@ -93,7 +93,7 @@ def summary(ledger: Ledger, state: RequestState, calendar: WorkCalendar, today: 
         f"**Plazo:** {deadline} ({md_escape(row.deadline.label)}){md_escape(window)}  \n"
         f"**Etapa {row.number}:** {md_escape(row.activity)} · {md_escape(row.clause)}"
     )
-    if not who_can_act(state, ledger.users.values()):
+    if not has_actor(state, ledger.users.values()):
         st.error("Nadie activo puede actuar en esta etapa (sin responsable): la Jefatura de "
                  "la UGS o la Dirección Ejecutiva deben asignar el rol o cancelar la "
                  "solicitud.")

@@ -172,6 +172,12 @@ def who_can_act(state: RequestState, users: Iterable[User]) -> list[User]:
                   key=lambda u: u.username)
 
 
+def has_actor(state: RequestState, users: Iterable[User]) -> bool:
+    """Whether any of ``users`` may act at the current stage (:func:`who_can_act`, faster)."""
+    return any(acting_role(state, u) is not None and not decides_own_request(state, u)
+               for u in users)
+
+
 def unstaffed_stages(procedure: Procedure, request: Request, users: Iterable[User]
                      ) -> list[int]:
     """Stages after the first that nobody active could take on the request's route.
@@ -181,7 +187,7 @@ def unstaffed_stages(procedure: Procedure, request: Request, users: Iterable[Use
     people = [u for u in users if u.active]
     base = initial_state(request, procedure)
     return [n for n in range(2, procedure.last_stage + 1)
-            if not who_can_act(replace(base, stage=n), people)]
+            if not has_actor(replace(base, stage=n), people)]
 
 
 def copied_roles(state: RequestState) -> tuple[Role, ...]:

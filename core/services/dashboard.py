@@ -56,7 +56,7 @@ from core.domain.models import Event
 from core.domain.permissions import Capability
 from core.domain.procedures import DeadlineKind, Procedure, StageRow
 from core.domain.workdays import WorkCalendar
-from core.domain.workflow import RequestState, is_transition, must_act_label, who_can_act
+from core.domain.workflow import RequestState, has_actor, is_transition, must_act_label
 from core.services.common import current_user
 
 __all__ = [
@@ -273,7 +273,7 @@ def stage_visits(ledger: Ledger, calendar: WorkCalendar) -> Visits:
         staff_key = (*key, state.request.created_by
                      if here is not None and not here.allows_self_approval else "")
         if staff_key not in staffed:
-            staffed[staff_key] = bool(who_can_act(state, people))
+            staffed[staff_key] = has_actor(state, people)
         open_unattended.append(not staffed[staff_key])
         # A schedule date as its ordinal; N working days as -N (resolved below with arrays).
         open_rows.append((index, state.stage, who[1],

@@ -31,11 +31,11 @@ from core.domain.workflow import (
     decide_exit,
     decide_note,
     evolve,
+    has_actor,
     initial_state,
     is_requester,
     must_act_label,
     unstaffed_stages,
-    who_can_act,
 )
 from core.services import notifications
 from core.services.common import commit_numbered, current_user, form_error, new_event_id
@@ -416,7 +416,7 @@ def unattended(ledger: Ledger, calendar: WorkCalendar, today: date) -> list[Inbo
             continue
         key = _staffing_key(state)
         if key not in staffed:
-            staffed[key] = bool(who_can_act(state, users))
+            staffed[key] = has_actor(state, users)
         if not staffed[key]:
             items.append(InboxItem(state, due_info(state, calendar, today),
                                    must_act_label(state)))
@@ -433,8 +433,8 @@ def left_without_actor(ledger: Ledger, changed: User) -> list[str]:
         then_users.append(changed)
     found = []
     for request_id, state in sorted(ledger.states.items()):
-        if state.is_open and who_can_act(state, now_users) \
-                and not who_can_act(state, then_users):
+        if state.is_open and has_actor(state, now_users) \
+                and not has_actor(state, then_users):
             found.append(request_id)
     return found
 

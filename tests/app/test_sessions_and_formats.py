@@ -21,9 +21,10 @@ NOW = datetime(2026, 3, 10, 9, 0)
 HOUR = timedelta(minutes=60)
 
 
-def person(password_hash: str = "$2b$04$hash") -> User:
-    return User(username="jefe.ugs", full_name="Rosa Condori", roles=(Role.UGS_HEAD,),
-                password_hash=password_hash, created_at=NOW)
+def person(secret: str = "$2b$04$hash") -> User:
+    return User.model_validate({"username": "jefe.ugs", "full_name": "Rosa Condori",
+                                "roles": (Role.UGS_HEAD,), "password_hash": secret,
+                                "created_at": NOW})
 
 
 def sessions(tmp_path: Path, key: bytes = b"k" * 40) -> auth.Sessions:
