@@ -16,6 +16,7 @@ from core.domain.models import AnswerMode, PublicQuestion
 from core.domain.permissions import Capability
 from core.services import service_logs as logs
 from ui import session
+from ui.formats import show_table
 
 CHANNELS = ["Facebook", "Instagram", "X (Twitter)", "YouTube", "TikTok", "LinkedIn",
             "WhatsApp", "Sitio web"]
@@ -67,11 +68,11 @@ with questions_tab:
                                      "Minutos", "Respuesta", "Atendida por", "Resultado"])
 
     st.markdown("**Fuera de plazo** (respondidas después de 15 minutos o sin respuesta)")
-    st.dataframe(question_rows(figures.overdue), hide_index=True, width="stretch",
+    show_table(question_rows(figures.overdue), hide_index=True, width="stretch",
                  key="att_late_table")
     st.markdown("**Todas las consultas del período**")
     period = [q for q in everything if first <= q.received_at.date() <= last]
-    st.dataframe(question_rows(period), hide_index=True, width="stretch",
+    show_table(question_rows(period), hide_index=True, width="stretch",
                  key="att_questions_table")
 
     if may_answer:
@@ -134,7 +135,7 @@ with crisis_tab:
     open_ones = [i for i in incidents if i.closed_at is None]
     if open_ones:
         st.warning(f"{len(open_ones)} incidente(s) abierto(s).")
-    st.dataframe(pd.DataFrame([{
+    show_table(pd.DataFrame([{
         "Incidente": i.incident_id, "Estado": "Abierto" if i.closed_at is None else "Cerrado",
         "Descripción": i.description, "Lidera": names.get(i.leader, i.leader),
         "Personal involucrado": i.staff, "Acciones": i.actions, "Abierto": i.opened_at,

@@ -13,6 +13,7 @@ from core.adapters.exports import docx_report
 from core.domain.roles import Role
 from core.services import reports as report
 from ui import session
+from ui.formats import show_table
 
 user = session.require_user()
 ledger = session.ledger()
@@ -57,20 +58,20 @@ st.download_button(
     key="report_download", type="primary", on_click="ignore")
 
 st.subheader("Publicaciones por tipo y canal")
-st.dataframe(pd.DataFrame(data.by_type_and_channel,
+show_table(pd.DataFrame(data.by_type_and_channel,
                           columns=["Tipo de publicación", "Canal", "Publicaciones"]),
              hide_index=True, width="stretch", key="report_publications")
 st.caption(f"El procedimiento de los tipos 1 a 3 no registra el canal: figura como "
            f"«{report.UNKNOWN_CHANNEL}».")
 
 st.subheader("Solicitudes por procedimiento y resultado")
-st.dataframe(pd.DataFrame(
+show_table(pd.DataFrame(
     [{"Procedimiento": label, **{s.label: n for s, n in counts.items()},
       "Total": sum(counts.values())} for label, counts in data.outcomes]),
     hide_index=True, width="stretch", key="report_outcomes")
 
 st.subheader("Cumplimiento de plazos por etapa")
-st.dataframe(pd.DataFrame(
+show_table(pd.DataFrame(
     [{"Etapa": f"{f.procedure} · etapa {f.stage}", "Actividad": f.activity,
       "Plazo": f.deadline, "Terminadas": f.with_deadline, "A tiempo": f.on_time,
       "Cumplimiento": "—" if f.compliance is None else f"{f.compliance:.0%}",

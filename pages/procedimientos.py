@@ -14,6 +14,7 @@ from core.domain.models import ProcedureTableRow
 from core.domain.permissions import Capability
 from core.services import procedure_versions as procedure_admin
 from ui import session
+from ui.formats import show_table
 
 user = session.require_user()
 session.show_flash()
@@ -46,7 +47,7 @@ with diagram:
     st.caption("Flechas: negra = avanzar; violeta discontinua = derivar al Comité (protegida "
                "por norma); naranja discontinua = devolver; roja = rechazar.")
 with table:
-    st.dataframe(pd.DataFrame(procedure_admin.table_view(procedure)), hide_index=True,
+    show_table(pd.DataFrame(procedure_admin.table_view(procedure)), hide_index=True,
                  width="stretch", key="proc_table")
 
 # -- drafts ----------------------------------------------------------------------------------
@@ -128,7 +129,7 @@ else:
 events = procedure_admin.procedure_events(ledger, number)
 if events:
     st.subheader("Historial de versiones")
-    st.dataframe(pd.DataFrame([{
+    show_table(pd.DataFrame([{
         "Fecha": e.at, "Acción": e.outcome, "Por": e.actor,
         "Versión": e.payload().get("version", ""), "Comentario": e.comment,
     } for e in events]), hide_index=True, width="stretch", key="proc_history")

@@ -12,6 +12,7 @@ import streamlit as st
 from core.domain.models import Event
 from core.services.audit import repair_hint
 from ui import session
+from ui.formats import show_table
 
 user = session.require_user()
 ledger = session.ledger()
@@ -47,7 +48,7 @@ else:
             continue
         shown += len(rows)
         st.subheader(f"«{tab}» · {len(rows)} problema(s)")
-        st.dataframe(pd.DataFrame([{
+        show_table(pd.DataFrame([{
             "Fila": i.row,
             "Columna": i.column or "—",
             "Valor": i.value[:300],

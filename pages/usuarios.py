@@ -15,6 +15,7 @@ from core.domain.permissions import Capability
 from core.domain.roles import ROLE_LABELS, Role
 from core.services import administration as admin
 from ui import session
+from ui.formats import show_table
 from ui.staffing import stranded
 
 user = session.require_user()
@@ -109,7 +110,7 @@ with units_tab:
                    "Cuentas activas": sum(1 for x in session.ledger().users.values()
                                           if x.active and x.unit == u.code)}
                   for u in sorted(session.ledger().units.values(), key=lambda u: u.code)]
-    st.dataframe(pd.DataFrame(units_rows), hide_index=True, width="stretch",
+    show_table(pd.DataFrame(units_rows), hide_index=True, width="stretch",
                  key="units_table")
 
 # -- accounts --------------------------------------------------------------------------------
@@ -122,7 +123,7 @@ with accounts_tab:
         "Creada": a.created_at,
         "Bloqueada hasta": a.locked_until if a.locked_until else None,
     } for a in views])
-    st.dataframe(table, hide_index=True, width="stretch", key="users_table")
+    show_table(table, hide_index=True, width="stretch", key="users_table")
     usernames = [a.username for a in views]
     picked = st.selectbox("Cuenta", usernames, key="user_pick",
                           format_func=lambda u: f"{u} · {ledger.users[u].full_name}")
@@ -202,7 +203,7 @@ with accounts_tab:
 # -- history ---------------------------------------------------------------------------------
 with history_tab:
     events = admin.administration_events(session.ledger())
-    st.dataframe(pd.DataFrame([{
+    show_table(pd.DataFrame([{
         "Fecha": e.at, "Acción": e.outcome, "Objeto": e.subject, "Por": e.actor,
         "Rol": ROLE_LABELS.get(e.role, e.role),  # type: ignore[call-overload]
         "Detalle": json.dumps(e.payload(), ensure_ascii=False) if e.data else "",

@@ -63,3 +63,10 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         shown[column] = [cell(v) for v in values]
     return shown
+
+
+def show_table(frame: pd.DataFrame, **options: object) -> object:
+    """``st.dataframe`` of ``frame`` as people read it (dates dd/mm/aaaa, «—» for nothing)."""
+    import streamlit as st
+
+    return st.dataframe(readable(frame), **options)  # type: ignore[arg-type]
