@@ -1,7 +1,7 @@
 """The session token that survives a reload (ui.auth) and the formats people read (ui.formats).
 
 The browser side (the cookie written, a reload, «Cerrar sesión») is in
-tests/e2e/test_daily_use.py; here the rules: signed, expiring, ended for good, tied to the
+tests/e2e/test_daily_use_browser.py; here the rules: signed, expiring, ended for good, tied to the
 password, and a key that is configured or generated once, readable only by its owner.
 """
 
