@@ -14,7 +14,7 @@ import streamlit as st
 from core.domain.deadlines import waits_for_window
 from core.domain.ledger import Ledger
 from core.domain.models import User
-from core.domain.permissions import Capability
+from core.domain.permissions import Capability, with_articles
 from core.domain.procedures import OutcomeKind
 from core.domain.workdays import WorkCalendar
 from core.domain.workflow import (
@@ -143,7 +143,7 @@ def on_behalf(ledger: Ledger, state: RequestState, user: User, calendar: WorkCal
         return
     people = [u for u in who_can_act(state, ledger.users.values())
               if u.username != user.username]
-    st.subheader(f"Registrar en nombre de {must_act_label(state)}")
+    st.subheader(f"Registrar en nombre de {with_articles(state.roles_now())}")
     st.markdown(f"Si la decisión de la etapa {row.number} llegó por llamada, nota, mensaje o "
                 "de forma verbal, regístrela aquí en nombre de quien la dio; la solicitud "
                 "guarda quién la registró y por qué vía, y esa persona recibe aviso.")

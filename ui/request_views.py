@@ -66,7 +66,7 @@ def pick_request(ledger: Ledger, user: User) -> str | None:
 def summary(ledger: Ledger, state: RequestState, calendar: WorkCalendar, today: date) -> None:
     """Status, stage, due date and who must act: the first thing on the page."""
     request = state.request
-    st.header(md_escape(request.title))  # user text: shown literally
+    st.header(md_escape(request.title), anchor=False)  # user text: shown literally
     due = due_info(state, calendar, today)
     left, middle, right = st.columns(3)
     left.metric("Estado", state.status.label)

@@ -145,6 +145,7 @@ def start_session(user: User) -> None:
     st.session_state["sid"] = auth.new_session_id()
     st.session_state["last_seen"] = now()
     st.session_state.pop("token_at", None)
+    st.session_state.pop("token", None)
 
 
 def resume_session() -> User | None:
@@ -162,6 +163,7 @@ def resume_session() -> User | None:
     st.session_state["sid"] = claims.sid
     st.session_state["last_seen"] = now()
     st.session_state.pop("token_at", None)
+    st.session_state.pop("token", None)
     return user
 
 
@@ -172,16 +174,17 @@ def session_ended_elsewhere() -> bool:
 
 
 def keep_session(user: User) -> None:
-    """Sign the token again while the person is active (rendered in the sidebar)."""
+    """Keep the token in the browser's cookie, signed again every few minutes while the
+    person is active. Rendered on every run (the sidebar's end): a run cut short by a page
+    switch may never reach the browser, and the same script again does nothing."""
     at = st.session_state.get("token_at")
     current = now()
-    if at is not None and current - at < auth.REFRESH:
-        return
-    sid = st.session_state.setdefault("sid", auth.new_session_id())
-    token = _sessions().issue(user, str(sid), current)
+    if at is None or current - at >= auth.REFRESH or "token" not in st.session_state:
+        sid = st.session_state.setdefault("sid", auth.new_session_id())
+        st.session_state["token"] = _sessions().issue(user, str(sid), current)
+        st.session_state["token_at"] = current
     with st.sidebar:
-        auth.write_cookie(token, SESSION_MINUTES * 60)
-    st.session_state["token_at"] = current
+        auth.write_cookie(str(st.session_state["token"]), SESSION_MINUTES * 60)
 
 
 def end_session(message: str | None = None) -> None:
