@@ -7,6 +7,7 @@ again on fresh data. A refused click keeps the comment the person typed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import streamlit as st
@@ -55,10 +56,11 @@ def _show_unsent(request_id: str) -> None:
         st.code(kept[1], language=None, wrap_lines=True)
 
 
-def _run(state: RequestState, action: object, comment_key: str, success: str) -> None:
+def _run(state: RequestState, action: Callable[[], object], comment_key: str,
+         success: str) -> None:
     """Call a service from a callback; on refusal keep what the person typed."""
     comment = str(st.session_state.get(comment_key, ""))
-    done = session.run(action, success, defer_error=True)  # type: ignore[arg-type]
+    done = session.run(action, success, defer_error=True)
     if done is None:
         _keep_unsent(state.request.request_id, comment)
         return
