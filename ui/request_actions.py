@@ -205,7 +205,7 @@ def exits(ledger: Ledger, state: RequestState, user: User, calendar: WorkCalenda
     if not offered:
         return
     title = offered[0].label if len(offered) == 1 else "Retirar o cancelar la solicitud"
-    with st.expander(title):
+    with st.expander(title, expanded=bool(st.session_state.get("exit_reason"))):
         st.markdown("Quien pidió la publicación puede retirarla antes de publicarla; la "
                     "Dirección Ejecutiva o la Jefatura de la UGS pueden cancelarla con un "
                     "motivo. La solicitud sale de las bandejas y de los plazos, y se avisa a "

@@ -157,7 +157,8 @@ log_in = login  # the name the first e2e tests used
 def go_to(page: Page, title: str) -> None:
     """Click a page in the sidebar navigation and wait for its title."""
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+    # .first: while a page reruns into itself, the old heading may linger a moment
+    expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible()
     settle(page)
 
 
@@ -168,8 +169,21 @@ def widget(page: Page, key: str) -> Locator:
 
 
 def choose(page: Page, key: str, text: str) -> None:
-    widget(page, key).get_by_role("combobox").click()
-    page.get_by_role("option").filter(has_text=text).click()
+    """Pick the option showing ``text`` (nothing to do when it is already chosen)."""
+    box = widget(page, key).get_by_role("combobox")
+    if text in (box.input_value() or ""):
+        return
+    for attempt in range(2):  # a click during a rerun may not open the list: once more
+        box.click()
+        option = page.get_by_role("option").filter(has_text=text)
+        try:
+            option.first.click(timeout=8_000 if attempt == 0 else 20_000)
+            break
+        except sync_api.Error:
+            if attempt:
+                raise
+            page.keyboard.press("Escape")
+            settle(page)
     settle(page)
 
 
@@ -192,7 +206,7 @@ def open_from_inbox(page: Page, request_id: str) -> None:
     """Bandeja → the request's card → «Abrir»: the Solicitud page on that request."""
     go_to(page, "Bandeja")
     widget(page, f"open_pending_{request_id}").get_by_role("button").click()
-    expect(page.get_by_role("heading", name="Solicitud", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Solicitud", exact=True).first).to_be_visible()
     expect(widget(page, "request_pick").get_by_role("combobox")).to_have_value(
         re.compile(rf"^{request_id} · "))
     settle(page)
