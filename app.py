@@ -11,7 +11,7 @@ from datetime import timedelta
 import streamlit as st
 
 from core.services import accounts, audit
-from ui import caches, session
+from ui import caches, layout, session
 from ui.navigation import may_see
 
 st.set_page_config(page_title="Publicaciones RRSS · ADSIB", page_icon="📣", layout="wide")
@@ -46,8 +46,13 @@ PAGES = {
 
 def login_page() -> None:
     st.title("Publicaciones en redes sociales · ADSIB")
-    st.caption("Manual de procesos ADSIB-INST-MPROC-12 · Unidad de Gestión de Servicios")
+    st.markdown("Manual de procesos ADSIB-INST-MPROC-12 · Unidad de Gestión de Servicios")
     session.show_flash()  # e.g. «Administrador creado; inicie sesión.»
+    session.clear_cookie_if_asked()
+    wanted = st.query_params.get("id")
+    if wanted:  # a link from a mail: the request opens once the person is in
+        st.session_state["request_id"] = wanted
+        st.info(f"Ingrese para abrir la solicitud {session.md_escape(wanted)}.")
     ledger = session.ledger()
     if accounts.needs_first_admin(ledger):
         first_admin_form()
@@ -56,15 +61,14 @@ def login_page() -> None:
         username = st.text_input("Usuario", key="login_user")
         password = st.text_input("Contraseña", type="password", key="login_password")
         submitted = st.form_submit_button("Ingresar")
-    st.caption(f"Tras {accounts.MAX_FAILED_LOGINS} intentos fallidos seguidos la cuenta se "
-               f"bloquea {accounts.LOCK_MINUTES} minutos. La sesión se cierra tras "
-               f"{session.SESSION_MINUTES} minutos sin actividad.")
+    st.markdown(f"Tras {accounts.MAX_FAILED_LOGINS} intentos fallidos seguidos la cuenta se "
+                f"bloquea {accounts.LOCK_MINUTES} minutos. La sesión se cierra tras "
+                f"{session.SESSION_MINUTES} minutos sin actividad.")
     if submitted:
         user = session.run(lambda: accounts.authenticate(session.repository(), username,
                                                          password, now=session.now()))
         if user is not None:
-            st.session_state["username"] = user.username
-            st.session_state["last_seen"] = session.now()
+            session.start_session(user)
             st.rerun()
 
 
@@ -84,6 +88,14 @@ def first_admin_form() -> None:
         st.rerun()
 
 
+def no_access() -> None:
+    """A page the person's roles do not show (a link from someone else): said in Spanish."""
+    st.title("Sin acceso")
+    st.warning("Su rol no tiene acceso a esta página. Use las páginas del menú lateral.")
+    if st.button("Ir a la Bandeja", key="no_access_inbox"):
+        st.switch_page("pages/bandeja.py")
+
+
 def session_expired() -> bool:
     last = st.session_state.get("last_seen")
     current = session.now()
@@ -93,19 +105,30 @@ def session_expired() -> bool:
     return False
 
 
+def logged_out_navigation() -> None:
+    """The log-in form, also at every page's address: a link from a mail keeps its page and
+    its ``?id=`` through the log-in (no «Page not found»)."""
+    hidden = [st.Page(login_page, title=title, icon=icon, url_path=key, visibility="hidden")
+              for entries in PAGES.values() for key, _, title, icon in entries]
+    st.navigation([st.Page(login_page, title="Ingresar", icon="🔐", default=True), *hidden],
+                  position="hidden").run()
+
+
 def main() -> None:
     try:
-        user = session.current_user()
+        user = session.current_user() or session.resume_session()
     except Exception as error:  # noqa: BLE001 - the ledger could not be opened at all
         message = getattr(error, "message", None) or "No se pudo abrir el libro de registro."
         st.error(message)
         st.stop()
-    if user is not None and session_expired():
-        st.session_state.clear()
-        st.warning("Su sesión expiró por inactividad; ingrese de nuevo.")
+    if user is not None and session.session_ended_elsewhere():
+        session.end_session("La sesión se cerró; ingrese de nuevo.")
+        user = None
+    elif user is not None and session_expired():
+        session.end_session("Su sesión expiró por inactividad; ingrese de nuevo.")
         user = None
     if user is None:
-        st.navigation([st.Page(login_page, title="Ingresar", icon="🔐")]).run()
+        logged_out_navigation()
         return
     if session.settings().demo:
         st.warning("Datos de demostración: este libro contiene usuarios y solicitudes de "
@@ -117,18 +140,26 @@ def main() -> None:
     st.sidebar.markdown(f"**{session.md_escape(user.full_name)}**  \n"
                         f"{session.md_escape(session.role_labels(user.roles))}")
     if st.sidebar.button("Cerrar sesión", key="logout"):
-        st.session_state.clear()
+        session.end_session()
         st.rerun()
+    session.keep_session(user)  # the signed token in the cookie: a reload keeps the session
+    layout.close_sidebar_on_phone()
     session.queue_daily_digest_once()  # overdue items, once a day (core.notify)
-    pages = {
-        section: [st.Page(path, title=title, icon=icon, url_path=key)
-                  for key, path, title, icon in entries if may_see(key, user.roles)]
-        for section, entries in PAGES.items()
-    }
-    pages = {section: entries for section, entries in pages.items() if entries}
+    pages: dict[str, list[st.Page]] = {}
+    hidden: list[st.Page] = []
+    for section, entries in PAGES.items():
+        for key, path, title, icon in entries:
+            if may_see(key, user.roles):
+                pages.setdefault(section, []).append(
+                    st.Page(path, title=title, icon=icon, url_path=key))
+            else:
+                hidden.append(st.Page(no_access, title=title, icon=icon, url_path=key,
+                                      visibility="hidden"))
+    if hidden:
+        pages.setdefault("Procedimiento", []).extend(hidden)
     st.session_state[session.ENTERED_THROUGH_APP] = True
     try:
-        st.navigation(pages).run()
+        st.navigation(pages, expanded=True).run()
     finally:
         st.session_state.pop(session.ENTERED_THROUGH_APP, None)
 

@@ -45,7 +45,7 @@ def _send(settings: Settings) -> int:
 def _digest(settings: Settings) -> int:
     repo = open_repository(settings)
     calendar = notifications.ledger_calendar(repo.snapshot().ledger, settings.subdivision)
-    count = notifications.queue_daily_digest(repo, calendar, local_now())
+    count = notifications.queue_daily_digest(repo, calendar, local_now(), settings.public_url)
     print(f"{count} correo(s) de resumen en cola.")
     return 0
 
@@ -58,7 +58,7 @@ def _alerts(settings: Settings) -> int:
 
 
 def _intake(settings: Settings) -> int:
-    report = intake.process(open_repository(settings), local_now())
+    report = intake.process(open_repository(settings), local_now(), settings.public_url)
     print(f"{len(report.registered)} fila(s) registrada(s), {len(report.waiting)} en espera de "
           "corrección.")
     for row, request_id in report.registered:

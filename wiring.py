@@ -8,7 +8,9 @@ Configuration comes from environment variables (documented in the README):
 ``RRSS_WORKBOOK`` (path of the local workbook, default ``data/ledger.xlsx``),
 ``RRSS_DEMO`` (``1`` creates a new workbook with demo data, ``0`` an empty ledger),
 ``RRSS_HOLIDAY_SUBDIVISION`` (department for departmental holidays, default ``L``),
-``RRSS_ARCHIVOS`` (folder of the material's files, default beside the workbook).
+``RRSS_ARCHIVOS`` (folder of the material's files, default beside the workbook),
+``RRSS_PUBLIC_URL`` (the address people open the app at, for the links in mails; default
+``http://localhost:8501``).
 A Google Sheet replaces the local workbook when ``core.adapters.gsheets.config`` finds its
 configuration (``.streamlit/secrets.toml`` or ``RRSS_SHEETS_ID``; README, «Google Sheets»).
 """
@@ -28,6 +30,7 @@ from core.adapters.workbook.repository import WorkbookRepository
 from core.domain.ledger import Rules
 from core.domain.ports import FileStore, Repository
 from core.domain.workdays import WorkCalendar
+from core.services.notifications import DEFAULT_PUBLIC_URL
 from sheets_schema import default_rules
 from sheets_schema.demo import base_records, demo_rows
 from sheets_schema.tabs import SCHEMA
@@ -47,6 +50,7 @@ class Settings:
     demo: bool
     subdivision: str | None
     files: Path | None = None  # the material's files (default: a folder beside the workbook)
+    public_url: str = DEFAULT_PUBLIC_URL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -55,7 +59,8 @@ class Settings:
         demo = env.get("RRSS_DEMO", "1").strip().lower() not in ("0", "no", "false")
         subdivision = env.get("RRSS_HOLIDAY_SUBDIVISION", "L").strip() or None
         files = env.get("RRSS_ARCHIVOS", "").strip()
-        return cls(path, demo, subdivision, Path(files) if files else None)
+        public_url = env.get("RRSS_PUBLIC_URL", "").strip().rstrip("/") or DEFAULT_PUBLIC_URL
+        return cls(path, demo, subdivision, Path(files) if files else None, public_url)
 
     @property
     def files_folder(self) -> Path:

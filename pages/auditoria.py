@@ -10,6 +10,7 @@ from core.domain.models import Event
 from core.domain.permissions import Capability
 from core.services import audit
 from ui import caches, material_views, session
+from ui.formats import show_table
 
 user = session.require_user()
 session.show_flash()
@@ -74,7 +75,7 @@ if report.findings:
         "Estado": "Sin revisar" if f.key in pending_keys else "Revisado",
     } for f in report.findings])
     st.subheader("Hallazgos")
-    st.dataframe(frame, hide_index=True, width="stretch", key="audit_findings")
+    show_table(frame, hide_index=True, width="stretch", key="audit_findings")
 
 may_acknowledge = session.permissions().can(user, Capability.ACKNOWLEDGE_AUDIT)
 if report.pending and may_acknowledge:
@@ -95,7 +96,7 @@ elif report.pending:
 
 if report.acknowledgements:
     st.subheader("Acuses de recibo")
-    st.dataframe(pd.DataFrame([{
+    show_table(pd.DataFrame([{
         "Fila": a.row, "Fecha": a.at, "Usuario": a.actor, "Rol": a.role,
         "Comentario": a.comment, "Hallazgos": len(a.keys), "Filas revisadas": a.rows,
         "Cabeza de la cadena": a.head_hash[:16] + "…",

@@ -1,4 +1,6 @@
-"""Bandeja: my pending actions, oldest first, with due dates; then every request."""
+"""Bandeja: my pending actions, oldest first, with who must act and the due date; requests
+nobody can take (for those who may cancel them); instructions recorded in my name; then
+every request."""
 
 from __future__ import annotations
 
@@ -7,16 +9,19 @@ import streamlit as st
 
 from core.domain.models import Status
 from core.domain.permissions import Capability
-from core.services import intake
+from core.services import instructions, intake
 from core.services import requests as services
-from ui import session
-from ui.tables import request_frame
+from ui import inbox, session
+from ui.tables import CONFIG, instruction_frame, request_frame
 
 user = session.require_user()
 session.show_flash()
 ledger = session.ledger()
 today = session.now().date()
 calendar = session.calendar()
+
+if st.session_state.pop("goto_request", False):
+    st.switch_page("pages/solicitud.py")
 
 st.title("Bandeja")
 
@@ -26,7 +31,7 @@ if waiting and session.permissions().can(user, Capability.TAKE_INTAKE):
             "explicadas.")
     if st.button("Tomar filas del ingreso", key="intake_take"):
         report = session.run(lambda: intake.take_rows(session.repository(), user.username,
-                                                      session.now()))
+                                                      session.now(), session.public_url()))
         if report is not None:
             session.flash(f"{len(report.registered)} solicitud(es) registrada(s); "
                           f"{len(report.waiting)} fila(s) esperan corrección.")
@@ -39,38 +44,45 @@ def table(frame: pd.DataFrame, key: str) -> None:
     def picked() -> None:
         rows = st.session_state[key].selection.rows
         if rows:
-            st.session_state["request_id"] = frame.iloc[rows[0]]["Solicitud"]
-            st.session_state["goto_request"] = True
+            inbox.open_request(frame.iloc[rows[0]]["Solicitud"])
 
     st.dataframe(frame, hide_index=True, width="stretch", key=key, on_select=picked,
-                 selection_mode="single-row")
+                 selection_mode="single-row", column_config=CONFIG)
 
 
-if st.session_state.pop("goto_request", False):
-    st.switch_page("pages/solicitud.py")
-st.caption("Haga clic en una fila para abrir la solicitud.")
 items = services.inbox(ledger, user.username, calendar, today)
+st.header(f"Pendientes de mi acción ({len(items)})")
 if items:
     overdue = sum(1 for item in items if item.due.overdue)
-    st.subheader(f"Pendientes de mi acción ({len(items)})")
     if overdue:
         st.error(f"{overdue} vencida(s): atiéndalas primero.")
-    table(request_frame(items), "inbox_table")
-    choice = st.selectbox("Abrir solicitud", [i.request.request_id for i in items],
-                          format_func=lambda rid: f"{rid} · {ledger.requests[rid].title}",
-                          key="inbox_pick")
-    if st.button("Abrir", key="inbox_open", type="primary"):
-        st.session_state["request_id"] = choice
-        st.switch_page("pages/solicitud.py")
+    inbox.cards(items, "pending")
 else:
     st.success("No tiene acciones pendientes.")
 
-st.subheader("Todas las solicitudes")
-statuses = st.multiselect("Estado", list(Status), default=[Status.IN_PROGRESS],
-                          format_func=lambda s: s.label, key="all_status")
+if session.permissions().can(user, Capability.CANCEL):
+    stuck = services.unattended(ledger, calendar, today)
+    if stuck:
+        st.header(f"Sin responsable ({len(stuck)})")
+        st.warning("Nadie activo puede actuar en la etapa actual de estas solicitudes: asigne "
+                   "el rol que falta (Usuarios y unidades) o cancélelas con un motivo.")
+        inbox.cards(stuck, "stuck", show_due=False)
+
+mine = instructions.instructions_for(ledger, user.username)
+if mine:
+    st.header(f"Instrucciones registradas en su nombre ({len(mine)})")
+    st.markdown("Decisiones y órdenes que otra persona registró en su nombre, con la vía por "
+                "la que las recibió.")
+    st.dataframe(instruction_frame(ledger, mine), hide_index=True, width="stretch",
+                 key="instructions_table")
+
+st.header("Todas las solicitudes")
+st.markdown("Toque una fila para abrir la solicitud.")
+statuses = st.pills("Estado", list(Status), default=[Status.IN_PROGRESS],
+                    selection_mode="multi", format_func=lambda s: s.label, key="all_status")
 everything = [i for i in services.open_requests(ledger, calendar, today)
-              if i.state.status in statuses]
+              if i.state.status in (statuses or [])]
 table(request_frame(everything), "all_table")
 if ledger.issues:
-    st.caption(f"⚠️ {len(ledger.issues)} fila(s) del libro no pasan la validación; se "
-               "conservan sin cambios y no se usan hasta corregirlas.")
+    st.markdown(f"⚠️ {len(ledger.issues)} fila(s) del libro no pasan la validación; se "
+                "conservan sin cambios y no se usan hasta corregirlas.")

@@ -10,6 +10,7 @@ from core.domain.models import MailStatus
 from core.domain.permissions import Capability
 from core.services import notifications as notify
 from ui import caches, session
+from ui.formats import show_table
 
 user = session.require_user()
 if not session.permissions().can(user, Capability.MANAGE_OUTBOX):
@@ -70,9 +71,10 @@ if missing:
                + session.md_escape(", ".join(f"{u.full_name} ({u.username})" for u in missing)))
 
 statuses = st.multiselect("Estado", list(MailStatus), default=list(MailStatus),
-                          format_func=lambda s: s.value, key="outbox_status")
+                          format_func=lambda s: s.value, key="outbox_status",
+                          placeholder="Elija los estados", select_all=False)
 shown = [m for m in mails if m.status in statuses]
-st.dataframe(pd.DataFrame(
+show_table(pd.DataFrame(
     [{"Creado": m.created_at, "Para": m.to, "Asunto": m.subject, "Estado": m.status.value,
       "Intentos": m.attempts, "Último error": m.last_error, "Enviado": m.sent_at,
       "Próximo intento": notify.next_attempt_at(m) if m.status is MailStatus.PENDING

@@ -12,6 +12,7 @@ import streamlit as st
 from core.domain.permissions import Capability
 from core.services import administration
 from ui import session
+from ui.formats import show_table
 
 WEEKDAYS = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
 
@@ -46,7 +47,7 @@ while day.year == year:
     day += timedelta(days=1)
 frame = pd.DataFrame(rows, columns=["Fecha", "Día", "Motivo", "Origen",
                                     "Cuenta como día hábil"])
-st.dataframe(frame, hide_index=True, width="stretch", key="days_table")
+show_table(frame, hide_index=True, width="stretch", key="days_table")
 st.caption(f"{sum(1 for d in recorded if d.year == year)} día(s) institucional(es) y "
            f"{len(frame) - sum(1 for d in recorded if d.year == year)} feriado(s) en {year}. "
            "Un feriado en fin de semana se muestra aunque no cambie ningún plazo.")

@@ -7,8 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from core.domain.permissions import Capability
+from core.domain.roles import Role
 from core.services import deletions
-from ui import session
+from ui import formats, session
 
 user = session.require_user()
 session.show_flash()
@@ -16,15 +17,27 @@ repo = session.repository()
 ledger = session.ledger()
 
 st.title("Órdenes de eliminación")
-st.caption("«La Dirección Ejecutiva mediante nota, correo o llamada o mensaje, podrá "
-           "autorizar, solicitar la eliminación de un mensaje o publicación» (manual, 6 a). "
-           "El Administrador Principal de RRSS la elimina y lo confirma aquí.")
+st.markdown("«La Dirección Ejecutiva mediante nota, correo o llamada o mensaje, podrá "
+            "autorizar, solicitar la eliminación de un mensaje o publicación» (manual, 6 a). "
+            "El Administrador Principal de RRSS la elimina y lo confirma aquí.")
 
 orders = deletions.deletion_orders(ledger)
 pending = [v for v in orders if v.pending]
 
-if session.permissions().can(user, Capability.ORDER_DELETION):
-    st.subheader("Ordenar una eliminación")
+own = session.permissions().can(user, Capability.ORDER_DELETION)
+directors = {u.username: u.full_name for u in ledger.users.values()
+             if u.active and u.has(Role.DE) and u.username != user.username}
+behalf = not own and bool(directors) and session.permissions().can(
+    user, Capability.RECORD_ON_BEHALF)
+if own or behalf:
+    st.header("Ordenar una eliminación" if own else "Registrar una orden de la Dirección "
+              "Ejecutiva")
+    principal = None
+    if behalf:
+        st.markdown("La orden llegó por nota, correo, llamada o mensaje: regístrela en nombre "
+                    "de la Dirección Ejecutiva, que recibe aviso.")
+        principal = st.selectbox("En nombre de", list(directors),
+                                 format_func=directors.__getitem__, key="deletion_principal")
     choices = deletions.publication_choices(ledger)
     kind = st.radio("Qué se elimina", ["registrada", "enlace"], horizontal=True,
                     format_func=lambda k: {"registrada": "Una publicación registrada",
@@ -45,11 +58,12 @@ if session.permissions().can(user, Capability.ORDER_DELETION):
     if st.button("Ordenar eliminación", key="deletion_order", type="primary") and session.run(
             lambda: deletions.order_deletion(
                 repo, user.username, {"publication": reference or "", "channel": channel,
-                                      "reason": reason, "via": via}, session.now()),
+                                      "reason": reason, "via": via}, session.now(),
+                on_behalf_of=principal, public_url=session.public_url()),
             "Orden registrada; el Administrador Principal debe confirmarla."):
         st.rerun()
 
-st.subheader(f"Pendientes de confirmar ({len(pending)})")
+st.header(f"Pendientes de confirmar ({len(pending)})")
 if pending and session.permissions().can(user, Capability.CONFIRM_DELETION):
     pick = st.selectbox("Orden", [v.order.order_id for v in pending],
                         format_func=lambda oid: next(
@@ -63,7 +77,7 @@ if pending and session.permissions().can(user, Capability.CONFIRM_DELETION):
                 "Eliminación confirmada."):
         st.rerun()
 elif pending:
-    st.caption("El Administrador Principal de RRSS confirma cada eliminación.")
+    st.markdown("El Administrador Principal de RRSS confirma cada eliminación.")
 elif not orders:
     st.info("No hay órdenes de eliminación.")
 
@@ -78,10 +92,11 @@ def frame(views: list[deletions.OrderView], confirmed: bool) -> pd.DataFrame:
         "Red social": v.order.channel,
         "Motivo": v.order.reason,
         "Vía": deletions.VIA_LABELS.get(v.order.via, v.order.via),
-        "Ordenada por": v.order.ordered_by,
-        "Ordenada en": v.order.ordered_at,
-        "Confirmada por": v.order.confirmed_by,
-        "Confirmada en": v.order.confirmed_at,
+        "Ordenada por": formats.person(ledger, v.order.ordered_by),
+        "Ordenada en": formats.stamp(v.order.ordered_at),
+        "Confirmada por": formats.person(ledger, v.order.confirmed_by)
+        if v.order.confirmed_by else formats.NOTHING,
+        "Confirmada en": formats.stamp(v.order.confirmed_at),
     } for v in views], columns=columns)
 
 
@@ -89,5 +104,5 @@ if pending:
     st.dataframe(frame(pending, False), hide_index=True, width="stretch", key="deletion_pending")
 done = [v for v in orders if not v.pending]
 if done:
-    st.subheader(f"Confirmadas ({len(done)})")
+    st.header(f"Confirmadas ({len(done)})")
     st.dataframe(frame(done, True), hide_index=True, width="stretch", key="deletion_done")

@@ -13,6 +13,7 @@ from core.adapters.exports import charts, docx_report
 from core.domain.roles import Role
 from core.services import reports as report
 from ui import caches, session
+from ui.formats import show_table
 
 user = session.require_user()
 ledger = session.ledger()
@@ -73,24 +74,24 @@ st.download_button(
 st.subheader("Publicaciones")
 st.markdown(session.md_escape(docx_report.publications_sentence(data)))
 by_type, by_channel = st.columns(2)
-by_type.dataframe(pd.DataFrame(data.by_type(), columns=["Tipo de publicación",
-                                                        "Publicaciones"]),
-                  hide_index=True, width="stretch", key="report_by_type")
-by_channel.dataframe(pd.DataFrame(data.by_channel(), columns=["Canal",
-                                                              "Publicaciones en el canal"]),
-                     hide_index=True, width="stretch", key="report_by_channel")
+with by_type:
+    show_table(pd.DataFrame(data.by_type(), columns=["Tipo de publicación", "Publicaciones"]),
+               hide_index=True, width="stretch", key="report_by_type")
+with by_channel:
+    show_table(pd.DataFrame(data.by_channel(), columns=["Canal", "Publicaciones en el canal"]),
+               hide_index=True, width="stretch", key="report_by_channel")
 note = docx_report.channels_note(data)
 if note:
     st.caption(session.md_escape(note))
 
 st.subheader("Solicitudes por procedimiento y resultado")
-st.dataframe(pd.DataFrame(
+show_table(pd.DataFrame(
     [{"Procedimiento": label, **{s.label: n for s, n in counts.items()},
       "Total": sum(counts.values())} for label, counts in data.outcomes]),
     hide_index=True, width="stretch", key="report_outcomes")
 
 st.subheader("Cumplimiento de plazos por etapa")
-st.dataframe(pd.DataFrame(
+show_table(pd.DataFrame(
     [{"Etapa": f"{f.procedure} · etapa {f.stage}", "Actividad": f.activity,
       "Plazo": f.deadline, "Terminadas": f.with_deadline, "A tiempo": f.on_time,
       "Cumplimiento": "—" if f.compliance is None else f"{f.compliance:.0%}",
@@ -118,7 +119,7 @@ for text in (docx_report.products_sentence(data), docx_report.promotion_sentence
 
 if data.material:
     st.subheader("Material publicado: la versión aprobada")
-    st.dataframe(pd.DataFrame([{
+    show_table(pd.DataFrame([{
         "Fecha": f"{m.published_at:%d/%m/%Y}", "Solicitud": m.request_id, "Título": m.title,
         "Versión": m.version, "SHA-256 de la versión": m.sha256} for m in data.material]),
         hide_index=True, width="stretch", key="report_material")

@@ -14,6 +14,7 @@ import streamlit as st
 from core.domain.models import ProcedureTableRow
 from core.services import procedure_versions as procedure_admin
 from ui import procedure_views, session
+from ui.formats import show_table
 
 user = session.require_user()
 session.show_flash()
@@ -46,8 +47,8 @@ with diagram:
     st.caption("Flechas: negra = avanzar; violeta discontinua = derivar al Comité (protegida "
                "por norma); naranja discontinua = devolver; roja = rechazar.")
 with table:
-    st.dataframe(pd.DataFrame(procedure_admin.table_view(procedure)), hide_index=True,
-                 width="stretch", key="proc_table")
+    show_table(pd.DataFrame(procedure_admin.table_view(procedure)), hide_index=True,
+               width="stretch", key="proc_table")
 
 st.divider()
 procedure_views.draft_section(repo, ledger, user, number)

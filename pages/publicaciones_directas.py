@@ -12,7 +12,8 @@ import streamlit as st
 from core.domain.models import DIRECT_TYPES, Product
 from core.domain.permissions import Capability
 from core.services import direct_publications
-from ui import publication_stats, session
+from ui import formats, publication_stats, session
+from ui.request_actions import CHANNELS
 
 user = session.require_user()
 session.show_flash()
@@ -21,23 +22,22 @@ now = session.now()
 may = session.permissions().can
 
 st.title("Publicaciones directas (tipos 4 a 7)")
-st.caption("Sin procedimiento: las publica y responde por ellas el Administrador Principal "
-           "de RRSS (manual, sección 12). La promoción pagada puede aplicarse a cualquier "
-           "tipo, previa aprobación de la Dirección Ejecutiva (7.1).")
+st.markdown("Sin procedimiento: las publica el Administrador Principal de RRSS, que responde "
+            "por ellas (manual, sección 12), o el Editor de RRSS (5 c), en cuyo caso el "
+            "Administrador Principal recibe aviso de cada una. La promoción pagada puede "
+            "aplicarse a cualquier tipo, previa aprobación de la Dirección Ejecutiva (7.1).")
 
 if may(user, Capability.PUBLISH_DIRECT):
     with st.form("direct"):
         kind = st.selectbox("Tipo", DIRECT_TYPES, format_func=lambda t: t.label,
                             key="direct_type")
         title = st.text_input("Título o descripción", key="direct_title", max_chars=50_000)
-        channel = st.selectbox("Canal", ["Facebook", "X (Twitter)", "Instagram", "YouTube",
-                                         "TikTok", "LinkedIn", "Sitio web"],
-                               key="direct_channel")
+        channel = st.selectbox("Canal", CHANNELS, key="direct_channel")
         link = st.text_input("Enlace a la publicación", key="direct_link")
         left, right = st.columns(2)
         day = left.date_input("Fecha de publicación", value=now.date(), max_value=now.date(),
                               key="direct_day", format="DD/MM/YYYY")
-        hour = right.time_input("Hora", value=now.time().replace(second=0),
+        hour = right.time_input("Hora (24 h)", value=now.time().replace(second=0),
                                 key="direct_time")
         left, right = st.columns(2)
         product = left.selectbox("Producto (sección 10)", [None, *Product],
@@ -54,7 +54,7 @@ if may(user, Capability.PUBLISH_DIRECT):
                 "type": kind, "title": title, "channel": channel, "link": link,
                 "published_at": datetime.combine(day, hour), "notes": notes,
                 "product": product, "promotion_bs": promotion,
-            }, session.now()), "Publicación registrada.")
+            }, session.now(), session.public_url()), "Publicación registrada.")
         if done:
             st.rerun()
 
@@ -65,21 +65,24 @@ if waiting and may(user, Capability.APPROVE_PROMOTION):
         line, button = st.columns([4, 1])
         line.markdown(session.md_escape(
             f"{item.publication_id} · {item.title} · {item.channel} · "
-            f"Bs {item.promotion_bs:,.2f}".replace(",", "·").replace(".", ",")
-            .replace("·", ".")))
+            f"{formats.money(item.promotion_bs)}"))
         if button.button("Aprobar", key=f"promo_{item.publication_id}") and session.run(
                 lambda pid=item.publication_id: direct_publications.approve_promotion(
                     session.repository(), user.username, pid, session.now()) or True,
                 f"Promoción de {item.publication_id} aprobada."):
             st.rerun()
 
+COLUMNS = ["Publicada", "Tipo", "Título", "Canal", "Producto", "Promoción pagada",
+           "Promoción aprobada por", "Enlace", "Registrada por"]
 rows = [{
-    "Publicada": p.published_at, "Tipo": p.type.label, "Título": p.title, "Canal": p.channel,
-    "Producto": p.product.label if p.product else "", "Promoción (Bs)": p.promotion_bs,
-    "Promoción aprobada por": p.promotion_approved_by, "Enlace": p.link,
-    "Registrada por": p.recorded_by,
+    "Publicada": formats.stamp(p.published_at), "Tipo": p.type.label, "Título": p.title,
+    "Canal": p.channel, "Producto": p.product.label if p.product else formats.NOTHING,
+    "Promoción pagada": formats.money(p.promotion_bs),
+    "Promoción aprobada por": formats.person(ledger, p.promotion_approved_by)
+    if p.promotion_approved_by else formats.NOTHING,
+    "Enlace": p.link or formats.NOTHING, "Registrada por": formats.person(ledger, p.recorded_by),
 } for p in sorted(ledger.direct_publications, key=lambda p: p.published_at, reverse=True)]
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+st.dataframe(pd.DataFrame(rows, columns=COLUMNS), hide_index=True, width="stretch",
              key="direct_table")
 
 publication_stats.section(user, ledger)

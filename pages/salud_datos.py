@@ -12,6 +12,7 @@ import streamlit as st
 from core.domain.models import Event
 from core.services.audit import repair_hint
 from ui import material_views, session
+from ui.formats import show_table
 
 user = session.require_user()
 ledger = session.ledger()
@@ -32,7 +33,8 @@ else:
         by_tab.setdefault(issue.tab, []).append(issue)
     st.metric("Problemas", len(issues))
     tabs = st.multiselect("Pestañas", sorted(by_tab), default=sorted(by_tab),
-                          format_func=lambda t: f"{t} ({len(by_tab[t])})", key="health_tabs")
+                          format_func=lambda t: f"{t} ({len(by_tab[t])})", key="health_tabs",
+                          placeholder="Elija las pestañas", select_all=False)
     search = st.text_input("Buscar en columna, valor o motivo", key="health_search")
     needle = search.strip().lower()
     if any(i.tab == events_tab for i in issues):
@@ -46,7 +48,7 @@ else:
             continue
         shown += len(rows)
         st.subheader(f"«{tab}» · {len(rows)} problema(s)")
-        st.dataframe(pd.DataFrame([{
+        show_table(pd.DataFrame([{
             "Fila": i.row,
             "Columna": i.column or "—",
             "Valor": i.value[:300],

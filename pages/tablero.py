@@ -13,6 +13,7 @@ from core.adapters.exports import charts, docx_report
 from core.adapters.exports.tables import to_csv_bytes, to_xlsx_bytes
 from core.services import dashboard as board
 from ui import caches, session
+from ui.formats import readable
 
 user = session.require_user()
 ledger = session.ledger()
@@ -20,11 +21,13 @@ today = session.now().date()
 workdays = session.calendar()
 
 st.title("Tablero de plazos")
-st.caption(
+st.markdown(
     "Plazos en días hábiles: lunes a viernes, sin feriados nacionales ni departamentales ni "
     "días no laborables institucionales. «Vencen esta semana» = en los próximos "
     f"{board.DUE_THIS_WEEK_DAYS} días hábiles. Las cifras de hoy describen las solicitudes "
-    "en curso; el periodo se aplica al cumplimiento y a los tiempos por etapa.")
+    "en curso (las retiradas y canceladas ya no cuentan); el periodo se aplica al "
+    "cumplimiento y a los tiempos por etapa. El plazo de la etapa de publicación corre desde "
+    "que abre la ventana pedida.")
 
 
 def downloads(frame: pd.DataFrame, stem: str, key: str) -> None:
@@ -47,7 +50,7 @@ def table(frame: pd.DataFrame, stem: str, key: str, empty: str) -> None:
     if frame.empty:
         st.info(empty)
     else:
-        st.dataframe(frame, hide_index=True, width="stretch", key=key)
+        st.dataframe(readable(frame), hide_index=True, width="stretch", key=key)
     downloads(frame, stem, key)
 
 
@@ -58,9 +61,10 @@ start = first.date_input("Periodo desde", value=today - timedelta(days=90), key=
                          format="DD/MM/YYYY")
 end = second.date_input("Periodo hasta", value=today, key="dash_to", format="DD/MM/YYYY")
 units = third.multiselect("Unidad", board.unit_choices(ledger), key="dash_units",
-                          placeholder="Todas")
+                          placeholder="Todas", select_all=False)
 types = fourth.multiselect("Tipo de publicación (procedimiento)", numbers,
-                           format_func=names.get, key="dash_types", placeholder="Todos")
+                           format_func=names.get, key="dash_types", placeholder="Todos",
+                           select_all=False)
 if start > end:
     st.error("El periodo no es válido: la fecha «desde» es posterior a la fecha «hasta».")
     st.stop()
@@ -81,11 +85,17 @@ cells[4].metric("Cumplimiento de plazos",
                 help=f"{result.on_time} de {result.with_deadline} etapas con plazo terminadas "
                      "a tiempo en el periodo.")
 
-st.subheader("Solicitudes vencidas")
+if result.unattended:
+    st.header(f"Sin responsable ({len(result.unattended)})")
+    st.warning("Nadie activo puede actuar en la etapa actual de estas solicitudes: asigne el "
+               "rol que falta o cancélelas con un motivo.")
+    table(board.unattended_frame(result), "sin-responsable", "dash_unattended", "")
+
+st.header("Solicitudes vencidas")
 table(board.overdue_frame(result), "vencidas", "dash_overdue",
       "No hay solicitudes vencidas con estos filtros.")
 
-st.subheader("Solicitudes en curso por plazo")
+st.header("Solicitudes en curso por plazo")
 tabs = st.tabs(["Por etapa", "Por rol responsable", "Por unidad", "Por tipo"])
 for tab, rows, heading, stem in [
     (tabs[0], result.by_stage, "Etapa", "por-etapa"),
@@ -97,8 +107,8 @@ for tab, rows, heading, stem in [
         table(board.breakdown_frame(rows, heading), stem, f"dash_{stem.replace('-', '_')}",
               "No hay solicitudes en curso con estos filtros.")
 
-st.subheader("Cumplimiento y tiempos por etapa")
-st.caption(
+st.header("Cumplimiento y tiempos por etapa")
+st.markdown(
     f"Periodo {start:%d/%m/%Y} – {end:%d/%m/%Y}. Una etapa se cuenta al terminar (avance, "
     "devolución, rechazo o publicación) y está a tiempo si terminó hasta su fecha límite de "
     "ese momento. Las etapas sin plazo (variable, o la que fija el cronograma) no entran en "
@@ -106,7 +116,7 @@ st.caption(
 table(board.stages_frame(result), "cumplimiento-por-etapa", "dash_stages",
       "Ninguna etapa terminó en el periodo y ninguna solicitud está en curso.")
 
-st.subheader("Cuello de botella")
+st.header("Cuello de botella")
 chart = charts.bottleneck_chart(result)
 if chart is None:
     st.info("Sin esperas que mostrar con estos filtros.")

@@ -15,6 +15,7 @@ from core.domain.permissions import Capability
 from core.domain.roles import ROLE_LABELS
 from core.services import administration as admin
 from ui import accounts_views, session
+from ui.formats import show_table
 
 user = session.require_user()
 session.show_flash()
@@ -48,7 +49,8 @@ with new_tab:
             unit = st.selectbox("Unidad", active_units, key="new_unit",
                                 format_func=lambda c: accounts_views.unit_label(ledger.units, c))
             roles = st.multiselect("Roles", grantable, key="new_roles",
-                                   format_func=lambda r: r.label)
+                                   format_func=lambda r: r.label, placeholder="Elija los roles",
+                                   select_all=False)
             password = st.text_input("Contraseña inicial (vacía: se genera una)",
                                      type="password", key="new_password")
             created = st.form_submit_button("Crear cuenta", type="primary")
@@ -71,7 +73,7 @@ with accounts_tab:
 # -- history ---------------------------------------------------------------------------------
 with history_tab:
     events = admin.administration_events(session.ledger())
-    st.dataframe(pd.DataFrame([{
+    show_table(pd.DataFrame([{
         "Fecha": e.at, "Acción": e.outcome, "Objeto": e.subject, "Por": e.actor,
         "Rol": ROLE_LABELS.get(e.role, e.role),  # type: ignore[call-overload]
         "Detalle": json.dumps(e.payload(), ensure_ascii=False) if e.data else "",

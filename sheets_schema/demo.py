@@ -153,7 +153,8 @@ def demo_rows(now: datetime, calendar: WorkCalendar) -> dict[str, list[dict[str,
                    ("profesional", "avanzar", "", at(8, 16), ""),
                    ("jefe.nic", "devolver:4", "Falta mencionar el horario de atención.",
                     at(7, 12), "")], sched3)
-    published = new("solicitante", 3, "Horario de atención de fin de año", at(20, 9))
+    published = new("solicitante", 3, "Horario de atención de fin de año", at(20, 9),
+                    window=(at(20).date(), now.date() + timedelta(days=10)))
     run(published, [("directora", "avanzar", "", at(18, 9), ""),
                      ("jefe.ugs", "avanzar", "", at(18, 10), ""),
                      ("profesional", "avanzar", "", at(17, 10), ""),
@@ -166,20 +167,21 @@ def demo_rows(now: datetime, calendar: WorkCalendar) -> dict[str, list[dict[str,
     rejected = new("solicitante", 3, "Sorteo de dominios gratuitos", at(9, 9))
     run(rejected, [("directora", "rechazar", "No corresponde a la política institucional.",
                     at(8, 10), "")])
-    # Procedure 1 — promoción, requested by DE; one routed to the Committee.
+    # Procedure 1 — promoción, requested by DE for a unit; one routed to the Committee by the
+    # UGS head, one marked «protegida por norma» at registration (its unit has no head).
     committee = new("directora", 1, "Promoción pagada: firma digital para trámites", at(7, 9),
-                    unit="CGII", product="video", promotion=1500)
+                    unit="NIC", product="video", promotion=1500)
     run(committee, [("jefe.ugs", "avanzar", "", at(6, 10), ""),
                     ("profesional", "avanzar", "", at(5, 10), ""),
                     ("jefe.ugs", "comite", "Contiene datos protegidos por norma.", at(4, 10), "")],
         lambda: {6: ahead(4), 7: ahead(5), 8: ahead(6)})
     new("directora", 1, "Promoción pagada: ciudadanía digital", at(0, 8), unit="UIDT",
-        product="carrusel", promotion=800)
+        product="carrusel", promotion=800, protected=True)
     # Procedure 2 — imágenes con diseño, proposed by the professional.
     new("profesional", 2, "Infografía: cómo verificar un sitio .gob.bo", at(2, 9), unit="NIC",
         schedule={4: ahead(5)})
     design = new("profesional", 2, "Serie de tarjetas: servicios de la ADSIB", at(10, 9),
-                 unit="UAF", schedule={4: _working_days_back(calendar, now.date(), 6)})
+                 unit="NIC", schedule={4: _working_days_back(calendar, now.date(), 6)})
     run(design, [("jefe.ugs", "avanzar", "", at(9, 10), ""),
                  ("directora", "avanzar", "", at(9, 15), ""),
                  ("disenio", "avanzar", "", at(7, 10), ""),

@@ -14,6 +14,8 @@ from core.domain.ports import Repository
 from core.domain.roles import Role
 from core.services import administration as admin
 from ui import session
+from ui.formats import show_table
+from ui.staffing import stranded
 
 
 def show_password_once(username: str, password: str) -> None:
@@ -61,8 +63,8 @@ def units_panel(user: User, repo: Repository, may_units: bool) -> None:
                    "Cuentas activas": sum(1 for x in session.ledger().users.values()
                                           if x.active and x.unit == u.code)}
                   for u in sorted(session.ledger().units.values(), key=lambda u: u.code)]
-    st.dataframe(pd.DataFrame(units_rows), hide_index=True, width="stretch",
-                 key="units_table")
+    show_table(pd.DataFrame(units_rows), hide_index=True, width="stretch",
+               key="units_table")
 
 
 def account_editor(user: User, repo: Repository, may_manage: bool) -> None:
@@ -75,7 +77,7 @@ def account_editor(user: User, repo: Repository, may_manage: bool) -> None:
         "Creada": a.created_at,
         "Bloqueada hasta": a.locked_until if a.locked_until else None,
     } for a in views])
-    st.dataframe(table, hide_index=True, width="stretch", key="users_table")
+    show_table(table, hide_index=True, width="stretch", key="users_table")
     usernames = [a.username for a in views]
     picked = st.selectbox("Cuenta", usernames, key="user_pick",
                           format_func=lambda u: f"{u} · {ledger.users[u].full_name}")
@@ -92,13 +94,18 @@ def account_editor(user: User, repo: Repository, may_manage: bool) -> None:
     elif grantable or any(r in removable for r in target.roles):
         with st.form(f"roles_form_{picked}"):
             chosen = st.multiselect("Roles", options, default=list(target.roles),
-                                    key=f"user_roles_{picked}", format_func=lambda r: r.label)
+                                    key=f"user_roles_{picked}", format_func=lambda r: r.label,
+                                    placeholder="Elija los roles", select_all=False)
             reason = st.text_input("Motivo o documento (p. ej. memorándum)",
                                    key=f"user_roles_reason_{picked}")
             saved = st.form_submit_button("Guardar roles")
+        alone = stranded(ledger, target.model_copy(update={"roles": tuple(chosen)})) \
+            if saved and chosen else ""
         if saved and session.run(lambda: admin.set_roles(
                 repo, user.username, picked, chosen, session.now(), comment=reason) or True,
                 "Roles actualizados."):
+            if alone:
+                session.flash_warning(alone)
             st.rerun()
     else:
         st.caption("Su rol no asigna ni quita los roles de esta cuenta.")
@@ -119,6 +126,10 @@ def account_editor(user: User, repo: Repository, may_manage: bool) -> None:
                     "Datos actualizados."):
                 st.rerun()
         left, right = st.columns(2)
+        alone = stranded(ledger, target.model_copy(update={"active": False})) \
+            if target.active else ""
+        if alone:
+            st.warning(f"Si desactiva esta cuenta: {alone}")
         with left:
             label = "Desactivar cuenta" if target.active else "Reactivar cuenta"
             if st.button(label, key="user_toggle"):
@@ -126,6 +137,8 @@ def account_editor(user: User, repo: Repository, may_manage: bool) -> None:
                 done = "Cuenta desactivada." if target.active else "Cuenta reactivada."
                 if session.run(lambda: action(repo, user.username, picked, session.now())
                                or True, done):
+                    if alone:
+                        session.flash_warning(alone)
                     st.rerun()
         with right, st.form(f"reset_form_{picked}", clear_on_submit=True):
             chosen_password = st.text_input("Nueva contraseña (vacía: se genera una)",

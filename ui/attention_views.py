@@ -22,6 +22,7 @@ from core.domain.models import AnswerMode, PublicQuestion, User
 from core.domain.permissions import Capability
 from core.services import service_logs as logs
 from ui import session
+from ui.formats import show_table
 
 CHANNELS = ["Facebook", "Instagram", "X (Twitter)", "YouTube", "TikTok", "LinkedIn",
             "WhatsApp", "Sitio web"]
@@ -109,12 +110,12 @@ def questions_tab(user: User, ledger: Ledger, now: datetime) -> None:
                    "en el porcentaje.")
     people = names(ledger)
     st.markdown("**Fuera de plazo** (respondidas después de 15 minutos o sin respuesta)")
-    st.dataframe(question_rows(figures.overdue, people, now, logs.AROUND_THE_CLOCK),
-                 hide_index=True, width="stretch", key="att_late_table")
+    show_table(question_rows(figures.overdue, people, now, logs.AROUND_THE_CLOCK),
+               hide_index=True, width="stretch", key="att_late_table")
     st.markdown("**Todas las consultas del período**")
     period = [q for q in everything if first <= q.received_at.date() <= last]
-    st.dataframe(question_rows(period, people, now, logs.AROUND_THE_CLOCK), hide_index=True,
-                 width="stretch", key="att_questions_table")
+    show_table(question_rows(period, people, now, logs.AROUND_THE_CLOCK), hide_index=True,
+               width="stretch", key="att_questions_table")
     if ledger.permissions.can(user, Capability.ANSWER_COMMENTS):
         question_forms(user, everything, now)
 
@@ -180,7 +181,7 @@ def crisis_tab(user: User, ledger: Ledger, now: datetime) -> None:
     open_ones = [i for i in incidents if i.closed_at is None]
     if open_ones:
         st.warning(f"{len(open_ones)} incidente(s) abierto(s).")
-    st.dataframe(pd.DataFrame([{
+    show_table(pd.DataFrame([{
         "Incidente": i.incident_id, "Estado": "Abierto" if i.closed_at is None else "Cerrado",
         "Descripción": i.description, "Lidera": people.get(i.leader, i.leader),
         "Estrategia": i.strategy, "Contactos con ciudadanos": i.contacts,

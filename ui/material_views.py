@@ -352,7 +352,7 @@ def show(state: RequestState, user: User) -> None:
     rid = state.request.request_id
     view = materials.request_material(ledger, rid)
     row = state.stage_row
-    st.markdown("#### Material")
+    st.subheader("Material", anchor=False)
     publishing = state.is_open and state.stage == state.procedure.last_stage
     pinned, latest = view.pinned, view.latest
     if pinned is not None:
@@ -370,7 +370,7 @@ def show(state: RequestState, user: User) -> None:
     if publishing and pinned is not None:
         st.info("Publique exactamente esta versión aprobada.")
     if shown is None:
-        st.caption("Esta solicitud aún no tiene material adjunto.")
+        st.markdown("Esta solicitud aún no tiene material adjunto.")
     else:
         version_block(ledger, store, shown, f"mat_view_{rid}_{shown.number}")
     _history(ledger, store, view, f"mat_hist_{rid}")

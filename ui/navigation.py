@@ -13,7 +13,9 @@ SOCIAL_MEDIA_TEAM = frozenset({Role.ADMIN, Role.EDITOR, Role.MODERATOR})
 PAGE_ROLES: dict[str, frozenset[Role]] = {
     "bandeja": ALL_ROLES,
     "solicitud": ALL_ROLES,
-    "nueva_solicitud": frozenset({Role.DE, Role.PROFESSIONAL, Role.REQUESTER, Role.UNIT_HEAD}),
+    # The UGS head and the DE's assistant register the DE's instructions in her name.
+    "nueva_solicitud": frozenset({Role.DE, Role.PROFESSIONAL, Role.REQUESTER, Role.UNIT_HEAD,
+                                  Role.UGS_HEAD, Role.DE_ASSISTANT}),
     "publicaciones_directas": SOCIAL_MEDIA_TEAM | {Role.DE, Role.UGS_HEAD, Role.PROFESSIONAL},
     # The same roles as «ver_estadisticas» in the matrix (a test keeps them equal).
     "tablero": MANAGERS | SOCIAL_MEDIA_TEAM,
@@ -21,7 +23,7 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "atencion": SOCIAL_MEDIA_TEAM | {Role.UGS_HEAD, Role.PROFESSIONAL},
     "informe": frozenset({Role.PROFESSIONAL, Role.UGS_HEAD, Role.DE}),
     "dias_no_laborables": frozenset({Role.DE, Role.UGS_HEAD, Role.SYSADMIN}),
-    "eliminaciones": frozenset({Role.DE, Role.ADMIN, Role.UGS_HEAD}),
+    "eliminaciones": frozenset({Role.DE, Role.ADMIN, Role.UGS_HEAD, Role.DE_ASSISTANT}),
     "procedimientos": ALL_ROLES,
     "permisos": ALL_ROLES,
     "usuarios": frozenset({Role.UGS_HEAD, Role.DE, Role.SYSADMIN}),

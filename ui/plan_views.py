@@ -24,7 +24,7 @@ from core.domain.permissions import Capability
 from core.domain.roles import UNIT_SCOPED_ROLES
 from core.domain.workdays import WorkCalendar
 from core.services import plan
-from ui import caches, material_views, plan_calendar, session
+from ui import caches, formats, material_views, plan_calendar, session
 
 CHANNELS = ["Facebook", "Instagram", "X (Twitter)", "YouTube", "TikTok", "LinkedIn",
             "Sitio web"]
@@ -190,19 +190,13 @@ def selected_item(page: PlanPage) -> None:
                     f"{session.md_escape(plan_calendar.item_title(item))}**")
         window = f"{item.start:%d/%m/%Y}" + (
             f" al {plan.last_day(item):%d/%m/%Y}" if plan.last_day(item) != item.start else "")
-        budget = "" if item.budget is None else f" · Presupuesto: {money(item.budget)}"
+        budget = "" if item.budget is None else f" · Presupuesto: {formats.money(item.budget)}"
         st.caption(session.md_escape(
             f"{item.type.label} · {window} · Canales: {', '.join(item.channel_list()) or '—'}"
             f" · Estado: {plan.status_label(item, page.ledger)}{budget}"
             + (f" · Campaña: {item.campaign}" if item.campaign else "")))
         if item.notes:
             st.caption(session.md_escape(item.notes))
-
-
-def money(amount: float) -> str:
-    """Bs 1.500,00 (as Bolivians write it)."""
-    text = f"{amount:,.2f}".replace(",", "·").replace(".", ",").replace("·", ".")
-    return f"Bs {text}"
 
 
 # -- the other views --------------------------------------------------------------------------
@@ -246,13 +240,13 @@ def timeline_chart(page: PlanPage) -> alt.LayerChart | None:
 def item_list(page: PlanPage) -> None:
     st.dataframe(pd.DataFrame([{
         "Ítem": i.item_id, "Servicio": i.service, "Campaña": i.campaign,
-        "Canales": ", ".join(i.channel_list()), "Tipo": i.type.label, "Desde": i.start,
-        "Hasta": i.end, "Presupuesto (Bs)": i.budget,
-        "Estado": plan.status_label(i, page.ledger), "Notas": i.notes,
-        "Creado por": i.created_by,
+        "Canales": ", ".join(i.channel_list()), "Tipo": i.type.label,
+        "Desde": formats.day(i.start), "Hasta": formats.day(i.end),
+        "Presupuesto": formats.money(i.budget), "Estado": plan.status_label(i, page.ledger),
+        "Notas": i.notes or formats.NOTHING, "Creado por": formats.person(page.ledger,
+                                                                          i.created_by),
     } for i in page.items], columns=["Ítem", "Servicio", "Campaña", "Canales", "Tipo", "Desde",
-                                     "Hasta", "Presupuesto (Bs)", "Estado", "Notas",
-                                     "Creado por"]),
+                                     "Hasta", "Presupuesto", "Estado", "Notas", "Creado por"]),
         hide_index=True, width="stretch", key="plan_table")
 
 
@@ -308,7 +302,7 @@ def conversion_form(page: PlanPage, item: PlanItem, route: plan.Conversion) -> N
     unit_scoped = all(r in UNIT_SCOPED_ROLES for r in first.roles if user.has(r))
     units = {code: u.name for code, u in ledger.units.items() if u.active}
     draft = plan.request_draft(item, user.unit)
-    default_unit = user.unit if user.unit in units else next(iter(units), "")
+    default_unit = None  # asked explicitly: the planner is not the requesting unit
     schedule_keys = {n: f"plan_conv_schedule_{n}" for n in procedure.scheduled_stages()}
     load("plan_conv_loaded", pick, {
         "plan_conv_title": draft["title"], "plan_conv_objective": draft["objective"],
@@ -326,7 +320,8 @@ def conversion_form(page: PlanPage, item: PlanItem, route: plan.Conversion) -> N
         unit = user.unit
         if not unit_scoped:
             unit = st.selectbox("Unidad solicitante", list(units), key="plan_conv_unit",
-                                format_func=lambda code: f"{code} · {units[code]}")
+                                format_func=lambda code: f"{code} · {units[code]}",
+                                placeholder="Elija la unidad que pide la publicación")
         first_col, last_col = st.columns(2)
         publish_from = first_col.date_input("Publicar desde", key="plan_conv_from",
                                             format="DD/MM/YYYY")
@@ -341,7 +336,7 @@ def conversion_form(page: PlanPage, item: PlanItem, route: plan.Conversion) -> N
                 key=key, format="DD/MM/YYYY")
         st.text_input("Referencia", value=plan.plan_reference(pick), disabled=True)
         if item.budget is not None:
-            st.caption(f"Promoción pagada: {money(item.budget)} (presupuesto del ítem; la "
+            st.caption(f"Promoción pagada: {formats.money(item.budget)} (presupuesto del ítem; la "
                        "aprueba la Dirección Ejecutiva con la solicitud).")
         convert = st.form_submit_button("Crear solicitud", type="primary", key="plan_convert")
     if not convert:
@@ -351,7 +346,7 @@ def conversion_form(page: PlanPage, item: PlanItem, route: plan.Conversion) -> N
             "title": title, "objective": objective, "summary": summary,
             "unit": unit or "", "publish_from": publish_from, "publish_to": publish_to,
             "protected": protected, "schedule": schedule,
-        }, session.now()))
+        }, session.now(), session.public_url()))
     if request_id:
         session.flash(f"Solicitud {request_id} registrada; el ítem {pick} quedó «solicitado».")
         st.session_state["request_id"] = request_id
@@ -372,7 +367,8 @@ def item_fields(page: PlanPage, prefix: str, extra: list[str], today: date | Non
     service = st.text_input("Servicio que se promociona", key=f"plan_{prefix}_service")
     campaign = st.text_input("Campaña", key=f"plan_{prefix}_campaign")
     channels = st.multiselect("Canales", channel_options(page, extra),
-                              key=f"plan_{prefix}_channels")
+                              key=f"plan_{prefix}_channels", placeholder="Elija los canales",
+                              select_all=False)
     kind = st.selectbox("Tipo de publicación", list(PublicationType),
                         format_func=lambda t: t.label, key=f"plan_{prefix}_type")
     first_col, last_col = st.columns(2)

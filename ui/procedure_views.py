@@ -14,6 +14,7 @@ from core.domain.permissions import Capability
 from core.domain.ports import Repository
 from core.services import procedure_versions as procedure_admin
 from ui import session
+from ui.formats import show_table
 
 
 def draft_section(repo: Repository, ledger: Ledger, user: User, number: int) -> None:
@@ -148,7 +149,7 @@ def history(ledger: Ledger, number: int) -> None:
     if not events:
         return
     st.subheader("Historial de versiones")
-    st.dataframe(pd.DataFrame([{
+    show_table(pd.DataFrame([{
         "Fecha": e.at, "Acción": e.outcome, "Por": e.actor,
         "Versión": e.payload().get("version", ""), "Comentario": e.comment,
     } for e in events]), hide_index=True, width="stretch", key="proc_history")

@@ -28,7 +28,7 @@ from core.domain.roles import Role
 from core.domain.workdays import WorkCalendar
 from core.services import administration, intake, notifications
 from core.services.service_logs import AttentionHours
-from ui import caches
+from ui import auth, caches
 from wiring import Settings, local_now, open_file_store, open_repository, sheets_key
 
 T = TypeVar("T")
@@ -37,7 +37,8 @@ SESSION_MINUTES = 60
 
 @st.cache_resource(show_spinner=False)
 def _shared_repository(path: str, demo: bool, subdivision: str | None,
-                       sheet: str = "") -> Repository:
+                       sheet: str = "", link: str = notifications.DEFAULT_PUBLIC_URL
+                       ) -> Repository:
     """The Google Sheet ``sheet`` when configured, else the workbook at ``path``.
 
     Rows waiting in the intake tab are taken once here, at start-up; afterwards intake is
@@ -45,7 +46,7 @@ def _shared_repository(path: str, demo: bool, subdivision: str | None,
     """
     repo = open_repository(Settings(Path(path), demo, subdivision))
     try:
-        intake.process(repo, local_now())
+        intake.process(repo, local_now(), link)
     except DomainError:  # the app still starts; Salud de datos and the button say more
         logging.getLogger(__name__).exception("ingreso de solicitudes al iniciar")
     return repo
@@ -68,6 +69,19 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
+def public_url() -> str:
+    """The app's address for links in mails: ``RRSS_PUBLIC_URL``, else ``[app] public_url``
+    in the Streamlit secrets, else http://localhost:8501."""
+    if os.environ.get("RRSS_PUBLIC_URL", "").strip():
+        return settings().public_url
+    try:
+        section = st.secrets.get("app", {})
+        configured = str(section.get("public_url", "")).strip() if section else ""
+    except Exception:  # noqa: BLE001 - no secrets file
+        configured = ""
+    return configured.rstrip("/") or settings().public_url
+
+
 def repository() -> Repository:
     injected = st.session_state.get("repo")
     if injected is not None:
@@ -75,7 +89,7 @@ def repository() -> Repository:
     try:
         config = settings()
         return _shared_repository(str(config.workbook), config.demo, config.subdivision,
-                                  sheets_key())
+                                  sheets_key(), public_url())
     except DomainError as error:
         _stop_with(error)
         raise  # unreachable: st.stop() ends the run
@@ -131,6 +145,80 @@ def current_user() -> User | None:
         st.session_state.pop("username", None)
         return None
     return user
+
+
+# -- sessions that survive a reload (ui.auth) -------------------------------------------------
+
+
+def _sessions() -> auth.Sessions:
+    return auth.sessions(settings().workbook, SESSION_MINUTES)
+
+
+def start_session(user: User) -> None:
+    """After a successful log-in: this tab's session, and a new token for the cookie."""
+    st.session_state["username"] = user.username
+    st.session_state["sid"] = auth.new_session_id()
+    st.session_state["last_seen"] = now()
+    st.session_state.pop("token_at", None)
+    st.session_state.pop("token", None)
+
+
+def resume_session() -> User | None:
+    """A tab just reloaded: the user of the token in its cookie, if it is still valid."""
+    token = auth.cookie_token()
+    if not token:
+        return None
+    claims = _sessions().read(token, now())
+    if claims is None:
+        return None
+    user = ledger().users.get(claims.username)
+    if _sessions().valid_for(token, user, now()) is None or user is None:
+        return None
+    st.session_state["username"] = user.username
+    st.session_state["sid"] = claims.sid
+    st.session_state["last_seen"] = now()
+    st.session_state.pop("token_at", None)
+    st.session_state.pop("token", None)
+    return user
+
+
+def session_ended_elsewhere() -> bool:
+    """Whether «Cerrar sesión» in another tab (or an expiry) ended this session."""
+    sid = st.session_state.get("sid")
+    return bool(sid) and _sessions().ended(str(sid), now())
+
+
+def keep_session(user: User) -> None:
+    """Keep the token in the browser's cookie, signed again every few minutes while the
+    person is active. Rendered on every run (the sidebar's end): a run cut short by a page
+    switch may never reach the browser, and the same script again does nothing."""
+    at = st.session_state.get("token_at")
+    current = now()
+    if at is None or current - at >= auth.REFRESH or "token" not in st.session_state:
+        sid = st.session_state.setdefault("sid", auth.new_session_id())
+        st.session_state["token"] = _sessions().issue(user, str(sid), current)
+        st.session_state["token_at"] = current
+    with st.sidebar:
+        auth.write_cookie(str(st.session_state["token"]), SESSION_MINUTES * 60)
+
+
+def end_session(message: str | None = None) -> None:
+    """Log out: the token stops working everywhere, the cookie is deleted, the form shows."""
+    sid = st.session_state.get("sid")
+    if sid:
+        _sessions().end(str(sid), now())
+    keep = {k: st.session_state[k] for k in ("repo", "clock", "mailer", "calendar")
+            if k in st.session_state}
+    st.session_state.clear()
+    st.session_state.update(keep)
+    st.session_state["_clear_cookie"] = True
+    if message:
+        st.session_state["flash_warning"] = message
+
+
+def clear_cookie_if_asked() -> None:
+    if st.session_state.pop("_clear_cookie", False):
+        auth.clear_cookie()
 
 
 ENTERED_THROUGH_APP = "_entered_through_app"
@@ -221,7 +309,7 @@ def queue_daily_digest_once() -> None:
         return
     st.session_state["_digest_day"] = today
     try:
-        if notifications.queue_daily_digest(repository(), calendar(), now()):
+        if notifications.queue_daily_digest(repository(), calendar(), now(), public_url()):
             deliver_mail_in_background()
     except DomainError:
         logging.getLogger(__name__).exception("resumen diario")
@@ -238,10 +326,18 @@ def flash(message: str) -> None:
     st.session_state["flash"] = message
 
 
+def flash_warning(message: str) -> None:
+    """A warning the next run shows (e.g. requests left without anyone to act)."""
+    st.session_state["flash_warning"] = message
+
+
 def show_flash() -> None:
     message = st.session_state.pop("flash", None)
     if message:
         st.success(message)
+    warning = st.session_state.pop("flash_warning", None)
+    if warning:
+        st.warning(warning)
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")

@@ -5,13 +5,15 @@ interpretation, marked in the procedure table); «Variable» = no deadline; «De
 cronograma» = the date the schedule fixed at the proposal stage gives the stage. The
 stage that fixes the schedule is dated by its own deadline when the table gives one
 (``plazo_propio``: N working days, or the first date of the schedule the request already
-carries). A return restarts the clock: a stage begins at the event that entered it.
+carries). A return restarts the clock: a stage begins at the event that entered it. The last
+stage (publishing) cannot be late before the requested window opens: its clock starts at
+the later of the stage's start and the first day of the window («publicar desde»).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 
 from core.domain.procedures import DeadlineKind, deadline_in_force
 from core.domain.workdays import WorkCalendar
@@ -43,13 +45,28 @@ def _days(count: int) -> str:
     return "1 día hábil" if count == 1 else f"{count} días hábiles"
 
 
+def clock_start(state: RequestState) -> datetime:
+    """When the current stage's clock started: the publishing stage waits for the window."""
+    opening = state.request.publish_from
+    if state.stage == state.procedure.last_stage and opening is not None:
+        return max(state.stage_started_at, datetime.combine(opening, time()))
+    return state.stage_started_at
+
+
+def waits_for_window(state: RequestState, today: date) -> bool:
+    """Whether the request is at the publishing stage and its window has not opened."""
+    opening = state.request.publish_from
+    return (state.is_open and state.stage == state.procedure.last_stage
+            and opening is not None and today < opening)
+
+
 def stage_due(state: RequestState, calendar: WorkCalendar) -> date | None:
     row = state.stage_row
     if row is None:
         return None
     deadline = deadline_in_force(row)
     if deadline.kind is DeadlineKind.WORKING_DAYS:
-        return calendar.due_date(state.stage_started_at, deadline.days)
+        return calendar.due_date(clock_start(state), deadline.days)
     if deadline.kind is DeadlineKind.SCHEDULE and row.own_deadline is not None:
         return min(state.schedule.values(), default=None)
     if deadline.kind is DeadlineKind.SCHEDULE:

@@ -34,6 +34,10 @@ class InvalidInput(DomainError):
     """A form value is missing or malformed."""
 
 
+class EarlyPublication(InvalidInput):
+    """Publishing before the requested window opens needs an explicit confirmation."""
+
+
 class NotFound(DomainError):
     """The request, user or row does not exist."""
 

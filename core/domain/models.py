@@ -137,10 +137,19 @@ class Status(StrEnum):
     IN_PROGRESS = "en_curso"
     PUBLISHED = "publicada"
     REJECTED = "rechazada"
+    WITHDRAWN = "retirada"  # the requester withdrew it before publication
+    CANCELLED = "cancelada"  # DE or the UGS head cancelled it, with a reason
 
     @property
     def label(self) -> str:
-        return {"en_curso": "En curso", "publicada": "Publicada", "rechazada": "Rechazada"}[self]
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    Status.IN_PROGRESS: "En curso", Status.PUBLISHED: "Publicada",
+    Status.REJECTED: "Rechazada", Status.WITHDRAWN: "Retirada",
+    Status.CANCELLED: "Cancelada",
+}
 
 
 class PublicationType(StrEnum):
@@ -592,6 +601,8 @@ class ProcedureTableRow(Record):
     approves_material: str = Field(default="")
     own_deadline: str = Field(default="")
     committee_quorum: str = Field(default="")
+    on_behalf: str = Field(default="")
+    copy_roles: str = Field(default="")
     status: ProcedureStatus = Field(default=ProcedureStatus.PUBLISHED)
 
 

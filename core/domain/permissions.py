@@ -51,6 +51,9 @@ class Capability(StrEnum):
     MANAGE_OUTBOX = "administrar_correo"
     RECORD_DAYS_OFF = "registrar_dias_no_laborables"
     TAKE_INTAKE = "tomar_ingreso"
+    WITHDRAW = "retirar_solicitud"
+    CANCEL = "cancelar_solicitud"
+    RECORD_ON_BEHALF = "registrar_en_nombre"
 
 
 GRANT_PREFIX = "asignar_rol_"

@@ -33,14 +33,24 @@ class DeadlineKind(StrEnum):
     SCHEDULE = "cronograma"
 
 
+COMMITTEE_ONLY = "(comite)"  # «rechazar (comite)»: only on the Committee route (6 b)
+
+
 @dataclass(frozen=True)
 class Outcome:
     kind: OutcomeKind
     target: int | None = None  # where a return goes back to, or a forward jump goes ahead to
+    committee_only: bool = False  # offered only when the request is protected by norm
 
     @property
     def code(self) -> str:
+        """What an event records (and what a button sends)."""
         return f"{self.kind}:{self.target}" if self.target else str(self.kind)
+
+    @property
+    def spec(self) -> str:
+        """How the procedure table writes it: the code, and the Committee-only mark."""
+        return f"{self.code} {COMMITTEE_ONLY}" if self.committee_only else self.code
 
     @property
     def requires_comment(self) -> bool:
@@ -80,9 +90,12 @@ def parse_deadline(text: str) -> Deadline:
 def parse_outcomes(text: str) -> tuple[Outcome, ...]:
     outcomes: list[Outcome] = []
     for part in text.replace(",", ";").split(";"):
-        value = part.strip().lower()
+        value = part.strip().lower().replace("comité", "comite")
         if not value:
             continue
+        committee_only = value.endswith(COMMITTEE_ONLY)
+        if committee_only:
+            value = value.removesuffix(COMMITTEE_ONLY).strip()
         name, _, target = value.partition(":")
         try:
             kind = OutcomeKind(name.strip())
@@ -90,12 +103,15 @@ def parse_outcomes(text: str) -> tuple[Outcome, ...]:
             raise ValueError(
                 f"salida desconocida «{value}» (use avanzar, comite, devolver:N o rechazar)"
             ) from None
+        if committee_only and kind not in (OutcomeKind.RETURN, OutcomeKind.REJECT):
+            raise ValueError(f"«{value} {COMMITTEE_ONLY}»: solo «devolver» y «rechazar» pueden "
+                             "reservarse al Comité")
         if kind is OutcomeKind.RETURN:
             if not target.strip().isdigit():
                 raise ValueError(
                     f"«{value}»: una devolución debe indicar la etapa, p. ej. devolver:3"
                 )
-            outcomes.append(Outcome(kind, int(target)))
+            outcomes.append(Outcome(kind, int(target), committee_only))
         elif kind is OutcomeKind.FORWARD and target:
             if not target.strip().isdigit():
                 raise ValueError(f"«{value}»: «avanzar:N» necesita el número de etapa")
@@ -103,7 +119,7 @@ def parse_outcomes(text: str) -> tuple[Outcome, ...]:
         elif target:
             raise ValueError(f"«{value}»: solo «devolver» y «avanzar» llevan etapa de destino")
         else:
-            outcomes.append(Outcome(kind))
+            outcomes.append(Outcome(kind, committee_only=committee_only))
     if not outcomes:
         raise ValueError("la etapa no tiene ninguna salida")
     if len({o.code for o in outcomes}) != len(outcomes):
@@ -182,6 +198,8 @@ class StageRow(BaseModel):
     # the manual's default).
     own_deadline: Deadline | None = Field(alias="plazo_propio", default=None)
     committee_quorum: int = Field(alias="regla_comite", default=1, ge=1)
+    on_behalf: bool = Field(alias="registro_en_nombre", default=False)
+    copy_roles: tuple[Role, ...] = Field(alias="con_copia_a", default=())
 
     @field_validator("own_deadline", mode="before")
     @classmethod
@@ -217,10 +235,17 @@ class StageRow(BaseModel):
             raise ValueError("falta el rol responsable")
         return roles  # type: ignore[return-value]
 
-    @field_validator("protected_roles", mode="before")
+    @field_validator("protected_roles", "copy_roles", mode="before")
     @classmethod
-    def _protected_roles(cls, value: object) -> object:
+    def _optional_roles(cls, value: object) -> object:
         return parse_roles(value) if isinstance(value, str) else value
+
+    @field_validator("on_behalf", mode="before")
+    @classmethod
+    def _on_behalf(cls, value: object) -> object:
+        if isinstance(value, str):
+            return False if not value.strip() else _parse_yes_no(value)
+        return value
 
     @field_validator("deadline", mode="before")
     @classmethod
@@ -249,6 +274,11 @@ class StageRow(BaseModel):
     def roles_for(self, protected: bool) -> tuple[Role, ...]:
         """Who acts here: the Committee replaces the unit head when content is protected."""
         return self.protected_roles if protected and self.protected_roles else self.roles
+
+    def outcomes_for(self, protected: bool) -> tuple[Outcome, ...]:
+        """The outcomes this route offers: Committee-only ones need the Committee route."""
+        on_committee = protected and bool(self.protected_roles)
+        return tuple(o for o in self.outcomes if on_committee or not o.committee_only)
 
     def is_interpretation(self) -> bool:
         return bool(self.interpretation)
@@ -302,7 +332,8 @@ class Procedure:
             for outcome in row.outcomes:
                 table[(row.number, outcome.code)] = Transition(
                     outcome, targets[outcome],
-                    frozenset(r.value for r in row.roles_for(False)),
+                    frozenset() if outcome.committee_only
+                    else frozenset(r.value for r in row.roles_for(False)),
                     frozenset(r.value for r in row.roles_for(True)),
                 )
             back = self.reapproval(row.number)
@@ -486,6 +517,9 @@ def _check_procedure(key: tuple[int, int], items: list[tuple[int, StageRow]]) ->
             ):
                 raise refuse(row, "salidas", f"«{outcome.code}» debe ir a una etapa posterior "
                              f"que exista (de la {stage.number + 1} a la {last})")
+            if outcome.committee_only and not stage.protected_roles:
+                raise refuse(row, "salidas", f"«{outcome.spec}» requiere que la etapa tenga "
+                             "«responsable_protegida» (el Comité)")
             if outcome.kind is OutcomeKind.COMMITTEE:
                 following = stages[stage.number] if stage.number < last else None
                 if following is None or not following.protected_roles:

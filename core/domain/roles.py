@@ -20,6 +20,7 @@ class Role(StrEnum):
     EDITOR = "editor"
     MODERATOR = "moderador"
     SYSADMIN = "sistema"
+    DE_ASSISTANT = "asistente_de"
 
     @property
     def label(self) -> str:
@@ -38,6 +39,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.EDITOR: "Editor de RRSS",
     Role.MODERATOR: "Moderador de RRSS",
     Role.SYSADMIN: "Administrador del sistema",
+    Role.DE_ASSISTANT: "Asistencia de la Dirección Ejecutiva",
 }
 
 # Roles whose stage work is scoped to the request's own unit.

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from enum import StrEnum
 
 from core.domain.errors import (
     CommentRequired,
     ConcurrentChange,
+    EarlyPublication,
     InvalidInput,
     NotAllowed,
     RequestClosed,
@@ -31,6 +33,54 @@ from core.domain.procedures import (
     next_stages,
 )
 from core.domain.roles import UNIT_SCOPED_ROLES, Role
+
+
+class Exit(StrEnum):
+    """Ways out that are not a stage's outcome: capabilities of the permission matrix.
+
+    Interpretations (manual silent, marked in permissions.csv): the requester may withdraw
+    a request before it is published; the DE or the UGS head may cancel it with a reason.
+    """
+
+    WITHDRAW = "retirar"
+    CANCEL = "cancelar"
+
+    @property
+    def status(self) -> Status:
+        return Status.WITHDRAWN if self is Exit.WITHDRAW else Status.CANCELLED
+
+    @property
+    def capability(self) -> Capability:
+        return Capability.WITHDRAW if self is Exit.WITHDRAW else Capability.CANCEL
+
+    @property
+    def label(self) -> str:
+        return "Retirar la solicitud" if self is Exit.WITHDRAW else "Cancelar la solicitud"
+
+
+# An observation by someone the manual routes the work through («mediante la jefatura de
+# la UGS»): recorded as an event that neither moves the request nor restarts its clock.
+NOTE = "comentar"
+NOTE_LABEL = "Observación (con copia)"
+EXIT_CODES = frozenset(e.value for e in Exit)
+
+# How an instruction recorded on someone's behalf reached the person who recorded it.
+ROUTES: dict[str, str] = {
+    "verbal": "Instrucción verbal", "llamada": "Llamada telefónica", "nota": "Nota interna",
+    "mensaje": "Mensaje", "correo": "Correo electrónico",
+}
+ON_BEHALF_KEY = "en_nombre_de"
+ROUTE_KEY = "via"
+
+
+def outcome_kind(event: Event) -> str:
+    """What kind of step an event is: an OutcomeKind value, an Exit value or NOTE."""
+    return event.outcome.partition(":")[0]
+
+
+def is_transition(event: Event) -> bool:
+    """Whether the event is a stage's outcome (it ends a visit to the stage)."""
+    return event.outcome not in EXIT_CODES and event.outcome != NOTE
 
 
 @dataclass(frozen=True)
@@ -113,6 +163,64 @@ def acting_role(state: RequestState, user: User) -> Role | None:
     return None
 
 
+def is_requester(state: RequestState, user: User) -> bool:
+    """Whether ``user`` asked for the publication: registered it (or had it registered in
+    their name), or heads the requesting unit of a procedure the unit itself starts."""
+    request = state.request
+    if user.username == request.created_by:
+        return True
+    first = state.procedure.stage(1)
+    return (all(r in UNIT_SCOPED_ROLES for r in first.roles) and user.has(Role.UNIT_HEAD)
+            and user.unit == request.unit)
+
+
+def who_can_act(state: RequestState, users: Iterable[User]) -> list[User]:
+    """Active users who may act at the current stage (unit and self-approval included)."""
+    return sorted((u for u in users if u.active and allowed_actions(state, u)),
+                  key=lambda u: u.username)
+
+
+def has_actor(state: RequestState, users: Iterable[User]) -> bool:
+    """Whether any of ``users`` may act at the current stage (:func:`who_can_act`, faster)."""
+    return any(acting_role(state, u) is not None and not decides_own_request(state, u)
+               for u in users)
+
+
+def unstaffed_stages(procedure: Procedure, request: Request, users: Iterable[User]
+                     ) -> list[int]:
+    """Stages after the first that nobody active could take on the request's route.
+
+    A request whose stage nobody holds waits for ever: registration refuses it.
+    """
+    people = [u for u in users if u.active]
+    base = initial_state(request, procedure)
+    return [n for n in range(2, procedure.last_stage + 1)
+            if not has_actor(replace(base, stage=n), people)]
+
+
+def copied_roles(state: RequestState) -> tuple[Role, ...]:
+    """Roles informed of the step that led here («mediante la jefatura de la UGS»), who
+    may add an observation while the request is at this stage."""
+    if not state.is_open:
+        return ()
+    last = next((e for e in reversed(state.events) if is_transition(e)), None)
+    if last is None or last.stage is None or outcome_kind(last) == OutcomeKind.RETURN:
+        return ()
+    return state.procedure.stage(last.stage).copy_roles
+
+
+def latest_observation(state: RequestState) -> Event | None:
+    """The last return, rejection, withdrawal, cancellation or observation with words."""
+    wanted = {OutcomeKind.RETURN.value, OutcomeKind.REJECT.value, NOTE, *EXIT_CODES}
+    return next((e for e in reversed(state.events)
+                 if outcome_kind(e) in wanted and e.comment.strip()), None)
+
+
+def on_behalf_of(event: Event) -> str:
+    """The user name an event was recorded for ("" when the actor acted for themselves)."""
+    return str(event.payload().get(ON_BEHALF_KEY, "")) if event.data else ""
+
+
 def _label(stage: StageRow, outcome: Outcome, procedure: Procedure) -> str:
     if outcome.kind is OutcomeKind.FORWARD:
         return stage.action_label
@@ -132,6 +240,10 @@ def _target(state: RequestState, outcome: Outcome) -> int | None:
 
 def event_label(procedure: Procedure, event: Event) -> str:
     """What an event did, in the words of the button that made it."""
+    if event.outcome in EXIT_CODES:
+        return Exit(event.outcome).label
+    if event.outcome == NOTE:
+        return NOTE_LABEL
     if not event.stage or event.stage > procedure.last_stage:
         return event.outcome
     row = procedure.stage(event.stage)
@@ -149,7 +261,7 @@ def stage_actions(state: RequestState) -> list[Action]:
     if row is None:
         return []
     actions = []
-    for outcome in row.outcomes:
+    for outcome in row.outcomes_for(state.protected):
         if outcome.kind is OutcomeKind.COMMITTEE and state.protected:
             continue  # already routed to the Committee: plain forward does it
         actions.append(Action(outcome, _label(row, outcome, state.procedure),
@@ -198,6 +310,9 @@ def decide(
     channels: Sequence[str] = (),
     link: str = "",
     permissions: PermissionMatrix | None = None,
+    recorded_by: User | None = None,
+    route: str = "",
+    early: bool = False,
 ) -> Event:
     """The event that records ``user`` taking ``outcome_code`` now, or a domain error.
 
@@ -205,14 +320,13 @@ def decide(
     event's data for the Informe Técnico); other stages ignore them. With
     ``permissions``, publishing also needs «publicar» in the role the user acts in, even
     where a procedure table gives the last stage to another role (manual, 5 b–d).
+
+    ``recorded_by``: someone else records ``user``'s decision, received by ``route``
+    (verbal, llamada, nota, mensaje, correo), where the stage admits it (``on_behalf``)
+    and the recorder holds «registrar_en_nombre». Publishing before the requested window
+    opens needs ``early`` (the confirmation is recorded in the event).
     """
-    if expected_seq != state.seq:
-        raise ConcurrentChange()
-    if not state.is_open:
-        raise RequestClosed(
-            f"La solicitud {state.request.request_id} ya está {state.status.label.lower()}: "
-            "no admite más acciones."
-        )
+    _check_open(state, expected_seq)
     row = state.stage_row
     assert row is not None and state.stage is not None
     action = next((a for a in stage_actions(state) if a.code == outcome_code), None)
@@ -233,6 +347,9 @@ def decide(
             f"({row.clause}) la decide otra persona con el rol {must_act_label(state)}. "
             "Nadie aprueba su propia solicitud."
         )
+    payload: dict[str, object] = {}
+    if recorded_by is not None:
+        payload.update(_on_behalf(state, row, user, recorded_by, route, permissions))
     text = comment.strip()
     if action.requires_comment and not text:
         kind = "devolución" if action.outcome.kind is OutcomeKind.RETURN else "un rechazo"
@@ -240,8 +357,7 @@ def decide(
             f"Para {'una ' + kind if kind == 'devolución' else kind} escriba un comentario "
             "con las observaciones."
         )
-    if len(text) > MAX_CELL_CHARS:
-        raise InvalidInput(f"El comentario supera {MAX_CELL_CHARS} caracteres.")
+    _check_length(text)
     if action.outcome.kind is OutcomeKind.FORWARD and _needs_quorum(state, role):
         if user.username in state.votes:
             raise NotAllowed(
@@ -252,15 +368,24 @@ def decide(
             return Event(
                 event_id=event_id, kind=EventKind.REQUEST, subject=state.request.request_id,
                 seq=state.seq + 1, stage=state.stage, outcome=VOTE,
-                target_stage=state.stage, actor=user.username, role=role.value, at=now,
-                comment=text)
-    payload: dict[str, object] = {}
+                target_stage=state.stage, actor=(recorded_by or user).username,
+                role=role.value, at=now, comment=text,
+                data=json.dumps(payload, ensure_ascii=False, sort_keys=True)
+                if payload else "")
     if row.records_schedule and action.outcome.kind is OutcomeKind.FORWARD:
         dates = check_schedule(state, schedule or {}, now.date())
         payload["cronograma"] = {str(k): v.isoformat() for k, v in sorted(dates.items())}
     publishes = action.outcome.kind is OutcomeKind.FORWARD and action.target_stage is None
     if publishes and permissions is not None:
         permissions.require(user, Capability.PUBLISH, acting_as=role)
+    opening = state.request.publish_from
+    if publishes and opening is not None and now.date() < opening:
+        if not early:
+            raise EarlyPublication(
+                f"La ventana de publicación pedida abre el {opening:%d/%m/%Y}. Para publicar "
+                "antes, confirme que corresponde (la confirmación queda registrada)."
+            )
+        payload["antes_de_ventana"] = opening.isoformat()
     cleaned = [c.strip() for c in channels if c.strip()]
     if publishes and cleaned:
         payload["canales"] = cleaned
@@ -271,7 +396,8 @@ def decide(
     return Event(
         event_id=event_id, kind=EventKind.REQUEST, subject=state.request.request_id,
         seq=state.seq + 1, stage=state.stage, outcome=action.code,
-        target_stage=action.target_stage, actor=user.username, role=role.value, at=now,
+        target_stage=action.target_stage,
+        actor=(recorded_by or user).username, role=role.value, at=now,
         comment=text, data=json.dumps(payload, ensure_ascii=False, sort_keys=True)
         if payload else "",
     )
@@ -291,7 +417,99 @@ def _vote(state: RequestState, event: Event) -> RequestState:
         stage=state.stage, protected=state.protected, seq=event.seq,
         stage_started_at=state.stage_started_at, schedule=state.schedule,
         events=state.events, superseded=state.superseded,
-        votes=(*state.votes, event.actor))
+        votes=(*state.votes, voter(event)))
+
+
+def voter(event: Event) -> str:
+    """Whose approval a Committee vote is: the member it was recorded for, or its actor."""
+    return on_behalf_of(event) or event.actor
+
+
+def _check_open(state: RequestState, expected_seq: int) -> None:
+    if expected_seq != state.seq:
+        raise ConcurrentChange()
+    if not state.is_open:
+        raise RequestClosed(
+            f"La solicitud {state.request.request_id} ya está {state.status.label.lower()}: "
+            "no admite más acciones."
+        )
+
+
+def _check_length(text: str) -> None:
+    if len(text) > MAX_CELL_CHARS:
+        raise InvalidInput(f"El comentario supera {MAX_CELL_CHARS} caracteres.")
+
+
+def check_route(route: str) -> str:
+    """A route of ROUTES, or the Spanish refusal naming them."""
+    if route not in ROUTES:
+        raise InvalidInput("Vía: indique cómo se recibió la instrucción ("
+                           + ", ".join(label.lower() for label in ROUTES.values()) + ").")
+    return route
+
+
+def _on_behalf(state: RequestState, row: StageRow, principal: User, recorder: User,
+               route: str, permissions: PermissionMatrix | None) -> dict[str, object]:
+    """What an event recorded on ``principal``'s behalf keeps: for whom, and by which route."""
+    if not row.on_behalf:
+        raise NotAllowed(f"La etapa {row.number} ({row.clause}) no admite registrar la "
+                         "decisión en nombre de otra persona.")
+    if permissions is None:
+        raise NotAllowed("Registrar en nombre de otra persona necesita la matriz de permisos.")
+    permissions.require(recorder, Capability.RECORD_ON_BEHALF)
+    if recorder.username == principal.username:
+        raise InvalidInput("Usted mismo puede actuar en esta etapa: no hace falta registrar "
+                           "en su nombre.")
+    return {ON_BEHALF_KEY: principal.username, ROUTE_KEY: check_route(route)}
+
+
+def decide_exit(
+    state: RequestState, user: User, exit: Exit, *, comment: str, now: datetime,
+    event_id: str, expected_seq: int, permissions: PermissionMatrix,
+) -> Event:
+    """The event that withdraws or cancels the request, or a domain error.
+
+    Withdrawing is for whoever asked for the publication (:func:`is_requester`);
+    cancelling needs a reason. Both need their capability in the matrix.
+    """
+    _check_open(state, expected_seq)
+    role = permissions.require(user, exit.capability)
+    text = comment.strip()
+    if exit is Exit.WITHDRAW and not is_requester(state, user):
+        raise NotAllowed(
+            f"Solo quien pidió la solicitud {state.request.request_id} (quien la registró o "
+            "en cuyo nombre se registró) puede retirarla."
+        )
+    if exit is Exit.CANCEL and not text:
+        raise CommentRequired("Para cancelar la solicitud escriba el motivo.")
+    _check_length(text)
+    return Event(
+        event_id=event_id, kind=EventKind.REQUEST, subject=state.request.request_id,
+        seq=state.seq + 1, stage=state.stage, outcome=exit.value, target_stage=None,
+        actor=user.username, role=role.value, at=now, comment=text,
+    )
+
+
+def decide_note(
+    state: RequestState, user: User, *, comment: str, now: datetime, event_id: str,
+    expected_seq: int,
+) -> Event:
+    """An observation by someone who got a copy of the step that led here; it neither moves
+    the request nor restarts the stage's clock."""
+    _check_open(state, expected_seq)
+    role = next((r for r in copied_roles(state) if user.active and user.has(r)), None)
+    if role is None:
+        raise NotAllowed("Solo quien recibió copia de la etapa anterior puede dejar una "
+                         "observación aquí.")
+    text = comment.strip()
+    if not text:
+        raise CommentRequired("Escriba la observación.")
+    _check_length(text)
+    return Event(
+        event_id=event_id, kind=EventKind.REQUEST, subject=state.request.request_id,
+        seq=state.seq + 1, stage=state.stage, outcome=NOTE, target_stage=state.stage,
+        actor=user.username, role=role.value, at=now, comment=text,
+    )
 
 
 def check_schedule(
@@ -339,6 +557,10 @@ def _step(
 ) -> tuple[Status, int | None, bool]:
     """(status, stage, routed to the Committee) after a valid event at ``stage``."""
     kind = event.outcome.partition(":")[0]
+    if kind in EXIT_CODES:
+        return Exit(kind).status, None, False
+    if kind == NOTE:
+        return Status.IN_PROGRESS, stage, False
     committee = kind == OutcomeKind.COMMITTEE
     if kind == OutcomeKind.REJECT:
         return Status.REJECTED, None, committee
@@ -364,8 +586,9 @@ def evolve(state: RequestState, event: Event) -> RequestState:
     return RequestState(
         request=state.request, procedure=state.procedure, status=status, stage=stage,
         protected=state.protected or committee, seq=event.seq,
-        stage_started_at=event.at, schedule=schedule, events=(*state.events, event),
-        superseded=state.superseded,
+        stage_started_at=state.stage_started_at if event.outcome == NOTE else event.at,
+        schedule=schedule, events=(*state.events, event),
+        superseded=state.superseded, votes=state.votes if event.outcome == NOTE else (),
     )
 
 
@@ -377,6 +600,12 @@ def _replay_problem(
         return "la solicitud ya estaba cerrada"
     if event.stage != stage:
         return f"registra la etapa {event.stage} pero la solicitud estaba en la {stage}"
+    if event.outcome in EXIT_CODES:
+        return None if event.target_stage is None else \
+            "un retiro o una cancelación no tiene etapa de destino"
+    if event.outcome == NOTE:
+        return None if event.target_stage == stage else \
+            "una observación no cambia de etapa"
     transition = procedure.transitions.get((stage, event.outcome))
     if transition is None:
         return f"la acción «{event.outcome}» no existe en la etapa {stage}"
@@ -388,7 +617,7 @@ def _replay_problem(
 
 
 def _vote_problem(votes: Sequence[str], event: Event) -> str | None:
-    return "el miembro del Comité ya había aprobado esta etapa" if event.actor in votes \
+    return "el miembro del Comité ya había aprobado esta etapa" if voter(event) in votes \
         else None
 
 
@@ -425,14 +654,17 @@ def replay(
                                        f"evento ignorado ({request.request_id}): {problem}"))
             continue
         if event.outcome == VOTE:
-            votes.append(event.actor)
+            votes.append(voter(event))
             seq = event.seq
             continue
-        votes = []
+        if event.outcome != NOTE:
+            votes = []
         assert stage is not None
         status, stage, committee = _step(procedure, stage, event)
         protected = protected or committee
-        seq, started = event.seq, event.at
+        seq = event.seq
+        if event.outcome != NOTE:
+            started = event.at
         _merge_schedule(schedule, event)
         applied.append(event)
     state = RequestState(

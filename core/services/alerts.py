@@ -45,6 +45,10 @@ def queue(change: Change, ledger: Ledger, people: Iterable[User], key: str, at: 
 
 
 def tell_managers(change: Change, ledger: Ledger, key: str, at: datetime, subject: str,
-                  lines: Iterable[str], also: Iterable[str] = ()) -> int:
-    """Mail the DE and the UGS head (and holders of ``also``) about a crisis or an order."""
-    return queue(change, ledger, holders(ledger, (*MANAGERS, *also)), key, at, subject, lines)
+                  lines: Iterable[str], also: Iterable[str] = (),
+                  exclude: Iterable[str] = ()) -> int:
+    """Mail the DE and the UGS head (and holders of ``also``) about a crisis or an order;
+    not the user names in ``exclude`` (who get a mail of their own in the same change)."""
+    left_out = set(exclude)
+    people = [u for u in holders(ledger, (*MANAGERS, *also)) if u.username not in left_out]
+    return queue(change, ledger, people, key, at, subject, lines)

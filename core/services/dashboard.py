@@ -31,6 +31,12 @@ Definitions (interpretations of the product, shown on the page):
   due today, ...) describe today whatever the period.
 * The *bottleneck* is the stage with the most working days waited in total (completed
   visits in the period plus the visits still open), i.e. where the work piles up.
+* Withdrawn and cancelled requests are closed: they leave today's figures, and their exit
+  is not a stage completion. Observations (copies) neither end nor restart a visit.
+* The publishing stage's clock starts when the requested window opens (an earlier start
+  is not late), as on the Solicitud page (core.domain.deadlines).
+* *Sin responsable*: open requests whose current stage no active user can take (a unit
+  without a head, a deactivated account); counted apart from the deadlines.
 """
 
 from __future__ import annotations
@@ -44,12 +50,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from core.domain.deadlines import clock_start
 from core.domain.ledger import Ledger
 from core.domain.models import Event
 from core.domain.permissions import Capability
 from core.domain.procedures import DeadlineKind, Procedure, StageRow
 from core.domain.workdays import WorkCalendar
-from core.domain.workflow import RequestState, must_act_label
+from core.domain.workflow import RequestState, has_actor, is_transition, must_act_label
 from core.services.common import current_user
 
 __all__ = [
@@ -59,6 +66,7 @@ __all__ = [
     "DueCounts",
     "OverdueItem",
     "StageFigures",
+    "UnattendedItem",
     "Visits",
     "dashboard",
     "stage_visits",
@@ -93,6 +101,7 @@ class Visits:
     done_spent: IntArray  # working days spent
     open_states: tuple[RequestState, ...]
     open_must_act: tuple[str, ...]
+    open_unattended: npt.NDArray[np.bool_]  # nobody active can act at the stage now
     open_procedure: IntArray
     open_stage: IntArray
     open_unit: IntArray
@@ -193,7 +202,10 @@ def stage_visits(ledger: Ledger, calendar: WorkCalendar) -> Visits:
 
     units: dict[str, int] = {}
     n_requests = len(states)
-    counts = np.fromiter((len(s.events) for s in states), dtype=np.int64, count=n_requests)
+    # Stage outcomes only: an exit is no completion, an observation no visit of its own.
+    walked = [s.events if all(is_transition(e) for e in s.events)
+              else tuple(e for e in s.events if is_transition(e)) for s in states]
+    counts = np.fromiter((len(e) for e in walked), dtype=np.int64, count=n_requests)
     created = np.fromiter((s.request.created_at.toordinal() for s in states), dtype=np.int64,
                           count=n_requests)
     request_procedure = np.fromiter((s.procedure.number for s in states), dtype=np.int64,
@@ -202,7 +214,7 @@ def stage_visits(ledger: Ledger, calendar: WorkCalendar) -> Visits:
                                 dtype=np.int64, count=n_requests)
     request_unit = np.fromiter((units.setdefault(s.request.unit, len(units)) for s in states),
                                dtype=np.int64, count=n_requests)
-    events = [e for s in states for e in s.events]
+    events = [e for found in walked for e in found]
     n = len(events)
     end = np.fromiter((e.at.toordinal() for e in events), dtype=np.int64, count=n)
     stage = np.fromiter((e.stage or 0 for e in events), dtype=np.int64, count=n)
@@ -222,6 +234,12 @@ def stage_visits(ledger: Ledger, calendar: WorkCalendar) -> Visits:
     def due_after(starts: IntArray, counts: IntArray) -> IntArray:
         return _ordinals(calendar.due_dates(_days(starts), counts))
 
+    # The publishing stage starts its clock when the window opens (core.domain.deadlines).
+    last_stage = np.array([len(t) for t in tables] or [0], dtype=np.int64)[request_table]
+    opening = np.fromiter((s.request.publish_from.toordinal() if s.request.publish_from
+                           else 0 for s in states), dtype=np.int64, count=n_requests)
+    publishing = stage == last_stage[owner]
+    start = np.where(publishing, np.maximum(start, opening[owner]), start)
     table_of = request_table[owner]
     kind = kinds[table_of, stage - 1]
     due = np.where(kind == _WORKING, due_after(start, days[table_of, stage - 1]), _NO_DUE)
@@ -234,6 +252,9 @@ def stage_visits(ledger: Ledger, calendar: WorkCalendar) -> Visits:
     open_states: list[RequestState] = []
     open_must_act: list[str] = []
     open_rows: list[tuple[int, int, int, int, int]] = []  # request, stage, role, due, start
+    open_unattended: list[bool] = []
+    people = [u for u in ledger.users.values() if u.active]
+    staffed: dict[tuple[object, ...], bool] = {}
     roles: dict[str, int] = {}
     labels: dict[tuple[int, int, bool, str], tuple[str, int]] = {}
     for index, state in enumerate(states):
@@ -251,10 +272,16 @@ def stage_visits(ledger: Ledger, calendar: WorkCalendar) -> Visits:
             else None
         open_states.append(state)
         open_must_act.append(who[0])
+        here = state.stage_row
+        staff_key = (*key, state.request.created_by
+                     if here is not None and not here.allows_self_approval else "")
+        if staff_key not in staffed:
+            staffed[staff_key] = has_actor(state, people)
+        open_unattended.append(not staffed[staff_key])
         # A schedule date as its ordinal; N working days as -N (resolved below with arrays).
         open_rows.append((index, state.stage, who[1],
                           scheduled_day.toordinal() if scheduled_day else -count,
-                          state.stage_started_at.toordinal()))
+                          clock_start(state).toordinal()))
     columns = np.array(open_rows, dtype=np.int64).reshape(-1, 5).T
     requests_open, open_stage, open_role, open_raw, open_start = columns
     open_due = np.where(open_raw < 0, due_after(open_start, np.maximum(0, -open_raw)), open_raw)
@@ -265,6 +292,7 @@ def stage_visits(ledger: Ledger, calendar: WorkCalendar) -> Visits:
         done_procedure=request_procedure[owner], done_stage=stage,
         done_unit=request_unit[owner], done_end=end, done_due=due, done_spent=spent,
         open_states=tuple(open_states), open_must_act=tuple(open_must_act),
+        open_unattended=np.array(open_unattended, dtype=bool),
         open_procedure=request_procedure[requests_open], open_stage=open_stage,
         open_unit=request_unit[requests_open], open_role=open_role,
         open_start_rank=rank(open_start), open_due=open_due,
@@ -344,6 +372,19 @@ class OverdueItem:
 
 
 @dataclass(frozen=True)
+class UnattendedItem:
+    """An open request nobody active can act on now: it waits for ever unless fixed."""
+
+    request_id: str
+    title: str
+    procedure: int
+    unit: str
+    stage_label: str
+    must_act: str
+    since: datetime
+
+
+@dataclass(frozen=True)
 class StageFigures:
     """Compliance and times of one stage of one procedure over the period."""
 
@@ -387,6 +428,7 @@ class Dashboard:
     with_deadline: int = 0
     on_time: int = 0
     bottleneck: StageFigures | None = None
+    unattended: tuple[UnattendedItem, ...] = ()
 
     @property
     def compliance(self) -> float | None:
@@ -464,6 +506,13 @@ def summarize(
             state.request.unit, state.stage, stage_labels[int(stage_codes[i])],
             visits.open_must_act[i], state.stage_started_at, due_day, int(late[i])))
     overdue.sort(key=lambda o: (-o.days_late, o.due, o.request_id))
+    unattended = [
+        UnattendedItem(state.request.request_id, state.request.title, state.procedure.number,
+                       state.request.unit, stage_labels[int(stage_codes[i])],
+                       visits.open_must_act[i], state.stage_started_at)
+        for i in np.flatnonzero(keep & visits.open_unattended).tolist()
+        for state in (visits.open_states[i],)]
+    unattended.sort(key=lambda u: (u.since, u.request_id))
 
     # The period: stage completions, plus the open visits for the waiting times.
     done = _keep(filters, visits, visits.done_procedure, visits.done_unit)
@@ -501,6 +550,7 @@ def summarize(
         stages=tuple(stages), completed=sum(f.completed for f in stages),
         with_deadline=sum(f.with_deadline for f in stages),
         on_time=sum(f.on_time for f in stages), bottleneck=bottleneck,
+        unattended=tuple(unattended),
     )
 
 
@@ -543,6 +593,14 @@ def overdue_frame(result: Dashboard) -> pd.DataFrame:
           "Vence": o.due, "Días hábiles de atraso": o.days_late} for o in result.overdue],
         columns=["Solicitud", "Título", "Unidad", "Etapa", "Debe actuar", "Desde", "Vence",
                  "Días hábiles de atraso"])
+
+
+def unattended_frame(result: Dashboard) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"Solicitud": u.request_id, "Título": u.title, "Unidad": u.unit,
+          "Etapa": u.stage_label, "Debería actuar": u.must_act, "Desde": u.since}
+         for u in result.unattended],
+        columns=["Solicitud", "Título", "Unidad", "Etapa", "Debería actuar", "Desde"])
 
 
 def breakdown_frame(rows: Breakdown, heading: str) -> pd.DataFrame:

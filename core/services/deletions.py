@@ -9,6 +9,11 @@ Administrador Principal, who publishes, removes it on the network and confirms h
 the profiles). Both steps are audited events written with the order row, and both are
 mailed (in the same change) to the DE and the UGS head; the order, also to the
 administrator who carries it out.
+
+An order received by note, call or message may be recorded on the DE's behalf by whoever
+holds «registrar_en_nombre» (the UGS head, the DE's assistant): the order is the DE's
+(``ordered_by``), the event says who recorded it and by which route, and the DE is mailed
+that it was recorded in their name (that mail replaces the DE's copy of the order's mail).
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from core.domain.permissions import Capability
 from core.domain.ports import Change, Repository
 from core.domain.roles import Role
 from core.domain.validation import spanish_reason
-from core.services import alerts
+from core.domain.workflow import ON_BEHALF_KEY, ROUTES
+from core.services import alerts, notifications
 from core.services.common import commit_numbered, current_user, new_event_id
 
 VIAS: tuple[str, ...] = ("nota", "correo", "llamada", "mensaje")
@@ -142,9 +148,14 @@ def _pending_for(ledger: Ledger, reference: str) -> DeletionOrder | None:
 
 def order_deletion(
     repo: Repository, username: str, form: Mapping[str, object], now: datetime,
-    event_id: str | None = None,
+    event_id: str | None = None, *, on_behalf_of: str | None = None,
+    public_url: str = notifications.DEFAULT_PUBLIC_URL,
 ) -> str:
-    """DE orders a published item removed; returns the order's id."""
+    """DE orders a published item removed; returns the order's id.
+
+    ``on_behalf_of``: ``username`` records the order that user (the DE) gave by the form's
+    ``via``; the order is theirs, the event names who recorded it, and they are mailed.
+    """
     try:
         data = DeletionForm.model_validate(dict(form))
     except ValidationError as exc:
@@ -153,7 +164,13 @@ def order_deletion(
         raise InvalidInput("Vía: elija nota, correo, llamada o mensaje (manual, 6 a).")
 
     def check(ledger: Ledger) -> tuple[Role, Target]:
-        actor = current_user(ledger, username)
+        recorder = current_user(ledger, username)
+        actor = current_user(ledger, on_behalf_of) if on_behalf_of else recorder
+        if on_behalf_of:
+            ledger.permissions.require(recorder, Capability.RECORD_ON_BEHALF)
+            if actor.username == recorder.username:
+                raise InvalidInput("Usted mismo puede ordenar la eliminación: no hace falta "
+                                   "registrarla en su nombre.")
         role = ledger.permissions.require(actor, Capability.ORDER_DELETION)
         target = resolve_target(ledger, data.publication)
         earlier = _pending_for(ledger, target.reference)
@@ -169,16 +186,18 @@ def order_deletion(
             raise InvalidInput("Red social: indique dónde está la publicación "
                                "(por ejemplo Facebook).")
         order_id = next_order_id(ledger, now)
+        principal = on_behalf_of or username
         order = DeletionOrder(
             order_id=order_id, publication=target.reference, channel=channel,
-            reason=data.reason, via=data.via, ordered_by=username, ordered_at=now)
+            reason=data.reason, via=data.via, ordered_by=principal, ordered_at=now)
+        facts: dict[str, object] = {"publicacion": target.reference, "tipo": target.kind,
+                                    "canal": channel, "via": data.via}
+        if on_behalf_of:
+            facts[ON_BEHALF_KEY] = on_behalf_of
         event = Event(
             event_id=event_id or new_event_id(), kind=EventKind.SYSTEM, subject=order_id,
             seq=1, outcome=ORDER_OUTCOME, actor=username, role=role.value, at=now,
-            comment=data.reason,
-            data=json.dumps({"publicacion": target.reference, "tipo": target.kind,
-                             "canal": channel, "via": data.via},
-                            ensure_ascii=False, sort_keys=True))
+            comment=data.reason, data=json.dumps(facts, ensure_ascii=False, sort_keys=True))
 
         def guard(fresh: Ledger, oid: str = order_id) -> None:
             if any(o.order_id == oid for _, o in _orders(fresh)):
@@ -187,16 +206,34 @@ def order_deletion(
 
         change = Change(guard=guard, summary=f"orden de eliminación {order_id}")
         change.add(order, event)
+        recorded = ""
+        if on_behalf_of:
+            recorder = ledger.users[username]
+            route = ROUTES.get(data.via, data.via).lower()
+            recorded = f" Registrada en su nombre por {recorder.full_name}."
+            notifications.queue_notice(
+                change, ledger, event, [ledger.users[on_behalf_of]],
+                f"{order_id}: orden de eliminación registrada en su nombre", [
+                    f"{recorder.full_name} registró en su nombre una orden de eliminación "
+                    f"recibida por {route} (manual, 6 a).", "",
+                    f"Orden: {order_id}", f"Publicación: {target.reference}"
+                    + (f" · {target.title}" if target.title else ""),
+                    f"Red social: {channel}", f"Motivo: {data.reason[:2000]}",
+                    f"El {now:%d/%m/%Y a las %H:%M}.", "",
+                    "Puede ver todas las instrucciones registradas en su nombre en la Bandeja.",
+                    f"Abrir: {public_url.rstrip('/')}/eliminaciones"])
         alerts.tell_managers(
             change, ledger, event.event_id, now,
             f"Orden de eliminación {order_id}: {target.title or target.reference}"[:200],
-            [f"La Dirección Ejecutiva ordenó eliminar una publicación ({order_id}).",
+            [f"La Dirección Ejecutiva ordenó eliminar una publicación ({order_id})."
+             + recorded,
              f"Publicación: {target.reference}" + (f" · {target.title}" if target.title
                                                    else ""),
              f"Red social: {channel}", f"Motivo: {data.reason}",
              f"Vía: {VIA_LABELS.get(data.via, data.via)}",
              "El Administrador Principal la elimina y lo confirma en «Órdenes de "
-             "eliminación»."], also=(Capability.CONFIRM_DELETION,))
+             "eliminación»."], also=(Capability.CONFIRM_DELETION,),
+            exclude=(on_behalf_of,) if on_behalf_of else ())
         return change, order_id
 
     return commit_numbered(repo, build)

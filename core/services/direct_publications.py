@@ -1,4 +1,6 @@
-"""Publications of types 4 to 7: no procedure, the Administrador Principal records them.
+"""Publications of types 4 to 7: no procedure; the Administrador Principal answers for them
+(manual, 12) and the Editor also publishes (5 c): each one the Editor records is mailed to
+the Administradores Principales, who stay responsible.
 
 Paid promotion «puede aplicarse a todos los tipos… previa aprobación» (7.1): a direct
 publication may carry an amount in Bs, which the Dirección Ejecutiva approves here (for
@@ -26,6 +28,8 @@ from core.domain.models import (
 )
 from core.domain.permissions import Capability
 from core.domain.ports import Change, Repository
+from core.domain.roles import Role
+from core.services import notifications
 from core.services.common import current_user, form_error, new_event_id
 
 FIELD_LABELS = {"title": "Título", "channel": "Canal", "link": "Enlace", "notes": "Notas",
@@ -47,9 +51,10 @@ class DirectForm(BaseModel):
 
 
 def record_direct_publication(
-    repo: Repository, username: str, form: Mapping[str, object], now: datetime
+    repo: Repository, username: str, form: Mapping[str, object], now: datetime,
+    public_url: str = notifications.DEFAULT_PUBLIC_URL,
 ) -> str:
-    """Types 4–7 have no procedure: the Administrador Principal records them directly."""
+    """Types 4–7 have no procedure: the Administrador Principal or the Editor records them."""
     ledger = repo.snapshot().ledger
     actor = current_user(ledger, username)
     role = ledger.permissions.require(actor, Capability.PUBLISH_DIRECT)
@@ -76,7 +81,19 @@ def record_direct_publication(
         fresh.permissions.require(current_user(fresh, username), Capability.PUBLISH_DIRECT)
 
     change = Change(guard=guard, summary=f"publicación directa {publication_id}")
-    repo.commit(change.add(publication, event))
+    change.add(publication, event)
+    if role is not Role.ADMIN:
+        notifications.queue_notice(
+            change, ledger, event, notifications.holders(ledger, [Role.ADMIN]),
+            f"{publication_id}: publicación registrada por {actor.full_name}", [
+                f"{actor.full_name} ({role.label}) registró una publicación del tipo "
+                f"{data.type.label} (manual 5 c). Usted responde por las publicaciones de los "
+                "tipos 4 a 7 (manual, 12).", "",
+                f"Título: {data.title[:200]}", f"Canal: {data.channel}",
+                f"Enlace: {data.link or '—'}",
+                f"Publicada el {data.published_at:%d/%m/%Y a las %H:%M}.", "",
+                f"Abrir: {public_url.rstrip('/')}/publicaciones_directas"])
+    repo.commit(change)
     return publication_id
 
 

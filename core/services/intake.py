@@ -31,7 +31,7 @@ from core.domain.ledger import Ledger
 from core.domain.models import MAX_CELL_CHARS, IntakeRow
 from core.domain.permissions import Capability
 from core.domain.ports import Change, Repository
-from core.services import materials, requests
+from core.services import materials, notifications, requests
 from core.services.common import current_user
 
 PROCEDURE = 3
@@ -188,14 +188,16 @@ class _RowTaken(DomainError):
     """The intake row changed or was taken since it was read."""
 
 
-def take_rows(repo: Repository, username: str, now: datetime) -> IntakeReport:
+def take_rows(repo: Repository, username: str, now: datetime,
+              public_url: str = notifications.DEFAULT_PUBLIC_URL) -> IntakeReport:
     """The UGS head's «Tomar filas del ingreso»: :func:`process`, for those the matrix lets."""
     ledger = repo.snapshot().ledger
     ledger.permissions.require(current_user(ledger, username), Capability.TAKE_INTAKE)
-    return process(repo, now)
+    return process(repo, now, public_url)
 
 
-def process(repo: Repository, now: datetime) -> IntakeReport:
+def process(repo: Repository, now: datetime,
+            public_url: str = notifications.DEFAULT_PUBLIC_URL) -> IntakeReport:
     """Register the valid rows and explain the others (see the module docstring)."""
     report = IntakeReport()
     verdicts = review(repo.snapshot().ledger)
@@ -210,7 +212,7 @@ def process(repo: Repository, now: datetime) -> IntakeReport:
         try:
             request_id = requests.create_request(
                 repo, verdict.username, form, now,
-                extend=_mark_taken(verdict, files, now))
+                extend=_mark_taken(verdict, files, now), public_url=public_url)
         except _RowTaken:
             report.skipped.append(verdict.row)
             continue

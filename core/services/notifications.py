@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -35,18 +35,26 @@ from core.domain.ledger import Ledger
 from core.domain.models import MAX_CELL_CHARS, DayOff, Event, MailStatus, OutboxMail, Status, User
 from core.domain.permissions import Capability
 from core.domain.ports import Change, Mailer, MailError, Repository
+from core.domain.procedures import OutcomeKind
 from core.domain.roles import Role
 from core.domain.workdays import WorkCalendar
 from core.domain.workflow import (
+    NOTE,
+    ROUTE_KEY,
+    ROUTES,
     RequestState,
-    allowed_actions,
     event_label,
+    is_transition,
     must_act_label,
+    on_behalf_of,
+    outcome_kind,
     stage_actions,
+    who_can_act,
 )
 from core.services.common import current_user
 
 SUBJECT_PREFIX = "[RRSS ADSIB]"
+DEFAULT_PUBLIC_URL = "http://localhost:8501"  # the app's address when RRSS_PUBLIC_URL is unset
 MAX_ATTEMPTS = 5
 BACKOFF_MINUTES = 1  # attempt n+1 waits 1, 4, 16, 64 ... minutes after the mail was queued
 TITLE_CHARS = 200
@@ -77,9 +85,10 @@ def _block(text: str, limit: int) -> str:
     return clean if len(clean) <= limit else clean[: limit - 1].rstrip() + "…"
 
 
-def request_link(request_id: str) -> str:
-    """The path of a request in the app (the «Solicitud» page reads ``?id=``)."""
-    return f"/solicitud?id={request_id}"
+def request_link(request_id: str, public_url: str = DEFAULT_PUBLIC_URL) -> str:
+    """The address of a request in the app: the app's public address (``RRSS_PUBLIC_URL``)
+    and the «Solicitud» page, which reads ``?id=`` (also after the log-in form)."""
+    return f"{public_url.rstrip('/')}/solicitud?id={request_id}"
 
 
 def _day(value: date | None) -> str:
@@ -93,19 +102,30 @@ def _role_label(value: str) -> str:
         return value
 
 
+def _name(ledger: Ledger, username: str) -> str:
+    user = ledger.users.get(username)
+    return user.full_name if user else username
+
+
 # -- who, and the calendar -----------------------------------------------------------------
 
 
 def who_must_act(ledger: Ledger, state: RequestState) -> list[User]:
     """Active users who may act at the request's current stage (unit and self-approval
     rules included: the same test the Bandeja uses)."""
-    return sorted((u for u in ledger.users.values() if u.active and allowed_actions(state, u)),
-                  key=lambda u: u.username)
+    return who_can_act(state, ledger.users.values())
 
 
 def users_without_email(ledger: Ledger) -> list[User]:
     """Active users no mail can reach: the outbox page lists them."""
     return sorted((u for u in ledger.users.values() if u.active and not u.email.strip()),
+                  key=lambda u: u.username)
+
+
+def holders(ledger: Ledger, roles: Iterable[Role]) -> list[User]:
+    """Active users holding any of ``roles``."""
+    wanted = set(roles)
+    return sorted((u for u in ledger.users.values() if u.active and wanted & set(u.roles)),
                   key=lambda u: u.username)
 
 
@@ -127,14 +147,20 @@ def outbox_ready(ledger: Ledger) -> bool:
 
 
 def _action_label(before: RequestState, event: Event) -> str:
+    if not is_transition(event):
+        return event_label(before.procedure, event)
     return next((a.label for a in stage_actions(before) if a.code == event.outcome),
                 event_label(before.procedure, event))
 
 
 def _facts(ledger: Ledger, before: RequestState, after: RequestState, event: Event) -> list[str]:
     request = after.request
-    actor = ledger.users.get(event.actor)
-    who = actor.full_name if actor else event.actor
+    principal = on_behalf_of(event)
+    who = _name(ledger, event.actor)
+    if principal:
+        route = ROUTES.get(str(event.payload().get(ROUTE_KEY, "")), "")
+        who = (f"{who}, en nombre de {_name(ledger, principal)}"
+               f"{f' ({route.lower()})' if route else ''},")
     lines = [
         f"Solicitud: {request.request_id}",
         f"Título: {_one_line(request.title, TITLE_CHARS)}",
@@ -144,7 +170,10 @@ def _facts(ledger: Ledger, before: RequestState, after: RequestState, event: Eve
         f"como {_role_label(event.role)}, el {event.at:%d/%m/%Y a las %H:%M}",
     ]
     if event.comment.strip():
-        lines.append(f"Comentario: {_block(event.comment, COMMENT_CHARS)}")
+        heading = "Comentario" if outcome_kind(event) in (OutcomeKind.FORWARD.value,
+                                                          OutcomeKind.COMMITTEE.value) \
+            else "Observaciones"
+        lines.append(f"{heading}: {_block(event.comment, COMMENT_CHARS)}")
     return lines
 
 
@@ -153,65 +182,141 @@ def _mail(mail_id: str, at: datetime, to: str, subject: str, body: str) -> Outbo
                       body=body[:MAX_CELL_CHARS])
 
 
+class _Mails:
+    """The mails of one event: one per person at most (the first reason to write wins)."""
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+        self.by_user: dict[str, OutboxMail] = {}
+
+    def add(self, user: User, subject: str, lines: Sequence[str]) -> None:
+        if user.username in self.by_user or not user.active or not user.email.strip():
+            return
+        body = "\n".join([f"{user.full_name}:", "", *lines, "", FOOTER])
+        while "\n\n\n" in body:
+            body = body.replace("\n\n\n", "\n\n")
+        self.by_user[user.username] = _mail(f"{self.event.event_id}-{user.username}",
+                                            self.event.at, user.email.strip(), subject, body)
+
+
+_CLOSED_WORDS = {Status.PUBLISHED: "publicada", Status.REJECTED: "rechazada",
+                 Status.WITHDRAWN: "retirada", Status.CANCELLED: "cancelada"}
+
+
 def transition_mails(
     ledger: Ledger, before: RequestState, after: RequestState, event: Event,
-    calendar: WorkCalendar,
+    calendar: WorkCalendar, public_url: str = DEFAULT_PUBLIC_URL,
 ) -> list[OutboxMail]:
-    """One mail per person who must act at the new stage; on close, one to the requester.
+    """The mails an event sends, one per person at most:
+
+    * whoever must act at the new stage (also after an observation, which says so);
+    * the requester, when the request closes or is returned with observations;
+    * the people who were due to act, when it is withdrawn or cancelled;
+    * whoever the stage just finished sends a copy to («mediante la jefatura de la UGS»,
+      the DE at procedure 1 stage 6), who may add an observation;
+    * the person an instruction was recorded for (who recorded it, by which route);
+    * the Administradores Principales, when an Editor publishes (5 b: they answer for it).
 
     Users without an e-mail address get none (the outbox page lists them).
     """
     request = after.request
     rid = request.request_id
     title = _one_line(request.title, 80)
+    link = f"Abrir: {request_link(rid, public_url)}"
     facts = _facts(ledger, before, after, event)
-    mails: list[OutboxMail] = []
+    mails = _Mails(event)
+    kind = outcome_kind(event)
+    requester = ledger.users.get(request.created_by)
     if after.is_open and after.stage_row is not None:
         row = after.stage_row
         due = stage_due(after, calendar)
+        opening = (f"Hay una observación nueva en la solicitud {rid}, que espera su acción en "
+                   f"la etapa {row.number}." if kind == NOTE else
+                   f"La solicitud {rid} espera su acción en la etapa {row.number}.")
+        subject = (f"{SUBJECT_PREFIX} {rid}: "
+                   f"{'observación; ' if kind == NOTE else ''}su acción en la etapa {row.number}"
+                   f"{f', vence {due:%d/%m/%Y}' if due else ''} · {title}")
         for user in who_must_act(ledger, after):
-            if not user.email.strip():
-                continue
-            body = "\n".join([
-                f"{user.full_name}:", "",
-                f"La solicitud {rid} espera su acción en la etapa {row.number}.", "",
-                *facts,
+            mails.add(user, subject, [
+                opening, "", *facts,
                 f"Etapa actual: {row.number} de {after.procedure.last_stage} · {row.activity}",
                 f"Debe actuar: {must_act_label(after)}",
                 f"Instrumento: {row.instrument}" if row.instrument else "",
-                f"Vence: {_day(due)}",
-                f"Abrir: {request_link(rid)}", "", FOOTER,
-            ])
-            subject = (f"{SUBJECT_PREFIX} {rid}: su acción en la etapa {row.number}"
-                       f"{f', vence {due:%d/%m/%Y}' if due else ''} · {title}")
-            mails.append(_mail(f"{event.event_id}-{user.username}", event.at, user.email.strip(),
-                               subject, body.replace("\n\n\n", "\n\n")))
+                f"Vence: {_day(due)}", link])
+        if kind == OutcomeKind.RETURN and requester is not None \
+                and requester.username != event.actor:
+            mails.add(requester, f"{SUBJECT_PREFIX} {rid}: devuelta a la etapa {row.number} "
+                                 f"con observaciones · {title}", [
+                f"La solicitud {rid}, que usted pidió, fue devuelta a la etapa {row.number} "
+                "con observaciones.", "", *facts, f"Debe actuar ahora: {must_act_label(after)}",
+                link])
     elif not after.is_open:
-        requester = ledger.users.get(request.created_by)
-        if requester is not None and requester.active and requester.email.strip():
-            outcome = "publicada" if after.status is Status.PUBLISHED else "rechazada"
-            body = "\n".join([
-                f"{requester.full_name}:", "",
-                f"La solicitud {rid}, que usted registró, fue {outcome}.", "",
-                *facts, f"Estado: {after.status.label}", f"Abrir: {request_link(rid)}", "",
-                FOOTER,
-            ])
-            mails.append(_mail(f"{event.event_id}-{requester.username}", event.at,
-                               requester.email.strip(),
-                               f"{SUBJECT_PREFIX} {rid}: {outcome} · {title}", body))
-    return mails
+        word = _CLOSED_WORDS.get(after.status, after.status.label.lower())
+        if requester is not None and requester.username != event.actor:
+            mails.add(requester, f"{SUBJECT_PREFIX} {rid}: {word} · {title}", [
+                f"La solicitud {rid}, que usted pidió, fue {word}.", "", *facts,
+                f"Estado: {after.status.label}", link])
+        if after.status in (Status.WITHDRAWN, Status.CANCELLED):
+            for user in who_must_act(ledger, before):
+                if user.username != event.actor:
+                    mails.add(user, f"{SUBJECT_PREFIX} {rid}: {word}, ya no requiere su "
+                                    f"acción · {title}", [
+                        f"La solicitud {rid} fue {word} y ya no requiere su acción en la "
+                        f"etapa {before.stage}.", "", *facts, link])
+        if after.status is Status.PUBLISHED and event.role == Role.EDITOR.value:
+            for user in holders(ledger, [Role.ADMIN]):
+                mails.add(user, f"{SUBJECT_PREFIX} {rid}: publicada por el Editor · {title}", [
+                    f"La solicitud {rid} fue publicada por el Editor de RRSS "
+                    f"{_name(ledger, event.actor)} (manual 5 c). Usted sigue siendo el "
+                    "responsable de las publicaciones (5 b).", "", *facts, link])
+    stage = before.stage_row
+    if is_transition(event) and kind in (OutcomeKind.FORWARD.value,
+                                         OutcomeKind.COMMITTEE.value) \
+            and stage is not None and stage.copy_roles:
+        for user in holders(ledger, stage.copy_roles):
+            if user.username != event.actor:
+                mails.add(user, f"{SUBJECT_PREFIX} {rid}: copia de la etapa {stage.number} · "
+                                f"{title}", [
+                    f"Para su conocimiento: la etapa {stage.number} de la solicitud {rid} "
+                    f"({stage.activity}) se remite con copia a usted ({stage.clause}).",
+                    "Puede dejar una observación en la solicitud; no la detiene.", "",
+                    *facts, link])
+    principal = on_behalf_of(event)
+    if principal and principal in ledger.users:
+        route = ROUTES.get(str(event.payload().get(ROUTE_KEY, "")), "sin vía")
+        mails.add(ledger.users[principal], f"{SUBJECT_PREFIX} {rid}: instrucción registrada "
+                                           f"en su nombre · {title}", [
+            f"{_name(ledger, event.actor)} registró en su nombre una instrucción recibida por "
+            f"{route.lower()}.", "", *facts,
+            "Puede ver todas las instrucciones registradas en su nombre en la Bandeja.", link])
+    return list(mails.by_user.values())
 
 
 def queue_transition(
     change: Change, ledger: Ledger, before: RequestState, after: RequestState, event: Event,
-    calendar: WorkCalendar | None = None,
+    calendar: WorkCalendar | None = None, public_url: str = DEFAULT_PUBLIC_URL,
 ) -> int:
     """Append the transition's mails to ``change`` (the action's own change); how many."""
     if not outbox_ready(ledger):
         return 0
-    mails = transition_mails(ledger, before, after, event, calendar or ledger_calendar(ledger))
+    mails = transition_mails(ledger, before, after, event, calendar or ledger_calendar(ledger),
+                             public_url)
     change.add(*mails)
     return len(mails)
+
+
+def queue_notice(change: Change, ledger: Ledger, event: Event, users: Iterable[User],
+                 subject: str, lines: Sequence[str]) -> int:
+    """Append one notice per user (an event outside the procedures: a direct publication by
+    the Editor, a deletion order recorded on the DE's behalf); how many."""
+    if not outbox_ready(ledger):
+        return 0
+    mails = _Mails(event)
+    for user in users:
+        if user.username != event.actor:
+            mails.add(user, f"{SUBJECT_PREFIX} {_one_line(subject, 160)}", lines)
+    change.add(*mails.by_user.values())
+    return len(mails.by_user)
 
 
 # -- the daily digest -------------------------------------------------------------------------
@@ -222,7 +327,8 @@ def digest_id(username: str, day: date) -> str:
 
 
 def build_daily_digest(
-    ledger: Ledger, calendar: WorkCalendar, today: date, *, now: datetime | None = None
+    ledger: Ledger, calendar: WorkCalendar, today: date, *, now: datetime | None = None,
+    public_url: str = DEFAULT_PUBLIC_URL,
 ) -> list[OutboxMail]:
     """One mail per person with overdue requests waiting for them, listing those requests."""
     overdue: dict[str, list[tuple[RequestState, date, int]]] = defaultdict(list)
@@ -250,7 +356,8 @@ def build_daily_digest(
             lines.append(
                 f"- {rid} · {_one_line(state.request.title, 120)} · etapa {state.stage}"
                 f"{f' ({_one_line(row.activity, 80)})' if row else ''} · venció el "
-                f"{due:%d/%m/%Y} ({late} día(s) hábil(es) de atraso) · {request_link(rid)}")
+                f"{due:%d/%m/%Y} ({late} día(s) hábil(es) de atraso) · "
+                f"{request_link(rid, public_url)}")
         if len(items) > DIGEST_ITEMS:
             lines.append(f"… y {len(items) - DIGEST_ITEMS} más (vea la Bandeja).")
         lines += ["", FOOTER]
@@ -266,14 +373,16 @@ def _mail_ids(ledger: Ledger) -> set[str]:
     return ledger.keys_in_use(OutboxMail)
 
 
-def queue_daily_digest(repo: Repository, calendar: WorkCalendar, now: datetime) -> int:
+def queue_daily_digest(repo: Repository, calendar: WorkCalendar, now: datetime,
+                       public_url: str = DEFAULT_PUBLIC_URL) -> int:
     """Queue today's digest mails not queued yet (idempotent); how many were added."""
     for _ in range(3):
         ledger = repo.snapshot().ledger
         if not outbox_ready(ledger):
             return 0
         known = _mail_ids(ledger)
-        mails = [m for m in build_daily_digest(ledger, calendar, now.date(), now=now)
+        mails = [m for m in build_daily_digest(ledger, calendar, now.date(), now=now,
+                                               public_url=public_url)
                  if m.mail_id not in known]
         if not mails:
             return 0

@@ -65,6 +65,7 @@ from core.domain.validation import spanish_reason
 from core.domain.workdays import WorkCalendar
 from core.services import materials
 from core.services.common import commit_numbered, current_user, system_event
+from core.services.notifications import DEFAULT_PUBLIC_URL
 from core.services.requests import create_request
 
 REFERENCE_PREFIX = "Plan de Promoción de Servicios: "
@@ -542,7 +543,8 @@ def request_draft(item: PlanItem, unit: str = "") -> dict[str, object]:
 
 
 def convert_to_request(repo: Repository, username: str, item_id: str,
-                       form: Mapping[str, object], now: datetime) -> str:
+                       form: Mapping[str, object], now: datetime,
+                       public_url: str = DEFAULT_PUBLIC_URL) -> str:
     """Register the item's request (procedure = item type) and mark the item «solicitado».
 
     The request and the plan's row and event are one all-or-nothing change; the procedure
@@ -576,7 +578,7 @@ def convert_to_request(repo: Repository, username: str, item_id: str,
                                 request_id))
         materials.carry_from_plan(built_on, item_id, request_id, change, username, now)
 
-    return create_request(repo, username, data, now, extend=extend)
+    return create_request(repo, username, data, now, extend=extend, public_url=public_url)
 
 
 def _check_convertible(item: PlanItem) -> None:

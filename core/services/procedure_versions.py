@@ -143,13 +143,15 @@ def stage_to_row(stage: StageRow, *, version: int | None = None) -> dict[str, st
         "etapa": str(stage.number), "responsable": "; ".join(r.value for r in stage.roles),
         "responsable_protegida": "; ".join(r.value for r in stage.protected_roles),
         "actividad": stage.activity, "instrumento": stage.instrument,
-        "plazo": stage.deadline.code, "salidas": "; ".join(o.code for o in stage.outcomes),
+        "plazo": stage.deadline.code, "salidas": "; ".join(o.spec for o in stage.outcomes),
         "accion": stage.action_label, "registra_cronograma": "sí" if stage.records_schedule
         else "no", "clausula": stage.clause, "interpretacion": stage.interpretation,
         "permite_autoaprobacion": "sí" if stage.allows_self_approval else "no",
         "plazo_propio": stage.own_deadline.code if stage.own_deadline is not None else "",
         "regla_comite": "" if not stage.protected_roles else "uno"
         if stage.committee_quorum == 1 else f"quorum:{stage.committee_quorum}",
+        "registro_en_nombre": "sí" if stage.on_behalf else "no",
+        "con_copia_a": "; ".join(r.value for r in stage.copy_roles),
     }
 
 
@@ -682,12 +684,14 @@ def table_view(procedure: Procedure) -> list[dict[str, object]]:
         "Actividad": s.activity,
         "Instrumento": s.instrument,
         "Plazo": s.deadline.label,
-        "Salidas": "; ".join(o.code for o in s.outcomes),
+        "Salidas": "; ".join(o.spec for o in s.outcomes),
         "Acción": s.action_label,
         "Fija cronograma": "sí" if s.records_schedule else "no",
         "Autoaprobación": "sí" if s.allows_self_approval else "no",
         "Plazo propio": s.own_deadline_label,
         "Comité": s.committee_rule_label,
+        "Registro en nombre": "sí" if s.on_behalf else "no",
+        "Con copia a": " o ".join(r.label for r in s.copy_roles),
         "Cláusula": s.clause,
         "Interpretación": s.interpretation,
     } for s in procedure.stages]

@@ -61,7 +61,8 @@ __all__ = [
 ]
 
 UNKNOWN_CHANNEL = "No registrado"
-OUTCOMES = (Status.PUBLISHED, Status.REJECTED, Status.IN_PROGRESS)
+OUTCOMES = (Status.PUBLISHED, Status.REJECTED, Status.WITHDRAWN, Status.CANCELLED,
+            Status.IN_PROGRESS)
 
 
 class DocumentKind(StrEnum):

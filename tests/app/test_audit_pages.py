@@ -213,7 +213,7 @@ def test_de_orders_a_removal_and_the_administrator_confirms_it(
     assert admin.errors() == [] and admin.successes() == ["Eliminación confirmada."]
     done = table(admin, "Confirmada por")
     assert list(done["Orden"]) == [mine["Orden"]]
-    assert list(done["Confirmada por"]) == ["admin.rrss"]
+    assert list(done["Confirmada por"]) == ["Miguel Torrez"]
 
 
 def test_a_link_without_a_network_is_refused_with_a_message(
@@ -231,9 +231,12 @@ def test_a_link_without_a_network_is_refused_with_a_message(
                                  "Facebook)."]
 
 
-def test_the_ugs_head_follows_the_orders_without_acting_on_them(
+def test_the_ugs_head_follows_the_orders_and_only_records_them_for_the_director(
         demo_repo: Repository) -> None:
     head = UserSession("jefe.ugs", demo_repo)
     head.page("eliminaciones")
     assert list(table(head, "Ordenada por")["Orden"]) == ["ELIM-2026-0001"]
-    assert not {"deletion_order", "deletion_confirm"} & {b.key for b in head.at.button}
+    assert "deletion_confirm" not in {b.key for b in head.at.button}
+    assert head.at.selectbox(key="deletion_principal").value == "directora"
+    assert any(h.value == "Registrar una orden de la Dirección Ejecutiva"
+               for h in head.at.header)

@@ -74,7 +74,7 @@ def test_five_wrong_passwords_lock_the_account_with_the_same_message(
         demo_repo: Repository) -> None:
     session = UserSession(repo=demo_repo)
     assert any(f"Tras {MAX_FAILED_LOGINS} intentos fallidos" in c.value
-               for c in session.at.caption)
+               for c in session.at.markdown)  # an instruction: plain text, not a caption
     for _ in range(MAX_FAILED_LOGINS):
         session.log_in("moderador", "no-es-la-clave")
         assert session.errors() == [BAD_LOGIN]

@@ -121,7 +121,7 @@ def test_the_outbox_shows_the_queued_mails_and_never_mails_demo_users(
     session.run()
     [shown] = [t.value for t in session.at.text]
     assert shown.startswith(f"Para: {wanted.to}\nAsunto: {wanted.subject}")
-    assert "Vence: " in shown and "Abrir: /solicitud?id=SOL-" in shown
+    assert "Vence: " in shown and "Abrir: http://localhost:8501/solicitud?id=SOL-" in shown
     assert smtp_server.received == []
 
 

@@ -61,7 +61,7 @@ def test_the_plan_renders_for_every_role_that_may_see_it(demo_repo: Repository,
     session = UserSession(username, demo_repo)
     session.page("plan_promocion")
     assert session.at.title[0].value == "Plan de Promoción de Servicios"
-    assert len(table(session, "Presupuesto (Bs)")) == 10
+    assert len(table(session, "Presupuesto")) == 10
     assert session.at.get("download_button"), "the .ics downloads are offered"
     # Only the professional gets the forms that change the plan.
     assert ("plan_new_submit" in button_keys(session)) == (username == "profesional")
@@ -226,7 +226,7 @@ def test_the_professional_turns_a_design_item_into_a_request_from_the_page(
     assert (request.procedure, request.unit, request.created_by) == (2, "NIC", "profesional")
     assert request.reference == f"Plan de Promoción de Servicios: {target.item_id}"
     assert any(after.request_id in s and "«solicitado»" in s for s in session.successes())
-    listed = table(session, "Presupuesto (Bs)")
+    listed = table(session, "Presupuesto")
     assert listed[listed["Ítem"] == target.item_id]["Estado"].iloc[0].startswith(
         f"Solicitado ({after.request_id}")
 
@@ -250,6 +250,12 @@ def test_the_executive_director_turns_a_promotion_item_into_a_request(
     session.page("plan_promocion")
     session.at.selectbox(key="plan_convert_pick").select(target.item_id)
     session.run()
+    # The DE is not the requesting unit: the form asks which unit, with no default.
+    assert session.at.selectbox(key="plan_conv_unit").value is None
+    session.at.button(key="plan_convert").click()
+    session.run()
+    assert session.errors() == ["Unidad: elija la unidad solicitante."]
+    session.at.selectbox(key="plan_conv_unit").select("NIC")
     session.at.button(key="plan_convert").click()
     session.run()
     after = plan.find_item(fresh_repo.snapshot().ledger, target.item_id)

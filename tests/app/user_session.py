@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -19,9 +20,10 @@ APP = str(ROOT / "app.py")
 DEMO_USERNAMES = [username for username, *_ in USERS]
 TITLES = {"solicitud": "Solicitud", "bandeja": "Bandeja", "nueva_solicitud": "Nueva solicitud"}
 FRAME_COLUMNS = {
-    "inbox_table": "Debe actuar", "all_table": "Debe actuar", "details": "Campo",
-    "timeline": "Fecha y hora", "stages": "Responsable", "direct_table": "Registrada por",
+    "all_table": "Debe actuar", "stages": "Responsable", "direct_table": "Registrada por",
+    "instructions_table": "Registró",
 }
+_ESCAPED = re.compile(r"\\(.)")
 
 
 @cache
@@ -85,12 +87,15 @@ class UserSession:
         assert self.at.selectbox(key="request_pick").value == request_id
         return self.at
 
+    def inbox(self) -> list[str]:
+        """The request ids of the «Pendientes de mi acción» cards, in order."""
+        return [b.key.removeprefix("open_pending_") for b in self.at.button
+                if b.key and b.key.startswith("open_pending_")]
+
     def open_from_inbox(self, request_id: str) -> AppTest:
         self.page("bandeja")
-        pick = self.at.selectbox(key="inbox_pick")
-        assert any(option.startswith(request_id) for option in pick.options)
-        pick.select(request_id)
-        self.at.button(key="inbox_open").click()
+        assert request_id in self.inbox(), self.inbox()
+        self.at.button(key=f"open_pending_{request_id}").click()
         self.run()
         self.landed_on("solicitud")
         assert self.at.selectbox(key="request_pick").value == request_id
@@ -123,10 +128,34 @@ class UserSession:
         """
         column = FRAME_COLUMNS[key]
         frames = [d.value for d in self.at.dataframe if column in d.value.columns]
-        if key == "inbox_table":
-            assert any(h.value.startswith("Pendientes de mi acción") for h in self.at.subheader)
         assert frames, f"no table «{key}» on the page"
         return frames[-1] if key == "all_table" else frames[0]
+
+    def texts(self, key: str) -> list[str]:
+        """The markdown of a keyed container (e.g. «timeline», «details»), unescaped."""
+        block = self.at.get_by_key(key)
+        return [_ESCAPED.sub(r"\1", m.value) for m in block.markdown]  # type: ignore[attr-defined]
+
+    def timeline(self) -> list[str]:
+        """One text per event of the «Historial», oldest first."""
+        return self.texts("timeline")
+
+    def details(self) -> dict[str, str]:
+        """«Datos de la solicitud» as field -> value."""
+        found = {}
+        for line in self.texts("details"):
+            name, _, value = line.partition(":** ")
+            found[name.strip("*")] = value
+        return found
+
+    def observation(self) -> str:
+        """The last observation shown at the top of «Solicitud» ("" when there is none)."""
+        try:
+            block = self.at.get_by_key("observation")
+        except KeyError:
+            return ""
+        alerts = [*block.warning, *block.info]  # type: ignore[attr-defined]
+        return _ESCAPED.sub(r"\1", alerts[0].value) if alerts else ""
 
     def metric(self, label: str) -> str:
         return next(m.value for m in self.at.metric if m.label == label)

@@ -36,10 +36,11 @@ def at(day: int, hour: int = 10, month: int = 2) -> datetime:
 
 
 def new(repo: InMemoryRepository, user: str, procedure: int, when: datetime, unit: str = "",
-        schedule: dict[int, date] | None = None) -> str:
+        schedule: dict[int, date] | None = None, protected: bool = False) -> str:
     return create_request(repo, user, {
         "procedure": procedure, "title": f"Solicitud de {user}", "objective": "Objetivo",
-        "summary": "Resumen", "unit": unit, "schedule": schedule or {}}, when)
+        "summary": "Resumen", "unit": unit, "schedule": schedule or {},
+        "protected": protected}, when)
 
 
 def step(repo: InMemoryRepository, user: str, rid: str, when: datetime,
@@ -73,7 +74,8 @@ def story(repo: InMemoryRepository) -> InMemoryRepository:
     step(repo, "directora", d, at(24, 9))  # stage 3 began Mon 23, due Tue 24: on time, 1
     # stage 4 (schedule) began Tue 24, due Fri 6 March: 7 working days left.
     # E · procedure 1, CGII, registered today 08:00: stage 2 (UGS, 1 day) due Thu 26.
-    new(repo, "directora", 1, datetime(2026, 2, 25, 8), unit="CGII")
+    # (Protected by norm: CGII has no head of unit, the Committee approves at stage 5.)
+    new(repo, "directora", 1, datetime(2026, 2, 25, 8), unit="CGII", protected=True)
     return repo
 
 

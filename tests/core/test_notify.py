@@ -93,7 +93,7 @@ def test_registering_a_request_tells_the_next_stage_with_id_title_action_and_due
     assert "Acción realizada: " in body and "Pedro Choque" in body
     assert "Debe actuar: Dirección Ejecutiva" in body
     assert f"Vence: {due:%d/%m/%Y}" in body
-    assert f"Abrir: /solicitud?id={rid}" in body
+    assert f"Abrir: http://localhost:8501/solicitud?id={rid}" in body
 
 
 def test_the_requesting_units_stage_tells_that_units_people_only(
@@ -148,7 +148,7 @@ def test_closing_tells_the_requester_and_a_rejection_carries_the_reasons(
     [closing] = [m for m in mails_about(repo, rid) if "rechazada" in m.subject]
     assert closing.to == "solicitante" + MAIL
     assert "fue rechazada" in closing.body
-    assert "Comentario: No corresponde al Plan de Promoción." in closing.body
+    assert "Observaciones: No corresponde al Plan de Promoción." in closing.body
 
 
 def test_publication_tells_the_requester(repo: InMemoryRepository) -> None:

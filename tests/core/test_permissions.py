@@ -28,13 +28,14 @@ from core.domain.permissions import (
 from core.domain.procedures import load_procedures
 from core.domain.roles import Role
 from core.domain.workdays import WorkCalendar
+from core.domain.workflow import Exit
 from core.services import administration as admin
 from core.services import audit, intake, notifications, plan, service_logs, statistics
 from core.services import procedure_versions as procedure_admin
 from core.services.dashboard import DashboardFilter, deadline_dashboard
 from core.services.deletions import confirm_deletion, order_deletion
 from core.services.direct_publications import approve_promotion, record_direct_publication
-from core.services.requests import act, create_request
+from core.services.requests import act, close_request, create_request
 from sheets_schema import PERMISSIONS_CSV, PROCEDURES_CSV, procedure_rows, rules_for
 from sheets_schema import default_permissions as default_matrix
 from sheets_schema.demo import DEMO_PASSWORD, empty_tabs, unit_rows, user_row
@@ -74,7 +75,7 @@ def test_the_matrix_gives_section_five_to_the_administrator_editor_and_moderator
         assert MATRIX.roles(capability) == team, capability
     assert MATRIX.roles("publicar") == {Role.ADMIN, Role.EDITOR}
     assert team <= MATRIX.roles("ver_estadisticas")
-    assert MATRIX.roles("publicar_tipos_4_a_7") == {Role.ADMIN}
+    assert MATRIX.roles("publicar_tipos_4_a_7") == {Role.ADMIN, Role.EDITOR}  # 5 c
 
 
 def test_the_manual_names_who_names_whom() -> None:
@@ -303,6 +304,16 @@ def _probe(capability: str, tabs: dict[str, RawTab], role: Role) -> Callable[[],
         procedure_admin.start_draft(repo, "w.ugs", 3, NOW)
         procedure_admin.submit_draft(repo, "w.ugs", 3, NOW, description="Revisión")
         return lambda: procedure_admin.approve_draft(repo, actor, 3, NOW, resolution="RA 1")
+    if capability in (Capability.WITHDRAW, Capability.CANCEL):
+        # A promotion the DE asked for (actor.de): the requester withdraws, the reason
+        # comes with a cancellation.
+        rid = create_request(repo, "actor.de", promotion(), NOW)
+        exit = Exit.WITHDRAW if capability == Capability.WITHDRAW else Exit.CANCEL
+        return lambda: close_request(repo, actor, rid, exit, comment="Ya no corresponde.",
+                                     expected_seq=1, now=NOW)
+    if capability == Capability.RECORD_ON_BEHALF:
+        return lambda: create_request(repo, actor, promotion(), NOW, on_behalf_of="w.de",
+                                      route="llamada")
     if capability == Capability.CONFIRM_DELETION:
         order = order_deletion(repo, "w.de", {
             "publication": "https://www.facebook.com/adsib/posts/1", "channel": "Facebook",
@@ -318,6 +329,12 @@ def _probe(capability: str, tabs: dict[str, RawTab], role: Role) -> Callable[[],
         keys = [f.key for f in audit.report(repo.snapshot().ledger).pending]
         return lambda: audit.acknowledge(repo, actor, "Revisado.", keys, NOW)
     return probes[capability]
+
+
+def promotion() -> dict[str, object]:
+    return {"procedure": 1, "title": "Promoción", "objective": "Promover.",
+            "summary": "Resumen.", "unit": UNIT, "publish_from": NOW.date(),
+            "publish_to": NOW.date() + timedelta(days=40)}
 
 
 class NoMail:

@@ -325,9 +325,9 @@ def test_a_promotion_item_is_converted_by_the_executive_director_not_the_profess
     item_id = plan.add_item(repo, "profesional", form(type="1", budget=800), NOW)
     before = count_rows(repo)
     with pytest.raises(NotAllowed, match="lo inicia Dirección Ejecutiva"):
-        plan.convert_to_request(repo, "profesional", item_id, {"unit": "UGS"}, NOW)
+        plan.convert_to_request(repo, "profesional", item_id, {"unit": "NIC"}, NOW)
     assert count_rows(repo) == before
-    request_id = plan.convert_to_request(repo, "directora", item_id, {"unit": "UGS"}, NOW)
+    request_id = plan.convert_to_request(repo, "directora", item_id, {"unit": "NIC"}, NOW)
     assert repo.snapshot().ledger.requests[request_id].procedure == 1
     assert plan_rows(repo)[0]["id_solicitud"] == request_id
     assert system_events(repo, item_id)[-1] == ("plan_convertir", "directora", "de")
@@ -477,5 +477,5 @@ def test_only_the_professional_moves_items_and_cancelled_ones_stay(
 def test_a_promotion_item_becomes_a_request_that_carries_its_amount(
         repo: InMemoryRepository) -> None:
     item_id = plan.add_item(repo, "profesional", form(type="1", budget=1500), NOW)
-    request_id = plan.convert_to_request(repo, "directora", item_id, {"unit": "UGS"}, NOW)
+    request_id = plan.convert_to_request(repo, "directora", item_id, {"unit": "NIC"}, NOW)
     assert repo.snapshot().ledger.requests[request_id].promotion_bs == 1500

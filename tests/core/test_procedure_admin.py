@@ -346,6 +346,7 @@ def test_a_request_in_flight_keeps_its_version_and_a_new_one_takes_the_new_versi
     for number, row in enumerate(rows, start=1):
         row["etapa"] = str(number)
     edit(rows, 3, salidas="avanzar; rechazar")
+    edit(rows, 6, salidas="avanzar; devolver:5")  # the material goes back to stage 5 now
     assert procedure_admin.save_draft(repo, "jefe.ugs", 3, rows, NOW).ok
     publish(repo, 3)
 
@@ -456,7 +457,7 @@ def test_the_flow_diagram_has_a_node_per_stage_and_an_edge_per_outcome(
     assert all(f"  s{n} [label=" in dot for n in range(1, 9))
     assert "s4 -> s5 [" in dot and 'label="Comité"' in dot
     assert "s5 -> s3 [" in dot and 'label="devolver"' in dot
-    assert "s8 -> publicada" in dot and "rechazada" not in dot
+    assert "s8 -> publicada" in dot and "s5 -> rechazada" in dot  # the Committee (6 b)
     outcomes = sum(len(s.outcomes) for s in procedure.stages)
     assert dot.count(" -> ") == outcomes
     rejecting = repo.snapshot().ledger.procedures.current(2)

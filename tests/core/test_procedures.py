@@ -93,7 +93,8 @@ def test_the_committee_replaces_the_unit_head_only_after_the_ugs_routing_stages(
         for n in (1, 2, 3) for s in procedures.current(n).stages
         if any(o.kind is OutcomeKind.COMMITTEE for o in s.outcomes)
     }
-    assert with_committee == {(1, 4): ["avanzar", "comite"], (2, 5): ["avanzar", "comite"]}
+    assert with_committee == {(1, 4): ["avanzar", "comite"],
+                              (2, 5): ["avanzar", "comite", "devolver:4"]}
     protected = {
         (n, s.number): s.protected_roles
         for n in (1, 2, 3) for s in procedures.current(n).stages if s.protected_roles
@@ -103,26 +104,33 @@ def test_the_committee_replaces_the_unit_head_only_after_the_ugs_routing_stages(
     assert procedures.current(1).stage(5).roles_for(protected=False) == (Role.UNIT_HEAD,)
 
 
-def test_returns_go_from_one_point_five_to_three_and_three_point_five_to_four(
+def test_returns_go_back_where_an_approval_refuses_a_proposal_a_design_or_a_material(
     procedures: ProcedureSet,
 ) -> None:
+    """1.5 and 3.5 (the manual's returns), and the interpretations: a design not approved at
+    2.5 or 2.6 goes back to 2.4, a material not approved at 3.7 goes back to 3.6."""
     returns = {
         (n, s.number): o.target
         for n in (1, 2, 3) for s in procedures.current(n).stages for o in s.outcomes
         if o.kind is OutcomeKind.RETURN
     }
-    assert returns == {(1, 5): 3, (3, 5): 4}
+    assert returns == {(1, 5): 3, (3, 5): 4, (2, 5): 4, (2, 6): 4, (3, 7): 6}
+    for number, stage in ((2, 5), (2, 6), (3, 7)):
+        assert "interpretación" in procedures.current(number).stage(stage).interpretation
 
 
-def test_only_the_director_rejects_at_two_point_three_and_three_point_two(
+def test_the_director_rejects_at_two_point_three_and_three_point_two_and_the_committee_too(
     procedures: ProcedureSet,
 ) -> None:
+    """6 b: the Committee «podrá aprobar o rechazar»; the unit head at the same stages may
+    not (the rejection is reserved to the Committee route)."""
     rejections = {
-        (n, s.number): s.roles
+        (n, s.number): s.roles_for(o.committee_only)
         for n in (1, 2, 3) for s in procedures.current(n).stages for o in s.outcomes
         if o.kind is OutcomeKind.REJECT
     }
-    assert rejections == {(2, 3): (Role.DE,), (3, 2): (Role.DE,)}
+    assert rejections == {(2, 3): (Role.DE,), (3, 2): (Role.DE,),
+                          (1, 5): (Role.COMMITTEE,), (2, 6): (Role.COMMITTEE,)}
 
 
 @pytest.mark.parametrize(("number", "deadlines"), [

@@ -91,9 +91,11 @@ def test_requests_are_counted_per_procedure_by_where_they_stood_at_the_end_of_th
     outcomes = {label.split(" · ")[0]: counts for label, counts in
                 data(published, calendar).outcomes}
     # Procedure 3: A and B in progress, C rejected (Tue 24), F published (Tue 24).
-    assert outcomes["3"] == {Status.PUBLISHED: 1, Status.REJECTED: 1, Status.IN_PROGRESS: 2}
-    assert outcomes["2"] == {Status.PUBLISHED: 0, Status.REJECTED: 0, Status.IN_PROGRESS: 1}
-    assert outcomes["1"] == {Status.PUBLISHED: 0, Status.REJECTED: 0, Status.IN_PROGRESS: 1}
+    none = dict.fromkeys(Status, 0)
+    assert outcomes["3"] == {**none, Status.PUBLISHED: 1, Status.REJECTED: 1,
+                             Status.IN_PROGRESS: 2}
+    assert outcomes["2"] == {**none, Status.IN_PROGRESS: 1}
+    assert outcomes["1"] == {**none, Status.IN_PROGRESS: 1}
 
 
 def test_a_request_closed_after_the_period_counts_as_in_progress_in_it(
@@ -102,7 +104,7 @@ def test_a_request_closed_after_the_period_counts_as_in_progress_in_it(
                         date(2026, 2, 20), TODAY)
     outcomes = {label.split(" · ")[0]: counts for label, counts in early.outcomes}
     # By Fri 20: A, B and F registered and open; C (Mon 23) not yet registered.
-    assert outcomes["3"] == {Status.PUBLISHED: 0, Status.REJECTED: 0, Status.IN_PROGRESS: 3}
+    assert outcomes["3"] == {**dict.fromkeys(Status, 0), Status.IN_PROGRESS: 3}
     assert [p.reference for p in early.publications if p.channel == UNKNOWN_CHANNEL] == []
 
 
@@ -162,8 +164,10 @@ def test_the_document_opens_with_the_note_header_and_shows_the_sections_and_char
     assert ["3 · Publicación de información específica", "1"] in by_type
     assert ["Facebook", "1"] in by_channel
     assert "=HYPERLINK(\"http://x\") vídeo" in [row[2] for row in detail]
-    assert ["3 · Publicación de información específica", "1", "1", "2", "4"] in outcomes
-    assert outcomes[0] == ["Procedimiento", "Publicada", "Rechazada", "En curso", "Total"]
+    assert ["3 · Publicación de información específica", "1", "1", "0", "0", "2",
+            "4"] in outcomes
+    assert outcomes[0] == ["Procedimiento", "Publicada", "Rechazada", "Retirada", "Cancelada",
+                           "En curso", "Total"]
     assert ["3 · etapa 3", "Deriva información al Profesional en Promoción de Servicios",
             "1 día hábil", "2", "1", "50%", "2"] in stages  # A late (3 days), F on time (1)
     [picture] = document.inline_shapes

@@ -40,7 +40,7 @@ def form(procedure: int, /, **changes: object) -> dict[str, object]:
     base: dict[str, object] = {
         "procedure": procedure, "title": "Nuevo portal de dominios .bo",
         "objective": "Dar a conocer el portal.", "summary": "Resumen para redes sociales.",
-        "unit": "CGII" if procedure == 1 else "NIC", "links": "https://adsib.gob.bo",
+        "unit": "UAF" if procedure == 1 else "NIC", "links": "https://adsib.gob.bo",
         "publish_from": NOW.date(), "publish_to": NOW.date() + timedelta(days=45),
         "reference": "Plan de Promoción de Servicios 2026",
         "schedule": {4: NOW.date() + timedelta(days=5)} if procedure == 2 else {},
@@ -409,13 +409,15 @@ def test_types_with_a_procedure_cannot_be_recorded_directly(
     assert count_rows(repo)["publicaciones_directas"] == 0
 
 
-def test_only_the_social_media_administrator_records_direct_publications(
+def test_only_the_social_media_administrator_and_the_editor_record_direct_publications(
     repo: InMemoryRepository,
 ) -> None:
-    others = [u for u in ACTIVE_USERS if Role.ADMIN not in ALL_USERS[u]]
-    assert "editor" in others
+    others = [u for u in ACTIVE_USERS
+              if not {Role.ADMIN, Role.EDITOR} & set(ALL_USERS[u])]
+    assert "moderador" in others and "editor" not in others
     for username in others:
-        with pytest.raises(NotAllowed, match="Solo el Administrador Principal de RRSS"):
+        with pytest.raises(NotAllowed, match="Solo el Administrador Principal de RRSS o el "
+                                             "Editor de RRSS"):
             record_direct_publication(repo, username, direct("4"), NOW)
     assert count_rows(repo)["publicaciones_directas"] == 0
     assert count_rows(repo)["eventos"] == 0
@@ -425,7 +427,7 @@ def test_an_administrator_whose_role_was_just_removed_records_nothing(
     repo: InMemoryRepository,
 ) -> None:
     page = PageView(repo)
-    set_user(repo, "admin.rrss", roles="editor")
+    set_user(repo, "admin.rrss", roles="moderador")
     with pytest.raises(NotAllowed, match="Solo el Administrador Principal de RRSS"):
         record_direct_publication(page, "admin.rrss", direct("4"), NOW)  # type: ignore[arg-type]
     assert count_rows(repo)["publicaciones_directas"] == 0

@@ -19,6 +19,7 @@ from core.domain.errors import (
     TransitionNotAllowed,
 )
 from core.domain.models import Event, Request, Status, User
+from core.domain.procedures import OutcomeKind
 from core.domain.roles import UNIT_SCOPED_ROLES, Role
 from core.domain.workflow import (
     allowed_actions,
@@ -144,7 +145,8 @@ def test_the_requesting_unit_roles_of_another_unit_are_refused(
 def test_the_committee_is_not_scoped_to_the_requesting_unit(walk: WalkFactory) -> None:
     flow = walk(1, protected=True).to_stage(5)
     member = person(Role.COMMITTEE, "UAJ")
-    assert [a.code for a in allowed_actions(flow.state, member)] == ["avanzar", "devolver:3"]
+    assert [a.code for a in allowed_actions(flow.state, member)] == [
+        "avanzar", "devolver:3", "rechazar"]
 
 
 def test_a_deactivated_user_cannot_act(walk: WalkFactory) -> None:
@@ -308,7 +310,8 @@ def test_the_ugs_head_may_route_the_approval_to_the_committee(
 ) -> None:
     flow = walk(number).to_stage(stage)
     head = person(Role.UGS_HEAD)
-    assert [(a.code, a.target_stage) for a in allowed_actions(flow.state, head)] == [
+    assert [(a.code, a.target_stage) for a in allowed_actions(flow.state, head)
+            if a.outcome.kind is not OutcomeKind.RETURN] == [
         ("avanzar", stage + 1), ("comite", stage + 1)]
     assert allowed_actions(flow.state, head)[1].label == "Derivar al Comité (protegida por norma)"
     assert must_act_label(walk(number).to_stage(stage + 1).state) == (
@@ -333,7 +336,8 @@ def test_a_request_protected_at_intake_reaches_the_committee_with_plain_avanzar(
 ) -> None:
     flow = walk(number, protected=True).to_stage(stage)
     head = person(Role.UGS_HEAD)
-    assert [a.code for a in allowed_actions(flow.state, head)] == ["avanzar"]
+    assert [a.code for a in allowed_actions(flow.state, head)
+            if a.outcome.kind is not OutcomeKind.RETURN] == ["avanzar"]
     with pytest.raises(TransitionNotAllowed):
         flow.decide("comite", head)
     flow.act("avanzar", head)

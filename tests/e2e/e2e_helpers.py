@@ -63,7 +63,8 @@ class Server:
         self.log = workdir / "streamlit.log"
         self.workbook = workdir / "ledger.xlsx"
         env = dict(os.environ, RRSS_WORKBOOK=str(self.workbook),
-                   RRSS_BCRYPT_ROUNDS="4", RRSS_DEMO="1")
+                   RRSS_BCRYPT_ROUNDS="4", RRSS_DEMO="1", RRSS_PUBLIC_URL=self.url)
+        env.pop("RRSS_SESSION_KEY", None)  # a key file beside the workbook, as a local run
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py",
              "--server.headless", "true", "--server.port", str(self.port),
@@ -157,17 +158,33 @@ log_in = login  # the name the first e2e tests used
 def go_to(page: Page, title: str) -> None:
     """Click a page in the sidebar navigation and wait for its title."""
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+    # .first: while a page reruns into itself, the old heading may linger a moment
+    expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible()
     settle(page)
 
 
 def widget(page: Page, key: str) -> Locator:
-    return page.locator(f".st-key-{key}")
+    """The element with Streamlit key ``key``; Streamlit's class name turns anything but
+    letters, digits, ``_`` and ``-`` into ``-`` («action_devolver:3» → …devolver-3)."""
+    return page.locator(".st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip()))
 
 
 def choose(page: Page, key: str, text: str) -> None:
-    widget(page, key).get_by_role("combobox").click()
-    page.get_by_role("option").filter(has_text=text).click()
+    """Pick the option showing ``text`` (nothing to do when it is already chosen)."""
+    box = widget(page, key).get_by_role("combobox")
+    if text in (box.input_value() or ""):
+        return
+    for attempt in range(2):  # a click during a rerun may not open the list: once more
+        box.click()
+        option = page.get_by_role("option").filter(has_text=text)
+        try:
+            option.first.click(timeout=8_000 if attempt == 0 else 20_000)
+            break
+        except sync_api.Error:
+            if attempt:
+                raise
+            page.keyboard.press("Escape")
+            settle(page)
     settle(page)
 
 
@@ -187,14 +204,24 @@ def stage(page: Page) -> str:
 
 
 def open_from_inbox(page: Page, request_id: str) -> None:
-    """Bandeja → pick the request → «Abrir»: the Solicitud page on that request."""
+    """Bandeja → the request's card → «Abrir»: the Solicitud page on that request."""
     go_to(page, "Bandeja")
-    choose(page, "inbox_pick", request_id)
-    widget(page, "inbox_open").get_by_role("button").click()
-    expect(page.get_by_role("heading", name="Solicitud", exact=True)).to_be_visible()
+    widget(page, f"open_pending_{request_id}").get_by_role("button").click()
+    expect(page.get_by_role("heading", name="Solicitud", exact=True).first).to_be_visible()
     expect(widget(page, "request_pick").get_by_role("combobox")).to_have_value(
         re.compile(rf"^{request_id} · "))
     settle(page)
+
+
+def open_request(page: Page, request_id: str) -> None:
+    """Solicitud → choose the request in the selector (one not waiting for this person)."""
+    go_to(page, "Solicitud")
+    widget(page, "request_pick").get_by_role("combobox").click()
+    page.keyboard.type(request_id)  # the list shows a few options at a time: filter it
+    page.get_by_role("option").filter(has_text=request_id).first.click()
+    settle(page)
+    expect(widget(page, "request_pick").get_by_role("combobox")).to_have_value(
+        re.compile(rf"^{request_id} · "))
 
 
 def act(page: Page, code: str, comment: str = "") -> None:

@@ -47,8 +47,8 @@ def test_the_ugs_head_logs_in_and_sees_the_bandeja_with_the_inbox_table(
         .to_be_visible()
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     expect(page.get_by_text("Datos de demostración")).to_be_visible()
-    expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name="Nueva solicitud")) \
-        .to_have_count(0)
+    expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name="Usuarios y unidades")) \
+        .to_have_count(1)
     page.screenshot(path=shots / "bandeja-jefe-ugs.png")
     assert (shots / "bandeja-jefe-ugs.png").stat().st_size > 10_000
     page.context.close()
@@ -92,6 +92,7 @@ def test_a_promotion_walks_all_eight_stages_through_the_committee_in_the_browser
     widget(de, "new_objective").locator("textarea").fill("Dar a conocer la firma móvil.")
     widget(de, "new_summary").locator("textarea").fill("Campaña pagada de dos semanas.")
     widget(de, "new_reference").locator("input").fill("Plan de Promoción de Servicios 2026")
+    choose(de, "new_unit", "NIC · Unidad NIC Bolivia")  # asked: DE is not the unit
     de.get_by_role("button", name="Registrar solicitud").click()
     flash = de.get_by_test_id("stAlertContentSuccess")
     expect(flash).to_contain_text("registrada")

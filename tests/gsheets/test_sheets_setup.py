@@ -46,7 +46,7 @@ def test_bootstrap_creates_every_tab_with_header_frozen_row_dropdowns_and_protec
     rule = server.data_validation(empty, "solicitudes", f"{chr(65 + estado)}2")
     assert rule is not None
     assert [v["userEnteredValue"] for v in rule["condition"]["values"]] == \
-        ["en_curso", "publicada", "rechazada"]
+        ["en_curso", "publicada", "rechazada", "retirada", "cancelada"]
     protected = server.protected_ranges(empty, "eventos")
     assert len(protected) == 1 and server.owner_email in protected[0]["editors"]["users"]
     assert server.values(empty, "unidades")[1] == ["UGS", "Gestión"]
