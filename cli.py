@@ -52,7 +52,8 @@ def _digest(settings: Settings) -> int:
 
 def _alerts(settings: Settings) -> int:
     count = service_logs.queue_answer_alerts(
-        open_repository(settings), local_now(), service_logs.AttentionHours.from_env(os.environ))
+        open_repository(settings), local_now(), service_logs.AttentionHours.from_env(os.environ),
+        settings.public_url)
     print(f"{count} consulta(s) con alerta en cola.")
     return 0
 

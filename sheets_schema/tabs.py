@@ -173,7 +173,8 @@ PROCEDURES = TabSpec(
     "rigen para solicitudes nuevas, las en curso conservan la suya.",
     choices={"estado": tuple(s.value for s in ProcedureStatus),
              "registra_cronograma": YES_NO, "permite_autoaprobacion": YES_NO,
-             "produce_material": YES_NO, "aprueba_material": YES_NO},
+             "produce_material": YES_NO, "aprueba_material": YES_NO,
+             "registro_en_nombre": YES_NO},
 )
 INTAKE = TabSpec(
     "ingreso", IntakeRow,

@@ -43,7 +43,7 @@ def running_clock() -> None:
     """Open questions with their minutes, rerun every few seconds; alerts from minute 10."""
     now, hours = session.now(), session.attention_hours()
     try:  # the mails (once per question) ride on whoever has the page open
-        if logs.queue_answer_alerts(session.repository(), now, hours):
+        if logs.queue_answer_alerts(session.repository(), now, hours, session.public_url()):
             session.deliver_mail_in_background()
     except DomainError:
         logging.getLogger(__name__).exception("alertas de consultas")
@@ -214,7 +214,8 @@ def open_form(user: User, ledger: Ledger, people: dict[str, str], now: datetime)
     if opened and session.run(lambda: logs.open_incident(session.repository(), user.username, {
             "description": description, "leader": leader or "", "staff": staff,
             "actions": actions, "strategy": strategy, "opened_at": opened_at,
-    }, session.now()), "Incidente abierto; se avisó a la Dirección Ejecutiva y a la UGS."):
+    }, session.now(), session.public_url()),
+            "Incidente abierto; se avisó a la Dirección Ejecutiva y a la UGS."):
         st.rerun()
 
 
@@ -239,7 +240,8 @@ def manage_form(user: User, mine: dict[str, logs.CrisisIncident], now: datetime)
     def update(close: datetime | None) -> bool:
         return logs.update_incident(session.repository(), user.username, pick, staff=staff,
                                     actions=actions, now=session.now(), close_at=close,
-                                    strategy=strategy, contacts=contacts) or True
+                                    strategy=strategy, contacts=contacts,
+                                    public_url=session.public_url()) or True
 
     save_col, close_col = st.columns(2)
     if save_col.button("Guardar", key="att_c_save") and session.run(

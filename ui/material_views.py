@@ -340,7 +340,8 @@ def _reapprove(state: RequestState, username: str, target: int) -> None:
     comment = str(st.session_state.get(_key(rid, seq, "re_comment"), ""))
     session.run(lambda: materials.change_after_approval(
         session.repository(), username, rid, materials.Submission(sent, session.file_store()),
-        comment=comment, expected_seq=seq, now=session.now(), calendar=session.calendar()),
+        comment=comment, expected_seq=seq, now=session.now(), calendar=session.calendar(),
+        public_url=session.public_url()),
         f"Material nuevo registrado: la solicitud vuelve a la etapa {target} para aprobarlo.",
         defer_error=True)
 

@@ -12,6 +12,7 @@ from core.domain.models import User
 from core.domain.permissions import Capability
 from core.services import statistics
 from ui import session
+from ui.formats import show_table
 
 CHANNELS = ["Facebook", "Instagram", "X (Twitter)", "YouTube", "TikTok", "LinkedIn",
             "Sitio web"]
@@ -26,7 +27,7 @@ def section(user: User, ledger: Ledger) -> None:
     titles = {p.reference: p.title for p in items}
     shown = sorted(statistics.latest(ledger).values(),
                    key=lambda s: (s.measured_on, s.publication), reverse=True)
-    st.dataframe(pd.DataFrame([{
+    show_table(pd.DataFrame([{
         "Publicación": s.publication, "Título": titles.get(s.publication, ""),
         "Canal": s.channel, "Alcance": s.reach, "Interacciones": s.interactions,
         "Clics": s.clicks, "Medido el": s.measured_on, "Fuente": s.source,

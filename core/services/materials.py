@@ -300,7 +300,7 @@ def prepare_for_request(ledger: Ledger, state: RequestState, draft: Draft) -> Pr
 def change_after_approval(
     repo: Repository, username: str, request_id: str, submission: Submission, *,
     comment: str, expected_seq: int, now: datetime, calendar: WorkCalendar | None = None,
-    event_id: str | None = None,
+    event_id: str | None = None, public_url: str = notifications.DEFAULT_PUBLIC_URL,
 ) -> RequestState:
     """New material after it was approved: recorded, and the request goes back to the stage
     that approved it (rule: core.domain.materials.decide_reapproval)."""
@@ -325,7 +325,7 @@ def change_after_approval(
     change.add(event)
     change.update(Request, request_id, status=after.status, stage=after.stage, seq=after.seq,
                   updated_at=now)
-    notifications.queue_transition(change, ledger, state, after, event, calendar)
+    notifications.queue_transition(change, ledger, state, after, event, calendar, public_url)
     commit_version(repo, change, prepared, submission.store,
                    lambda ready: ready.records(stage=state.stage, actor=username, now=now,
                                                event_id=chosen))

@@ -217,8 +217,8 @@ def status_label(item: PlanItem, ledger: Ledger) -> str:
         return f"{label} ({item.request_id})"
     if state.status is Status.PUBLISHED:
         return f"Publicado ({item.request_id})"
-    if state.status is Status.REJECTED:
-        return f"Solicitud rechazada ({item.request_id})"
+    if not state.is_open:  # rejected, withdrawn or cancelled
+        return f"Solicitud {state.status.label.lower()} ({item.request_id})"
     return f"{label} ({item.request_id}, etapa {state.stage})"
 
 

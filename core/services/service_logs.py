@@ -51,6 +51,7 @@ from core.domain.roles import Role
 from core.domain.validation import spanish_reason
 from core.services import alerts
 from core.services.common import current_user, system_event
+from core.services.notifications import DEFAULT_PUBLIC_URL
 
 ANSWER_LIMIT = timedelta(minutes=15)
 ENV_ATTENTION_HOURS = "RRSS_ATTENTION_HOURS"
@@ -359,7 +360,8 @@ def _crisis_opener(ledger: Ledger, username: str) -> tuple[User, Role]:
     return actor, ledger.permissions.require(actor, Capability.OPEN_CRISIS)
 
 
-def _crisis_lines(ledger: Ledger, incident: CrisisIncident, *extra: str) -> list[str]:
+def _crisis_lines(ledger: Ledger, incident: CrisisIncident, *extra: str,
+                  public_url: str = DEFAULT_PUBLIC_URL) -> list[str]:
     def name(username: str) -> str:
         user = ledger.users.get(username)
         return user.full_name if user else username
@@ -368,7 +370,7 @@ def _crisis_lines(ledger: Ledger, incident: CrisisIncident, *extra: str) -> list
             f"Lidera: {name(incident.leader)}",
             f"Desde: {incident.opened_at:%d/%m/%Y %H:%M}",
             *(f"Estrategia: {incident.strategy}" for _ in [1] if incident.strategy),
-            *extra, "Abrir: /atencion"]
+            *extra, f"Abrir: {public_url.rstrip('/')}/atencion"]
 
 
 def possible_leaders(ledger: Ledger) -> list[User]:
@@ -395,7 +397,7 @@ class IncidentForm(BaseModel):
 
 
 def open_incident(repo: Repository, username: str, form: Mapping[str, object],
-                  now: datetime) -> str:
+                  now: datetime, public_url: str = DEFAULT_PUBLIC_URL) -> str:
     data = _parse(IncidentForm, form)
     assert isinstance(data, IncidentForm)
     ledger = repo.snapshot().ledger
@@ -419,7 +421,8 @@ def open_incident(repo: Repository, username: str, form: Mapping[str, object],
     change.add(incident, event)
     alerts.tell_managers(change, ledger, event.event_id, now,
                          f"Crisis abierta {incident_id}: {data.description[:80]}",
-                         _crisis_lines(ledger, incident, f"Abrió: {actor.full_name}"))
+                         _crisis_lines(ledger, incident, f"Abrió: {actor.full_name}",
+                                       public_url=public_url))
     repo.commit(change)
     return incident_id
 
@@ -436,7 +439,8 @@ def _incident_actor(ledger: Ledger, username: str, incident: CrisisIncident) -> 
 
 def update_incident(repo: Repository, username: str, incident_id: str, *, staff: str,
                     actions: str, now: datetime, close_at: datetime | None = None,
-                    strategy: str | None = None, contacts: str | None = None) -> None:
+                    strategy: str | None = None, contacts: str | None = None,
+                    public_url: str = DEFAULT_PUBLIC_URL) -> None:
     """Record the staff involved, the strategy, the contacts with the affected citizens and
     the actions taken (None leaves a text as it is); ``close_at`` closes the incident."""
     ledger = repo.snapshot().ledger
@@ -479,7 +483,7 @@ def update_incident(repo: Repository, username: str, incident_id: str, *, staff:
                              f"Crisis cerrada {incident_id}: {incident.description[:80]}",
                              _crisis_lines(ledger, closed, f"Cerrada: {close_at:%d/%m/%Y %H:%M}",
                                            f"Contactos con los ciudadanos: {contacts or '—'}",
-                                           f"Acciones: {actions}"))
+                                           f"Acciones: {actions}", public_url=public_url))
     repo.commit(change)
 
 
@@ -512,7 +516,8 @@ def questions_to_alert(ledger: Ledger, now: datetime,
 
 
 def queue_answer_alerts(repo: Repository, now: datetime,
-                        hours: AttentionHours = AROUND_THE_CLOCK) -> int:
+                        hours: AttentionHours = AROUND_THE_CLOCK,
+                        public_url: str = DEFAULT_PUBLIC_URL) -> int:
     """Mail whoever answers questions about each one near its minute 15 (once); how many
     questions were alerted. Idempotent: the mail ids say which were."""
     ledger = repo.snapshot().ledger
@@ -529,7 +534,8 @@ def queue_answer_alerts(repo: Repository, now: datetime,
                      [f"Consulta {question.question_id} en {question.channel}, recibida el "
                       f"{question.received_at:%d/%m/%Y a las %H:%M}: {question.summary}",
                       f"Debe responderse antes de las {due_at(question, hours):%H:%M} "
-                      "(manual, 5 e: 15 minutos).", "Abrir: /atencion"])
+                      "(manual, 5 e: 15 minutos).",
+                      f"Abrir: {public_url.rstrip('/')}/atencion"])
     if not change:
         return 0
     try:

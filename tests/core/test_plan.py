@@ -18,9 +18,10 @@ from core.domain.models import PlanItem, PlanStatus, PublicationType
 from core.domain.procedures import ProcedureSet
 from core.domain.roles import Role
 from core.domain.workdays import WorkCalendar
+from core.domain.workflow import Exit
 from core.services import plan
 from core.services.common import current_user
-from core.services.requests import create_request
+from core.services.requests import close_request, create_request
 from sheets_schema import rules_for
 from sheets_schema.demo import USERS
 from sheets_schema.tabs import SCHEMA
@@ -318,6 +319,18 @@ def test_the_professional_turns_a_design_item_into_a_procedure_2_request_in_one_
                                                 "profesional")
     assert plan.status_label(plan.find_item(ledger, item_id), ledger) == (
         f"Solicitado ({request_id}, etapa 2)")
+
+
+def test_a_withdrawn_or_cancelled_request_is_named_so_on_its_plan_item(
+        repo: InMemoryRepository) -> None:
+    item_id = plan.add_item(repo, "profesional", form(start=MON, end=date(2026, 3, 20)), NOW)
+    request_id = plan.convert_to_request(
+        repo, "profesional", item_id, {"unit": "NIC", "schedule": {4: FRI}}, NOW)
+    close_request(repo, "jefe.ugs", request_id, Exit.CANCEL, comment="Ya no corresponde.",
+                  expected_seq=1, now=NOW)
+    ledger = repo.snapshot().ledger
+    assert plan.status_label(plan.find_item(ledger, item_id), ledger) == (
+        f"Solicitud cancelada ({request_id})")
 
 
 def test_a_promotion_item_is_converted_by_the_executive_director_not_the_professional(

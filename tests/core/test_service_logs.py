@@ -211,6 +211,20 @@ def test_the_leader_records_strategy_and_contacts_and_closing_mails_the_managers
     assert "Contactos con los ciudadanos: 12 ciudadanos contactados" in closing[0].body
 
 
+def test_crisis_and_question_mails_link_to_the_page_at_the_public_address(
+        repo: InMemoryRepository) -> None:
+    site = "https://rrss.adsib.gob.bo"
+    incident_id = logs.open_incident(repo, "jefe.ugs", incident_form(), NOW, public_url=site)
+    opened = [m for m in logs_outbox(repo) if incident_id in m.subject]
+    assert opened and all(f"Abrir: {site}/atencion" in m.body for m in opened)
+    logs.record_question(repo, "editor", {
+        "received_at": NOW - timedelta(minutes=11), "channel": "Facebook",
+        "summary": "¿Atienden hoy?"}, NOW)
+    assert logs.queue_answer_alerts(repo, NOW, public_url=site) == 1
+    alerted = [m for m in logs_outbox(repo) if m.mail_id.startswith("alerta-")]
+    assert alerted and all(f"Abrir: {site}/atencion" in m.body for m in alerted)
+
+
 def logs_outbox(repo: InMemoryRepository) -> list[OutboxMail]:
     return repo.snapshot().ledger.all(OutboxMail)
 
