@@ -60,8 +60,9 @@ def login_page() -> None:
                f"bloquea {accounts.LOCK_MINUTES} minutos. La sesión se cierra tras "
                f"{session.SESSION_MINUTES} minutos sin actividad.")
     if submitted:
-        user = session.run(lambda: accounts.authenticate(session.repository(), username,
-                                                         password, now=session.now()))
+        user = session.run(lambda: accounts.authenticate(
+            session.repository(), username, password, now=session.now(),
+            guard=session.guard(), audit=session.login_audit()))
         if user is not None:
             st.session_state["username"] = user.username
             st.session_state["last_seen"] = session.now()
@@ -107,7 +108,7 @@ def main() -> None:
     if user is None:
         st.navigation([st.Page(login_page, title="Ingresar", icon="🔐")]).run()
         return
-    if session.settings().demo:
+    if session.ledger().is_demo:
         st.warning("Datos de demostración: este libro contiene usuarios y solicitudes de "
                    "ejemplo (ver README).", icon="🧪")
     tampered = audit.banner_text(audit.check(caches.monitor(session.repository()),

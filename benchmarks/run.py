@@ -20,6 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the Sheets stand-in
 os.environ.setdefault("RRSS_BCRYPT_ROUNDS", "4")
 
+from support.fixed import TEST_SEALER
+
 from benchmarks.synthetic import synthetic_tabs
 from core.adapters.tabular import RawTab, stored_tab
 from core.adapters.workbook.repository import WorkbookRepository
@@ -48,7 +50,7 @@ def timed(func: Callable[[], object]) -> float:
 def workbook_with(events: int, directory: Path) -> Path:
     tabs = synthetic_tabs(events, NOW)
     path = directory / f"ledger-{events}.xlsx"
-    repo = WorkbookRepository(path, SCHEMA, default_rules())
+    repo = WorkbookRepository(path, SCHEMA, default_rules(), TEST_SEALER)
     rows = {name: [dict(zip(raw.header, cells, strict=False)) for cells in raw.rows]
             for name, raw in tabs.items()}
     repo.create(rows)
@@ -61,7 +63,7 @@ def bench_workbook(repeats: int) -> None:
         size = path.stat().st_size / 1e6
 
         def cold_load() -> None:
-            repo = WorkbookRepository(path, SCHEMA, default_rules())
+            repo = WorkbookRepository(path, SCHEMA, default_rules(), TEST_SEALER)
             ledger = repo.snapshot().ledger
             assert len(ledger.events) == 20_000 and ledger.states
 
@@ -80,7 +82,7 @@ def bench_workbook(repeats: int) -> None:
               f"file unchanged since the last read: memo beside it, validate rows, replay "
               f"requests): {median_of(loads)}")
 
-        repo = WorkbookRepository(path, SCHEMA, default_rules())
+        repo = WorkbookRepository(path, SCHEMA, default_rules(), TEST_SEALER)
         repo.snapshot().ledger.states  # noqa: B018 - warm the cache as a running app would
         warm = [timed(lambda: repo.snapshot().ledger.states) for _ in range(repeats)]
         print(f"workbook_page_view_cached_20k_events (file unchanged): {median_of(warm)}")
@@ -147,7 +149,7 @@ def bench_dashboard(repeats: int) -> None:
     from ui import caches
 
     tabs = synthetic_tabs(100_000, NOW, requests=10_000)
-    ledger = Snapshot(tabs, SCHEMA, default_rules()).ledger
+    ledger = Snapshot(tabs, SCHEMA, default_rules(), TEST_SEALER).ledger
     states = ledger.states  # the cached load every page view starts from
     calendar = WorkCalendar.for_bolivia(days_off=administration.institutional_days_off(ledger))
     today = NOW.date()
@@ -179,7 +181,7 @@ def bench_dashboard(repeats: int) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ledger-dashboard.xlsx"
-        repo = WorkbookRepository(path, SCHEMA, default_rules())
+        repo = WorkbookRepository(path, SCHEMA, default_rules(), TEST_SEALER)
         repo.create({name: [dict(zip(raw.header, cells, strict=False)) for cells in raw.rows]
                      for name, raw in tabs.items()})
         repo.snapshot().ledger.states  # noqa: B018 - the cached load

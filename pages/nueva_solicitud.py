@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import streamlit as st
 
+from core.domain.models import MAX_CELL_CHARS
 from core.domain.roles import UNIT_SCOPED_ROLES
 from core.services import requests as services
 from ui import session
@@ -33,9 +34,9 @@ unit_scoped = any(user.has(r) for r in first.roles if r in UNIT_SCOPED_ROLES) an
 units = {code: unit.name for code, unit in ledger.units.items() if unit.active}
 
 with st.form("new_request", clear_on_submit=False):
-    title = st.text_input("Título", key="new_title", max_chars=50_000)
-    objective = st.text_area("Objetivo", key="new_objective", max_chars=50_000)
-    summary = st.text_area("Resumen", key="new_summary", max_chars=50_000)
+    title = st.text_input("Título", key="new_title", max_chars=MAX_CELL_CHARS)
+    objective = st.text_area("Objetivo", key="new_objective", max_chars=MAX_CELL_CHARS)
+    summary = st.text_area("Resumen", key="new_summary", max_chars=MAX_CELL_CHARS)
     if unit_scoped:
         st.text_input("Unidad solicitante", value=f"{user.unit} · {units.get(user.unit, '')}",
                       disabled=True, key="new_unit_fixed")

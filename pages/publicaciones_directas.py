@@ -7,7 +7,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from core.domain.models import DIRECT_TYPES
+from core.domain.models import DIRECT_TYPES, MAX_CELL_CHARS
 from core.domain.permissions import Capability
 from core.services import direct_publications
 from ui import session
@@ -25,7 +25,7 @@ if session.permissions().can(user, Capability.PUBLISH_DIRECT):
     with st.form("direct"):
         kind = st.selectbox("Tipo", DIRECT_TYPES, format_func=lambda t: t.label,
                             key="direct_type")
-        title = st.text_input("Título o descripción", key="direct_title", max_chars=50_000)
+        title = st.text_input("Título o descripción", key="direct_title", max_chars=MAX_CELL_CHARS)
         channel = st.selectbox("Canal", ["Facebook", "X (Twitter)", "Instagram", "YouTube",
                                          "TikTok", "LinkedIn", "Sitio web"],
                                key="direct_channel")

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.domain.deadlines import due_info
+from core.domain.models import MAX_CELL_CHARS
 from core.domain.procedures import DeadlineKind
 from core.domain.workflow import allowed_actions, event_label, must_act_label
 from core.services import requests as services
@@ -117,7 +118,7 @@ actions = allowed_actions(state, user)
 if actions:
     st.markdown("#### Acciones")
     st.text_area("Comentario (obligatorio para devolver o rechazar)", key="action_comment",
-                 max_chars=50_000)
+                 max_chars=MAX_CELL_CHARS)
     row = state.stage_row
     if row is not None and row.records_schedule:
         st.markdown("**Cronograma** · fecha de cada etapa «de acuerdo a cronograma»")

@@ -10,9 +10,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -20,28 +19,28 @@ import streamlit as st
 from core.adapters.smtp import mailer_from_env
 from core.domain.errors import DomainError
 from core.domain.ledger import Ledger
-from core.domain.models import User
+from core.domain.models import Event, User
 from core.domain.permissions import PermissionMatrix
 from core.domain.ports import Mailer, Repository
 from core.domain.roles import Role
 from core.domain.workdays import WorkCalendar
 from core.services import administration, intake, notifications
+from core.services.accounts import AuditWriter, LoginGuard, record_now
 from ui import caches
-from wiring import Settings, local_now, open_repository, sheets_key
+from wiring import Settings, local_now, login_guard, open_repository, sheets_key
 
 T = TypeVar("T")
 SESSION_MINUTES = 60
 
 
 @st.cache_resource(show_spinner=False)
-def _shared_repository(path: str, demo: bool, subdivision: str | None,
-                       sheet: str = "") -> Repository:
+def _shared_repository(path: str, subdivision: str | None, sheet: str = "") -> Repository:
     """The Google Sheet ``sheet`` when configured, else the workbook at ``path``.
 
     Rows waiting in the intake tab are taken once here, at start-up; afterwards intake is
     an explicit step (the UGS head's button, the CLI from cron): a page view only reads.
     """
-    repo = open_repository(Settings(Path(path), demo, subdivision))
+    repo = open_repository(settings())
     try:
         intake.process(repo, local_now())
     except DomainError:  # the app still starts; Salud de datos and the button say more
@@ -66,14 +65,39 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
+@st.cache_resource(show_spinner=False)
+def _shared_guard(state_dir: str) -> LoginGuard:
+    """One count of failed log-ins per server process (and its file in the state dir)."""
+    return login_guard(settings())
+
+
+def guard() -> LoginGuard:
+    injected = st.session_state.get("guard")
+    if injected is not None:
+        return injected  # type: ignore[no-any-return]
+    return _shared_guard(str(settings().state_dir))
+
+
+def login_audit() -> AuditWriter:
+    """How log-in audit events are written (tests inject ``st.session_state["audit"]``)."""
+    injected = st.session_state.get("audit")
+    return injected if injected is not None else audit_in_background  # type: ignore[no-any-return]
+
+
+def audit_in_background(repo: Repository, events: Sequence[Event]) -> None:
+    """Log-in audit events are written off the request's path: a real account's refusal
+    then takes as long as an unknown name's (the guard has already counted it)."""
+    threading.Thread(target=record_now, args=(repo, events), name="rrss-ingreso",
+                     daemon=True).start()
+
+
 def repository() -> Repository:
     injected = st.session_state.get("repo")
     if injected is not None:
         return injected  # type: ignore[no-any-return]
     try:
         config = settings()
-        return _shared_repository(str(config.workbook), config.demo, config.subdivision,
-                                  sheets_key())
+        return _shared_repository(str(config.workbook), config.subdivision, sheets_key())
     except DomainError as error:
         _stop_with(error)
         raise  # unreachable: st.stop() ends the run
@@ -165,7 +189,7 @@ def mailer() -> Mailer | None:
     injected = st.session_state.get("mailer")
     if injected is not None:
         return injected  # type: ignore[no-any-return]
-    if settings().demo:
+    if ledger().is_demo:
         return None  # never mail the demo users' addresses (notifications.DEMO_NO_MAIL)
     try:
         return mailer_from_env()

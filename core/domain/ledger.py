@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol, TypeVar, cast
 
+from core.domain.accounts import fold_accounts
+from core.domain.chain import Sealer
 from core.domain.issues import RowIssue
 from core.domain.models import (
     DirectPublication,
@@ -25,14 +27,31 @@ from core.domain.models import (
     ProcedureTableRow,
     Record,
     Request,
+    RequestRow,
     Unit,
     User,
+    UserRow,
 )
 from core.domain.permissions import PermissionMatrix
 from core.domain.procedures import ProcedureSet, definition_row, published_procedures
+from core.domain.requests import ROUTE, request_from, route_cells
 from core.domain.workflow import RequestState, replay
 
 R = TypeVar("R", bound=Record)
+DEMO_OUTCOME = "datos_de_demostracion"  # the signed system event of a demo ledger
+UNSIGNED = ("la fila no lleva la firma de la aplicación (la escribió o cambió una persona): "
+            "no se obedece; revise Auditoría")
+
+
+def _same(shown: str, wanted: str) -> bool:
+    """A view cell agrees with the record (booleans and dates as people may type them)."""
+    if shown == wanted:
+        return True
+    yes, no = {"sí", "si", "s", "x", "true", "verdadero", "1"}, {"no", "n", "false", "falso",
+                                                                 "0", ""}
+    if wanted in ("sí", "no"):
+        return shown.lower() in (yes if wanted == "sí" else no)
+    return shown.replace(";", ",").replace(" ", "") == wanted.replace(" ", "")
 
 
 class Naming(Protocol):
@@ -86,6 +105,7 @@ class TabRecords:
     missing_fields: Sequence[str] = ()
     present: bool = True
     stored: StoredTab | None = None
+    unsigned: frozenset[int] = frozenset()  # rows whose app signature is missing or wrong
 
     @property
     def complete(self) -> bool:
@@ -137,6 +157,7 @@ class Ledger:
         tabs: Mapping[type[Record], TabRecords],
         rules: Rules,
         naming: Naming,
+        sealer: Sealer,
         base: tuple[Ledger, set[str] | None] | None = None,
     ) -> None:
         """``base``: the ledger before a write and the request ids the write touched
@@ -144,6 +165,7 @@ class Ledger:
         self.tabs = tabs
         self.rules = rules
         self.naming = naming
+        self.sealer = sealer
         self._base = _Base(*base) if base is not None else None
         if base is not None and "_procedures" in base[0].__dict__ \
                 and self.tab(ProcedureTableRow) is base[0].tab(ProcedureTableRow) \
@@ -212,10 +234,59 @@ class Ledger:
     # -- derived records ------------------------------------------------------------------
 
     @cached_property
+    def _accounts(self) -> tuple[dict[str, User], list[RowIssue]]:
+        accounts, problems = fold_accounts(self.events)
+        issues = [self.issue(Event, p.row, "subject", "", p.reason) for p in problems]
+        rows: dict[str, tuple[int, UserRow | None]] = {}
+        for number, listed in self.records(UserRow):
+            if listed.username.strip() in rows:
+                issues.append(self.issue(UserRow, number, "username", listed.username,
+                                         "identificador repetido: vale la primera fila"))
+                continue
+            rows[listed.username.strip()] = (number, listed)
+        users: dict[str, User] = {}
+        for username, account in accounts.items():
+            number, row = rows.get(username, (0, None))
+            user = account.user(row.password_hash if row is not None else "")
+            users[username] = user
+            if row is None:
+                if self.tab(UserRow).present:
+                    issues.append(self.issue(UserRow, 1, "username", username,
+                                             "falta la fila de esta cuenta: no puede ingresar"
+                                             " hasta que se restaure"))
+                continue
+            if account.password and not user.password_hash:
+                issues.append(self.issue(
+                    UserRow, number, "password_hash", "",
+                    "la contraseña no es la que registró la aplicación: no se acepta "
+                    "(restablézcala desde Usuarios)"))
+            issues.extend(self._differences(UserRow, number, row, {
+                "full_name": user.full_name, "email": user.email, "unit": user.unit,
+                "roles": ", ".join(r.value for r in user.roles),
+                "active": "sí" if user.active else "no"}))
+        for username, (number, _row) in rows.items():
+            if username not in accounts:
+                issues.append(self.issue(UserRow, number, "username", username,
+                                         "cuenta sin registro firmado de la aplicación: no "
+                                         "puede ingresar ni actuar"))
+        return users, issues
+
+    @property
     def users(self) -> dict[str, User]:
-        found: dict[str, User] = {}
-        for _, user in self.records(User):
-            found.setdefault(user.username, user)  # the first row of a name wins
+        """Accounts as their signed events establish them (see core.domain.accounts)."""
+        return self._accounts[0]
+
+    def _differences(self, kind: type[Record], number: int, row: Record,
+                     record: Mapping[str, str]) -> list[RowIssue]:
+        """A view cell that differs from the record: reported, never obeyed."""
+        found = []
+        for name, wanted in record.items():
+            shown = str(getattr(row, name)).strip()
+            if _same(shown, wanted):
+                continue
+            found.append(self.issue(kind, number, name, shown,
+                                    f"la celda no coincide con el registro, que dice "
+                                    f"«{wanted}»: vale el registro"))
         return found
 
     @cached_property
@@ -223,11 +294,42 @@ class Ledger:
         return {u.code: u for _, u in self.records(Unit)}
 
     @cached_property
-    def requests(self) -> dict[str, Request]:
-        found: dict[str, Request] = {}
-        for _, request in self.records(Request):
-            found.setdefault(request.request_id, request)
+    def _request_rows(self) -> dict[str, tuple[int, RequestRow | None]]:
+        found: dict[str, tuple[int, RequestRow | None]] = {}
+        for number, row in self.records(RequestRow):
+            found.setdefault(row.request_id.strip(), (number, row))
         return found
+
+    @cached_property
+    def _requests(self) -> tuple[dict[str, Request], list[RowIssue]]:
+        found: dict[str, Request] = {}
+        issues: list[RowIssue] = []
+        for request_id, events in self._events_by_request.items():
+            first = min(((n, e) for n, e in events if e.seq == 1), default=None)
+            route = first[1].payload().get(ROUTE) if first is not None else None
+            if first is None or not isinstance(route, dict):
+                continue  # events of an unknown request are reported by the replay
+            number, row = self._request_rows.get(request_id, (0, None))
+            try:
+                request = request_from(first[1], route, row)
+            except ValueError as error:
+                issues.append(self.issue(Event, first[0], "data", "", str(error)))
+                continue
+            found[request_id] = request
+            if row is None:
+                continue
+            issues.extend(self._differences(RequestRow, number, row, route_cells(request)))
+        for request_id, (number, _row) in self._request_rows.items():
+            if request_id not in found:
+                issues.append(self.issue(
+                    RequestRow, number, "request_id", request_id,
+                    "solicitud sin registro firmado de la aplicación: no se obedece"))
+        return found, issues
+
+    @property
+    def requests(self) -> dict[str, Request]:
+        """Requests whose first signed event fixes their route (see core.domain.requests)."""
+        return self._requests[0]
 
     @cached_property
     def direct_publications(self) -> list[DirectPublication]:
@@ -235,7 +337,24 @@ class Ledger:
 
     @cached_property
     def events(self) -> list[tuple[int, Event]]:
-        return self.records(Event)
+        """The events the app signed, in sheet order; any other row is reported, unused."""
+        unsigned = self.tab(Event).unsigned
+        if not unsigned:
+            return self.records(Event)
+        return [(n, e) for n, e in self.records(Event) if n not in unsigned]
+
+    @cached_property
+    def is_demo(self) -> bool:
+        """Whether the ledger was made as demo data (its users' addresses are not real)."""
+        return any(e.kind is EventKind.SYSTEM and e.outcome == DEMO_OUTCOME
+                   for _, e in self.events)
+
+    @property
+    def has_no_events(self) -> bool:
+        """A ledger that never recorded anything (not even a row someone typed)."""
+        stored = self.stored(Event)
+        return self.tab(Event).present and not self.tab(Event).records and (
+            stored is None or not any(any(c.strip() for c in r) for r in stored.rows))
 
     @cached_property
     def _events_by_request(self) -> dict[str, list[tuple[int, Event]]]:
@@ -277,7 +396,8 @@ class Ledger:
                 continue
             procedure = self.procedures.get(request.procedure, request.version)
             if procedure is None:
-                issue = self.issue(Request, self._request_rows.get(request_id, 0), "version",
+                first = min(n for n, e in self.events_of(request_id) if e.seq == 1)
+                issue = self.issue(Event, first, "data",
                                    f"{request.procedure}/{request.version}",
                                    "no existe esa versión del procedimiento")
                 result[request_id] = (None, [issue])
@@ -298,10 +418,6 @@ class Ledger:
                               for number, _ in events)
         return states, issues
 
-    @cached_property
-    def _request_rows(self) -> dict[str, int]:
-        return {r.request_id: n for n, r in self.records(Request)}
-
     @property
     def states(self) -> dict[str, RequestState]:
         return self._replayed[0]
@@ -312,12 +428,13 @@ class Ledger:
     @cached_property
     def issues(self) -> list[RowIssue]:
         found = [i for tab in self.tabs.values() for i in tab.issues]
-        for kind, attribute in ((Request, "request_id"), (User, "username")):
-            seen: set[str] = set()
-            for number, record in self.records(kind):
-                key = getattr(record, attribute)
-                if key in seen:
-                    found.append(self.issue(kind, number, attribute, key,
-                                            "identificador repetido: vale la primera fila"))
-                seen.add(key)
-        return found + self._procedures[1] + self._replayed[1]
+        seen: set[str] = set()
+        for number, row in self.records(RequestRow):
+            if row.request_id in seen:
+                found.append(self.issue(RequestRow, number, "request_id", row.request_id,
+                                        "identificador repetido: vale la primera fila"))
+            seen.add(row.request_id)
+        found += [self.issue(Event, n, "signature", "", UNSIGNED)
+                  for n in sorted(self.tab(Event).unsigned)]
+        return found + self._accounts[1] + self._requests[1] + self._procedures[1] \
+            + self._replayed[1]

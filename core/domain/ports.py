@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from core.domain.ledger import Ledger
@@ -92,6 +93,17 @@ class Repository(Protocol):
     def commit(self, change: Change) -> Snapshot:
         """Write ``change`` whole, after its guard passes on the freshest content."""
         ...
+
+
+# -- failed log-ins ---------------------------------------------------------------------------
+
+
+class GuardStore(Protocol):
+    """Where a server keeps its count of failed log-ins across restarts (beside the ledger)."""
+
+    def load(self) -> dict[str, tuple[int, datetime | None, str]]: ...
+
+    def save(self, state: Mapping[str, tuple[int, datetime | None, str]]) -> None: ...
 
 
 # -- mail ------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from core.domain.models import MAX_CELL_CHARS, Event, EventKind, Request, Status
 from core.domain.permissions import Capability, PermissionMatrix
 from core.domain.procedures import Outcome, OutcomeKind, Procedure, StageRow, next_stages
 from core.domain.roles import UNIT_SCOPED_ROLES, Role
+from core.domain.validation import thousands
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ def decide(
             "con las observaciones."
         )
     if len(text) > MAX_CELL_CHARS:
-        raise InvalidInput(f"El comentario supera {MAX_CELL_CHARS} caracteres.")
+        raise InvalidInput(f"El comentario supera {thousands(MAX_CELL_CHARS)} caracteres.")
     payload: dict[str, object] = {}
     if row.records_schedule and action.outcome.kind is OutcomeKind.FORWARD:
         dates = check_schedule(state, schedule or {}, now.date())

@@ -38,6 +38,7 @@ from core.domain.procedures import (
     table_record,
 )
 from core.domain.roles import Role
+from core.domain.validation import thousands
 from core.services.common import current_user, new_event_id
 
 FIXED_COLUMNS = ("procedimiento", "nombre", "version")
@@ -295,7 +296,7 @@ def _clean(rows: Sequence[Mapping[str, object]], number: int, name: str,
         for column, value in cells.items():
             if len(value) > MAX_CELL_CHARS:
                 raise InvalidInput(f"Fila {index}, columna «{column}»: el texto supera "
-                                   f"{MAX_CELL_CHARS} caracteres.")
+                                   f"{thousands(MAX_CELL_CHARS)} caracteres.")
         cleaned.append({"procedimiento": str(number), "nombre": name,
                         "version": str(version), **cells})
     return cleaned

@@ -11,14 +11,24 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from core.domain.deadlines import DueInfo, due_info
 from core.domain.errors import ConcurrentChange, InvalidInput, NotAllowed, NotFound
 from core.domain.ledger import Ledger
-from core.domain.models import MAX_CELL_CHARS, Event, ProcedureTableRow, Request, Status, User
+from core.domain.models import (
+    MAX_CELL_CHARS,
+    Event,
+    ProcedureTableRow,
+    Request,
+    RequestRow,
+    Status,
+    User,
+)
 from core.domain.ports import Change, Repository
+from core.domain.requests import registering, request_row
 from core.domain.roles import UNIT_SCOPED_ROLES, Role
 from core.domain.workdays import WorkCalendar
 from core.domain.workflow import (
@@ -76,7 +86,7 @@ def creatable_procedures(ledger: Ledger, user: User) -> list[int]:
 def _request_ids_in_use(ledger: Ledger) -> set[str]:
     """Every request id the ledger mentions, rows that fail validation included: a number
     on a damaged row (or only in the events) must not be given to a new request."""
-    return ledger.keys_in_use(Request) | ledger.values_in_use(Event, "subject")
+    return ledger.keys_in_use(RequestRow) | ledger.values_in_use(Event, "subject")
 
 
 def next_request_id(ledger: Ledger, now: datetime) -> str:
@@ -94,6 +104,7 @@ RequestExtension = Callable[[Ledger, str, Change], None]
 def create_request(
     repo: Repository, username: str, form: Mapping[str, object], now: datetime,
     *, extend: RequestExtension | None = None, calendar: WorkCalendar | None = None,
+    origin: Mapping[str, object] | None = None,
 ) -> str:
     """Register a request: stage 1 of its procedure is done by registering it.
 
@@ -133,9 +144,10 @@ def create_request(
         )
 
         state = initial_state(request, procedure)
-        event = decide(state, actor, "avanzar", comment="", now=now,
-                       event_id=new_event_id(), expected_seq=0, schedule=data.schedule,
-                       permissions=ledger.permissions)
+        event = registering(decide(state, actor, "avanzar", comment="", now=now,
+                                   event_id=new_event_id(), expected_seq=0,
+                                   schedule=data.schedule, permissions=ledger.permissions),
+                            request, origin)
         after = evolve(state, event)
 
         def guard(fresh: Ledger, rid: str = request_id, role: Role = role) -> None:
@@ -145,7 +157,7 @@ def create_request(
                 raise NotAllowed("Su rol ya no le permite iniciar este procedimiento.")
 
         change = Change(guard=guard, summary=f"nueva solicitud {request_id}")
-        change.add(request.model_copy(update=_status_fields(request, after)), event)
+        change.add(request_row(request, **_status_fields(request, after)), event)
         notifications.queue_transition(change, ledger, state, after, event, calendar)
         if extend is not None:
             extend(ledger, request_id, change)
@@ -154,9 +166,9 @@ def create_request(
     return commit_numbered(repo, build)
 
 
-def _status_fields(request: Request, state: RequestState) -> dict[str, object]:
+def _status_fields(request: Request, state: RequestState) -> dict[str, Any]:
     """What the request's row shows of where it stands (the events remain the truth)."""
-    return {"status": state.status, "stage": state.stage, "seq": state.seq,
+    return {"status": state.status.value, "stage": state.stage, "seq": state.seq,
             "updated_at": state.events[-1].at if state.events else request.created_at}
 
 
@@ -217,7 +229,7 @@ def act(
 
     change = Change(guard=guard, summary=f"{request_id}: {outcome}")
     change.add(event)
-    change.update(Request, request_id, **_status_fields(state.request, after))
+    change.update(RequestRow, request_id, **_status_fields(state.request, after))
     notifications.queue_transition(change, ledger, state, after, event, calendar)
     repo.commit(change)
     return after

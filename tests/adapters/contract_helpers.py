@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from support.fixed import DEMO_NOW
+from support.fixed import DEMO_NOW, TEST_SEALER
 
 from core.adapters.gsheets.adapter import RetryPolicy, SheetsApi, SheetsRepository
 from core.adapters.gsheets.bootstrap import Bootstrap
@@ -64,7 +64,7 @@ class WorkbookBackend(Backend):
         assert self.open().create(rows)
 
     def open(self) -> WorkbookRepository:
-        return WorkbookRepository(self.path, SCHEMA, default_rules())
+        return WorkbookRepository(self.path, SCHEMA, default_rules(), TEST_SEALER)
 
     def content(self) -> Rows:
         return dict(read_workbook(self.path))
@@ -103,7 +103,7 @@ class SheetsBackend(Backend):
         self.retry = retry or RetryPolicy(budget=5.0, first_delay=0.01, max_delay=0.1)
 
     def open(self, cache_seconds: float = 0.2, **options: Any) -> SheetsRepository:
-        return SheetsRepository(self.client, self.spreadsheet_id, SCHEMA, default_rules(),
+        return SheetsRepository(self.client, self.spreadsheet_id, SCHEMA, default_rules(), TEST_SEALER,
                                 cache_seconds=cache_seconds,
                                 retry=options.pop("retry", self.retry),
                                 account_email=self.account_email, **options)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from support.fixed import TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
 from core.domain.ports import Repository
@@ -29,7 +30,7 @@ VISIBLE = [(user, page) for user, _, roles, _ in USERS for page in TITLES
 @pytest.fixture
 def repo(demo_repo: Repository) -> InMemoryRepository:
     """A private copy of the demo ledger: these tests write."""
-    return InMemoryRepository(demo_repo.snapshot().tabs, SCHEMA, default_rules())
+    return InMemoryRepository(demo_repo.snapshot().tabs, SCHEMA, default_rules(), TEST_SEALER)
 
 
 # Read-only tables carry no key in AppTest: each is told by a column only it has.

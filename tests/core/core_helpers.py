@@ -115,7 +115,7 @@ def request_form(**changes: object) -> dict[str, object]:
 
 
 TEN_MB = "x" * (10 * 1024 * 1024)
-LIMIT_MESSAGE = re.compile(r"^El texto de «(?P<column>[^»]+)» supera 50\.000 caracteres")
+LIMIT_MESSAGE = re.compile(r"^El texto de «(?P<column>[^»]+)» supera 32\.767 caracteres")
 
 
 def login_events(repo: InMemoryRepository, username: str) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from core_helpers import NOW, count_rows
+from support.fixed import TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawTab
@@ -23,7 +24,7 @@ def with_rows(repo: InMemoryRepository, tab: str, extra: list[list[str]],
     tabs = {name: RawTab(raw.name, list(raw.header), [list(r) for r in raw.rows])
             for name, raw in snapshot.tabs.items()}
     tabs[tab].rows = extra + tabs[tab].rows if at_start else tabs[tab].rows + extra
-    return InMemoryRepository(tabs, SCHEMA, snapshot.rules)
+    return InMemoryRepository(tabs, SCHEMA, snapshot.rules, TEST_SEALER)
 
 
 def test_a_change_to_a_user_written_twice_is_refused_instead_of_hitting_the_damaged_copy(
@@ -52,7 +53,7 @@ def test_acting_on_a_request_whose_procedure_version_is_missing_names_the_cause(
     header = tabs["solicitudes"].header
     row = next(r for r in tabs["solicitudes"].rows if r[0] == request_id)
     row[header.index("version")] = "9"
-    broken = InMemoryRepository(tabs, SCHEMA, snapshot.rules)
+    broken = InMemoryRepository(tabs, SCHEMA, snapshot.rules, TEST_SEALER)
     with pytest.raises(InvalidInput, match=rf"{request_id} sigue la versión 9 del "
                                            "procedimiento 3, que no está"):
         services.act(broken, "directora", request_id, "avanzar", expected_seq=1, now=NOW)
@@ -66,6 +67,6 @@ def test_a_requester_without_a_unit_is_told_to_ask_for_one(repo: InMemoryReposit
     for row in tabs["usuarios"].rows:
         if row[header.index("usuario")] == "solicitante":
             row[header.index("unidad")] = ""
-    no_unit = InMemoryRepository(tabs, SCHEMA, snapshot.rules)
+    no_unit = InMemoryRepository(tabs, SCHEMA, snapshot.rules, TEST_SEALER)
     with pytest.raises(InvalidInput, match="Su usuario no tiene unidad asignada"):
         services.create_request(no_unit, "solicitante", FORM, NOW)

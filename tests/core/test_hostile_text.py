@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from core_helpers import NOW, fail, request_form
+from support.fixed import TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.workbook.repository import WorkbookRepository
@@ -42,7 +43,7 @@ def test_hostile_text_round_trips_through_the_workbook_unchanged(
     rid = create_request(workbook, "solicitante", request_form(
         title=text, objective=text, summary=text), NOW)
     act(workbook, "directora", rid, "rechazar", comment=text, expected_seq=1, now=NOW)
-    reopened = WorkbookRepository(workbook.path, SCHEMA, default_rules())
+    reopened = WorkbookRepository(workbook.path, SCHEMA, default_rules(), TEST_SEALER)
     ledger = reopened.snapshot().ledger
     request = ledger.requests[rid]
     assert (request.title, request.objective, request.summary) == (text, text, text)

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from core_helpers import NOW
+from support.fixed import TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawChange, RawTab, Snapshot, apply_change, parse_tab
@@ -66,7 +67,7 @@ def loaded_rows(raw: RawTab) -> list[int]:
 
 def test_an_intact_ledger_has_no_issues(tabs: dict[str, RawTab],
                                         procedures: ProcedureSet) -> None:
-    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures)).ledger
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
     assert ledger.issues == []
     assert len(ledger.events) == 4
     assert sorted(s.stage for s in ledger.states.values()) == [2, 4]  # type: ignore[type-var]
@@ -157,7 +158,7 @@ def test_a_hand_damaged_tab_reports_every_problem_keeps_the_good_rows_and_remove
     set_cell(tabs["solicitudes"], 3, "publicar_desde", "15/03/2026")
     untouched = copy.deepcopy(tabs)
 
-    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures)).ledger
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
     found = {(i.tab, i.row, i.column): i.reason for i in ledger.issues}
     assert found[("eventos", 3, "fecha_hora")] == (
         "no es una fecha y hora válida (use AAAA-MM-DD HH:MM)")
@@ -174,7 +175,7 @@ def test_a_stage_the_request_never_reached_is_reported_from_replay(
     tabs: dict[str, RawTab], procedures: ProcedureSet
 ) -> None:
     set_cell(tabs["eventos"], 3, "etapa", "42")
-    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures)).ledger
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
     assert issue_keys(ledger.issues)[0] == (
         "eventos", 3, "accion",
         "evento ignorado (SOL-2026-0001): registra la etapa 42 pero la solicitud estaba en la 2")
@@ -188,7 +189,7 @@ def test_events_of_an_unknown_request_are_reported(
     stray = list(raw.rows[0])
     stray[raw.column_index()["id_objeto"]] = "SOL-2026-0999"
     raw.rows.append(stray)
-    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures)).ledger
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
     assert [(i.tab, i.row, i.column, i.value, i.reason) for i in ledger.issues] == [
         ("eventos", 6, "id_objeto", "SOL-2026-0999",
          "el evento se refiere a una solicitud inexistente")]
@@ -202,7 +203,7 @@ def test_a_repeated_request_id_keeps_the_first_row(
     copy_row = list(raw.rows[0])
     copy_row[raw.column_index()["titulo"]] = "Título cambiado a mano"
     raw.rows.append(copy_row)
-    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures)).ledger
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
     assert issue_keys(ledger.issues) == [
         ("solicitudes", 4, "id_solicitud", "identificador repetido: vale la primera fila")]
     assert ledger.requests["SOL-2026-0001"].title == "Publicación"
@@ -212,7 +213,7 @@ def test_a_request_of_an_unknown_procedure_version_is_reported(
     tabs: dict[str, RawTab], procedures: ProcedureSet
 ) -> None:
     set_cell(tabs["solicitudes"], 3, "version", "7")
-    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures)).ledger
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
     assert [(i.row, i.column, i.value, i.reason) for i in ledger.issues] == [
         (3, "version", "3/7", "no existe esa versión del procedimiento")]
     assert ledger.state("SOL-2026-0002") is None
@@ -244,24 +245,24 @@ class Recorder:
 def test_a_ledger_rebuilt_from_the_previous_one_equals_a_full_read(
     repo: InMemoryRepository, tabs: dict[str, RawTab], procedures: ProcedureSet
 ) -> None:
-    before_snapshot = Snapshot(copy.deepcopy(tabs), SCHEMA, rules_for(procedures))
+    before_snapshot = Snapshot(copy.deepcopy(tabs), SCHEMA, rules_for(procedures), TEST_SEALER)
     before = before_snapshot.ledger
     assert before.states and before.issues == []  # derive (and cache) the old view
     recorder = Recorder(repo)
     act(recorder, "directora", "SOL-2026-0002", "avanzar",  # type: ignore[arg-type]
         expected_seq=1, now=NOW)
     after_tabs = copy.deepcopy(tabs)
-    touched = apply_change(after_tabs, SCHEMA, recorder.changes[-1])
+    touched = apply_change(after_tabs, SCHEMA, recorder.changes[-1], TEST_SEALER)
     bad = SCHEMA.events.cells(Event(event_id="x", subject="SOL-2026-0001", seq=9,
                                     outcome="avanzar", actor="a", at=NOW))
     bad["fecha_hora"] = "nunca"
     touched.rows.extend(apply_change(after_tabs, SCHEMA, RawChange().append_cells(
-        "eventos", bad)).rows)
+        "eventos", bad), TEST_SEALER).rows)
 
-    next_snapshot = Snapshot(after_tabs, SCHEMA, rules_for(procedures))
+    next_snapshot = Snapshot(after_tabs, SCHEMA, rules_for(procedures), TEST_SEALER)
     next_snapshot.previous = (before_snapshot, touched)
     incremental = next_snapshot.ledger
-    full = Snapshot(after_tabs, SCHEMA, rules_for(procedures)).ledger
+    full = Snapshot(after_tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
     assert incremental.states == full.states
     for spec in SCHEMA:
         assert incremental.records(spec.model) == full.records(spec.model), spec.name
@@ -282,7 +283,7 @@ def test_a_user_name_written_twice_keeps_the_first_row_and_reports_the_second():
     second = {**first, "nombre": "Ana (copia)", "roles": "jefe_ugs"}
     tabs["usuarios"] = RawTab("usuarios", header, [[row.get(h, "") for h in header]
                                                    for row in (first, second)])
-    ledger = Snapshot(tabs, SCHEMA, default_rules()).ledger
+    ledger = Snapshot(tabs, SCHEMA, default_rules(), TEST_SEALER).ledger
     assert ledger.users["ana"].full_name == "Ana (primera)"
     assert [(i.tab, i.row, i.column) for i in ledger.issues if i.tab == "usuarios"] == [
         ("usuarios", 3, "usuario")]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from core_helpers import NOW
+from support.fixed import TEST_SEALER
 from test_smtp import LocalSmtpServer
 
 import cli
@@ -201,7 +202,7 @@ def test_a_damaged_outbox_tab_does_not_stop_the_action(
         seeded_tabs: dict[str, RawTab], procedures: ProcedureSet) -> None:
     tabs = dict(seeded_tabs)
     tabs["correo_saliente"] = RawTab("correo_saliente", ["id_correo", "para"], [])
-    repo = InMemoryRepository(tabs, SCHEMA, rules_for(procedures))
+    repo = InMemoryRepository(tabs, SCHEMA, rules_for(procedures), TEST_SEALER)
     rid = create_request(repo, "solicitante", form(3), NOW)
     assert repo.snapshot().ledger.state(rid) is not None
     assert repo.snapshot().tabs["correo_saliente"].rows == []

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from core_helpers import NOW, rows_to_cells
+from support.fixed import TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawChange, RawTab
@@ -197,7 +198,7 @@ def one_user_per_role() -> dict[str, RawTab]:
 
 def fresh(tabs: dict[str, RawTab], target_roles: tuple[Role, ...] = (Role.REQUESTER,)
           ) -> InMemoryRepository:
-    repo = InMemoryRepository(tabs, SCHEMA, rules_for(load_procedures(procedure_rows())))
+    repo = InMemoryRepository(tabs, SCHEMA, rules_for(load_procedures(procedure_rows())), TEST_SEALER)
     repo.commit(RawChange().append_cells("usuarios", user_row(
         TARGET, "Cuenta de destino", target_roles, UNIT, DEMO_PASSWORD, NOW)))
     return repo

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import pytest
 from core_helpers import NOW, count_rows
+from support.fixed import TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawChange, Snapshot
@@ -102,7 +103,7 @@ def test_an_empty_tab_falls_back_to_the_shipped_procedures_and_says_so(
     emptied[PROCEDURES_TAB] = type(emptied[PROCEDURES_TAB])(
         PROCEDURES_TAB, emptied[PROCEDURES_TAB].header, [])
     ledger = InMemoryRepository(emptied, repo.snapshot().schema,
-                                repo.snapshot().rules).snapshot().ledger
+                                repo.snapshot().rules, TEST_SEALER).snapshot().ledger
     assert ledger.procedures.numbers() == [1, 2, 3]
     [issue] = [i for i in ledger.issues if i.tab == PROCEDURES_TAB]
     assert (issue.row, issue.reason) == (1, "la pestaña no tiene ninguna versión publicada: "
@@ -379,7 +380,7 @@ def test_an_older_workbook_s_empty_tab_can_be_filled_with_the_procedures_in_forc
     tabs = dict(repo.snapshot().tabs)
     tabs[PROCEDURES_TAB] = type(tabs[PROCEDURES_TAB])(PROCEDURES_TAB,
                                                       tabs[PROCEDURES_TAB].header, [])
-    older = InMemoryRepository(tabs, repo.snapshot().schema, repo.snapshot().rules)
+    older = InMemoryRepository(tabs, repo.snapshot().schema, repo.snapshot().rules, TEST_SEALER)
     assert procedure_admin.copy_shipped_to_tab(older, "jefe.ugs", NOW) == 24
     assert older.snapshot().ledger.issues == []
     with pytest.raises(Exception, match="ya tiene filas"):

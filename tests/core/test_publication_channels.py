@@ -7,7 +7,7 @@ from datetime import timedelta
 
 os.environ.setdefault("RRSS_BCRYPT_ROUNDS", "4")
 
-from support.fixed import DEMO_NOW
+from support.fixed import DEMO_NOW, TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawTab
@@ -26,7 +26,7 @@ def demo_repo() -> InMemoryRepository:
     tabs = {name: RawTab(name, TABS_BY_NAME[name].headers,
                          [[row.get(h, "") for h in TABS_BY_NAME[name].headers] for row in data])
             for name, data in rows.items()}
-    return InMemoryRepository(tabs, SCHEMA, default_rules())
+    return InMemoryRepository(tabs, SCHEMA, default_rules(), TEST_SEALER)
 
 
 def test_the_publishing_event_keeps_the_channels_and_the_link():

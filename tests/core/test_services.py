@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from core_helpers import EXTRA_USERS, INACTIVE, NOW, count_rows
+from support.fixed import TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawChange, RawTab, Snapshot
@@ -150,8 +151,8 @@ def test_a_deactivated_user_cannot_start_a_request(repo: InMemoryRepository) -> 
     ({"unit": ""}, "Unidad: elija la unidad solicitante."),
     ({"unit": "XYZ"}, "Unidad: «XYZ» no es una unidad activa."),
     ({"title": "   "}, "Título: no puede estar vacío."),
-    ({"title": "x" * (MAX_CELL_CHARS + 1)}, "Título: el texto supera 50000 caracteres."),
-    ({"summary": "y" * (MAX_CELL_CHARS + 1)}, "Resumen: el texto supera 50000 caracteres."),
+    ({"title": "x" * (MAX_CELL_CHARS + 1)}, "Título: el texto supera 32.767 caracteres."),
+    ({"summary": "y" * (MAX_CELL_CHARS + 1)}, "Resumen: el texto supera 32.767 caracteres."),
     ({"publish_to": NOW.date() - timedelta(days=1)},
      "la fecha «hasta» es anterior a la fecha «desde»."),
     ({"procedure": 5}, "Tipo: el número es demasiado grande."),
@@ -180,7 +181,7 @@ def test_a_request_number_on_a_damaged_row_is_not_given_again(
     tabs = {name: RawTab(raw.name, list(raw.header), [list(r) for r in raw.rows])
             for name, raw in repo.snapshot().tabs.items()}
     tabs["solicitudes"].rows[1][tabs["solicitudes"].column_index()["creada_en"]] = "ayer"
-    edited = InMemoryRepository(tabs, SCHEMA, rules_for(SHIPPED))
+    edited = InMemoryRepository(tabs, SCHEMA, rules_for(SHIPPED), TEST_SEALER)
     assert damaged not in edited.snapshot().ledger.requests
 
     new = create_request(edited, "jefe.nic", form(3), NOW)
@@ -307,7 +308,7 @@ def test_an_oversized_comment_is_refused_with_nothing_written(
 ) -> None:
     request_id = create_request(repo, "solicitante", form(3), NOW)
     before = count_rows(repo)
-    with pytest.raises(InvalidInput, match="El comentario supera 50000 caracteres"):
+    with pytest.raises(InvalidInput, match="El comentario supera 32.767 caracteres"):
         act(repo, "directora", request_id, "rechazar", comment="z" * (MAX_CELL_CHARS + 1),
             expected_seq=1, now=NOW)
     assert count_rows(repo) == before

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from support.fixed import TEST_SEALER
 
 from core.adapters.workbook.repository import WorkbookRepository
 from core.domain.workflow import RequestState
@@ -86,7 +87,7 @@ class Server:
 
     def repository(self) -> WorkbookRepository:
         """The server's workbook, for reading what the app wrote (read-only use)."""
-        return WorkbookRepository(self.workbook, SCHEMA, default_rules())
+        return WorkbookRepository(self.workbook, SCHEMA, default_rules(), TEST_SEALER)
 
     def state(self, request_id: str) -> RequestState:
         """The request as the server's workbook has it now (read-only)."""

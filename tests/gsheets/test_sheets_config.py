@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.fixed import TEST_SEALER
 from support.standin import FakeSheetsServer, make_gspread_client
 
 import cli as cli_main
@@ -97,7 +98,7 @@ def test_a_malformed_private_key_is_reported_before_any_call() -> None:
     config = load_config(env={"RRSS_SHEETS_ID": "1abc",
                               "RRSS_SERVICE_ACCOUNT_JSON": json.dumps(KEY)}, secrets=[])
     with pytest.raises(SheetsSetupError) as refused:
-        open_sheets(config, SCHEMA, default_rules())
+        open_sheets(config, SCHEMA, default_rules(), TEST_SEALER)
     assert "no es válida" in refused.value.message
 
 
