@@ -33,12 +33,20 @@ from core.domain.models import (
     UserRow,
 )
 from core.domain.permissions import PermissionMatrix
-from core.domain.procedures import ProcedureSet, definition_row, published_procedures
+from core.domain.procedures import (
+    FINGERPRINT,
+    Procedure,
+    ProcedureSet,
+    definition_row,
+    procedure_subject,
+    published_procedures,
+)
 from core.domain.requests import ROUTE, request_from, route_cells
 from core.domain.workflow import RequestState, replay
 
 R = TypeVar("R", bound=Record)
 DEMO_OUTCOME = "datos_de_demostracion"  # the signed system event of a demo ledger
+PROCEDURE_SUBJECT = procedure_subject(0)[:-1]
 UNSIGNED = ("la fila no lleva la firma de la aplicación (la escribió o cambió una persona): "
             "no se obedece; revise Auditoría")
 
@@ -222,7 +230,21 @@ class Ledger:
         rows = [(number, definition_row(record))
                 for number, record in self.records(ProcedureTableRow)
                 if record.status is ProcedureStatus.PUBLISHED]
-        found, problems = published_procedures(rows, self.rules.procedures)
+        vouched: dict[str, set[tuple[object, object]]] = {}
+        for _, event in self.events:
+            if event.kind is EventKind.SYSTEM and event.subject.startswith(PROCEDURE_SUBJECT):
+                try:
+                    data = event.payload()
+                except ValueError:
+                    continue
+                vouched.setdefault(event.subject, set()).add(
+                    (data.get("version"), data.get(FINGERPRINT)))
+
+        def signed(procedure: Procedure) -> bool:
+            return (procedure.version, procedure.fingerprint()) in vouched.get(
+                procedure_subject(procedure.number), set())
+
+        found, problems = published_procedures(rows, self.rules.procedures, signed)
         tab = self.naming.tab(ProcedureTableRow)
         return found, [RowIssue(tab, p.row, p.column, p.value, p.reason) for p in problems]
 

@@ -27,6 +27,7 @@ from core.domain.models import (
 from core.domain.permissions import Capability
 from core.domain.ports import Change, Repository
 from core.domain.procedures import (
+    FINGERPRINT,
     TABLE_COLUMNS,
     OutcomeKind,
     Procedure,
@@ -35,6 +36,7 @@ from core.domain.procedures import (
     definition_row,
     load_procedures,
     next_stages,
+    procedure_subject,
     table_record,
 )
 from core.domain.roles import Role
@@ -45,8 +47,7 @@ FIXED_COLUMNS = ("procedimiento", "nombre", "version")
 EDITABLE_COLUMNS = tuple(c for c in TABLE_COLUMNS if c not in FIXED_COLUMNS)
 
 
-def subject(number: int) -> str:
-    return f"procedimiento:{number}"
+subject = procedure_subject
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -378,7 +379,8 @@ def publish_draft(repo: Repository, username: str, number: int, now: datetime, *
     change.add(_event(
         ledger, number, "publicar_version", username, role, now,
         {"version": version, "version_anterior": previous,
-         "etapas": verdict.procedure.last_stage}, comment))
+         "etapas": verdict.procedure.last_stage,
+         FINGERPRINT: verdict.procedure.fingerprint()}, comment))
     repo.commit(change)
     return version
 

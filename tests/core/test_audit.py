@@ -224,8 +224,8 @@ def test_rows_deleted_from_the_end_are_found_only_against_a_remembered_head(
 def test_a_missing_column_is_one_finding_instead_of_every_row(events: Rows) -> None:
     header = [h for h in HEADERS if h != "comentario"]
     rows = [[v for h, v in zip(HEADERS, r, strict=True) if h != "comentario"] for r in events]
-    finding = only(tamper.verify_chain(sealer=TEST_SEALER, events=stored_tab(SCHEMA.events, RawTab("eventos", header,
-                                                                        rows))))
+    stored = stored_tab(SCHEMA.events, RawTab("eventos", header, rows))
+    finding = only(tamper.verify_chain(sealer=TEST_SEALER, events=stored))
     assert finding.kind is FindingKind.HEADER and "«comentario»" in finding.detail
     no_tab = Snapshot({}, SCHEMA, default_rules(), TEST_SEALER).ledger
     assert only(audit.report(no_tab)).kind is FindingKind.HEADER

@@ -69,7 +69,7 @@ def test_a_ten_megabyte_comment_is_refused_and_the_workbook_is_untouched(
         workbook: WorkbookRepository) -> None:
     rid = create_request(workbook, "solicitante", request_form(), NOW)
     before = workbook.path.read_bytes()
-    with pytest.raises(InvalidInput, match="El comentario supera 32.767 caracteres"):
+    with pytest.raises(InvalidInput, match=r"El comentario supera 32\.767 caracteres"):
         act(workbook, "directora", rid, "rechazar", comment=TEN_MB, expected_seq=1, now=NOW)
     assert workbook.path.read_bytes() == before
 
@@ -85,14 +85,14 @@ def test_a_ten_megabyte_cell_from_any_writer_is_refused_by_the_workbook(
 
 def test_other_services_refuse_ten_megabytes_too(repo: InMemoryRepository) -> None:
     before = count_rows(repo)
-    with pytest.raises(InvalidInput, match="supera 32.767"):
+    with pytest.raises(InvalidInput, match=r"supera 32\.767"):
         record_direct_publication(repo, "admin.rrss", {
             "type": "5", "title": "Hoy", "channel": "Facebook", "published_at": NOW,
             "notes": TEN_MB}, NOW)
-    with pytest.raises(InvalidInput, match="supera 32.767"):
+    with pytest.raises(InvalidInput, match=r"supera 32\.767"):
         plan.add_item(repo, "profesional", {
             "service": TEN_MB, "channels": "Facebook", "type": "1", "start": NOW.date()}, NOW)
-    with pytest.raises(InvalidInput, match="supera 32.767"):
+    with pytest.raises(InvalidInput, match=r"supera 32\.767"):
         service_logs.record_question(repo, "moderador", {
             "received_at": NOW, "channel": "Facebook", "summary": TEN_MB}, NOW)
     assert count_rows(repo) == before

@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 
 import pytest
+from support.accounts import change_account
 from support.fixed import DEMO_NOW, TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
@@ -177,11 +178,10 @@ def test_the_role_is_checked_again_on_the_data_being_written(
     """DE was deactivated after the page was read: the order is refused, nothing written."""
     repo = InMemoryRepository(demo_tabs, SCHEMA, default_rules(), TEST_SEALER)
     stale = repo.snapshot()
-    tabs = copy.deepcopy(demo_tabs)
-    users = tabs["usuarios"]
-    for cells in users.rows:
-        if cells[users.header.index("usuario")] == "directora":
-            cells[users.header.index("activo")] = "no"
+    meanwhile = InMemoryRepository(copy.deepcopy(demo_tabs), SCHEMA, default_rules(),
+                                   TEST_SEALER)
+    change_account(meanwhile, "directora", NOW, active=False)
+    tabs = dict(meanwhile.snapshot().tabs)
 
     class StaleView(InMemoryRepository):
         def snapshot(self):  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ real one; a locked person reads what happens next; failures of real accounts are
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -129,11 +130,9 @@ def test_eight_threads_guessing_in_parallel_get_five_checks_at_most(
     def guess(number: int) -> None:
         start.wait()
         for attempt in range(6):
-            try:
+            with contextlib.suppress(AuthenticationFailed):
                 authenticate(repo, "jefe.ugs", f"adivina-{number}-{attempt}", now=NOW,
                              guard=guard)
-            except AuthenticationFailed:
-                pass
 
     threads = [threading.Thread(target=guess, args=(n,)) for n in range(8)]
     for thread in threads:

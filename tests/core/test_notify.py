@@ -12,21 +12,27 @@ from pathlib import Path
 
 import pytest
 from core_helpers import NOW
+from support.accounts import change_account
 from support.fixed import TEST_SEALER
 from test_smtp import LocalSmtpServer
 
 import cli
+from core.adapters import keys
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawChange, RawTab
+from core.adapters.workbook.repository import WorkbookRepository
 from core.domain.errors import ConcurrentChange, InvalidInput, NotAllowed
+from core.domain.ledger import DEMO_OUTCOME
 from core.domain.models import MAX_CELL_CHARS, MailStatus, OutboxMail
 from core.domain.ports import MailError
 from core.domain.procedures import ProcedureSet
 from core.domain.workdays import WorkCalendar
 from core.services import notifications as notify
 from core.services.requests import act, create_request
-from sheets_schema import rules_for
+from sheets_schema import default_rules, rules_for
+from sheets_schema.demo import demo_rows
 from sheets_schema.tabs import SCHEMA
+from wiring import local_now
 
 MAIL = "@adsib.gob.bo"
 
@@ -163,7 +169,7 @@ def test_publication_tells_the_requester(repo: InMemoryRepository) -> None:
 
 def test_people_without_an_address_get_nothing_and_are_listed(
         repo: InMemoryRepository) -> None:
-    repo.commit(RawChange().update_cells("usuarios", "directora", {"correo": ""}))
+    change_account(repo, "directora", NOW, email="")
     rid = create_request(repo, "solicitante", form(3), NOW)
     assert mails_about(repo, rid) == []
     assert "directora" in [u.username for u in notify.users_without_email(
@@ -190,7 +196,7 @@ def test_a_refused_action_queues_no_mail(repo: InMemoryRepository) -> None:
 
 def test_a_long_comment_still_lets_the_action_through_with_a_shortened_mail(
         repo: InMemoryRepository) -> None:
-    rid = create_request(repo, "solicitante", form(3, title="T" * 40_000), NOW)
+    rid = create_request(repo, "solicitante", form(3, title="T" * 30_000), NOW)
     step(repo, "directora", rid, "rechazar", comment="c" * (MAX_CELL_CHARS - 10))
     state = repo.snapshot().ledger.state(rid)
     assert state is not None and state.status.value == "rechazada"
@@ -411,18 +417,25 @@ def test_institutional_days_off_move_the_due_date_in_mails(repo: InMemoryReposit
 def test_the_command_line_queues_the_digest_and_sends_but_never_demo_data(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         smtp_server: LocalSmtpServer) -> None:
-    monkeypatch.setenv("RRSS_WORKBOOK", str(tmp_path / "ledger.xlsx"))
-    monkeypatch.setenv("RRSS_DEMO", "1")
+    monkeypatch.setenv("RRSS_WORKBOOK", str(tmp_path / "demo.xlsx"))
     for name, value in smtp_server.env().items():
         monkeypatch.setenv(name, value)
     assert cli.main(["nada"]) == 2
+    assert cli.main(["demo"]) == 0
     assert cli.main(["digest"]) == 0
     assert "correo(s) de resumen en cola" in capsys.readouterr().out
     assert cli.main(["send"]) == 1  # demo users' addresses are never written to
     assert "Datos de demostración" in capsys.readouterr().out
     assert smtp_server.received == []
 
-    monkeypatch.setenv("RRSS_DEMO", "0")  # the same workbook, now treated as real data
+    # The same people and requests in a ledger that is not marked as demo data.
+    rows = demo_rows(local_now(), WorkCalendar.for_bolivia())
+    rows["eventos"] = [r for r in rows["eventos"] if r["accion"] != DEMO_OUTCOME]
+    real = tmp_path / "real.xlsx"
+    WorkbookRepository(real, SCHEMA, default_rules(),
+                       keys.write_key_file(keys.key_file_for(real))).create(rows)
+    monkeypatch.setenv("RRSS_WORKBOOK", str(real))
+    assert cli.main(["digest"]) == 0
     assert cli.main(["send"]) == 0
     assert "enviado(s)" in capsys.readouterr().out
     assert smtp_server.received
