@@ -27,8 +27,8 @@ def route_data(request: Request) -> dict[str, object]:
     """What the registering event records of a request's route."""
     return {"procedimiento": request.procedure, "version": request.version,
             "unidad": request.unit, "protegida": request.protected,
-            "publicar_desde": request.publish_from.isoformat() if request.publish_from else "",
-            "publicar_hasta": request.publish_to.isoformat() if request.publish_to else ""}
+            "desde": request.publish_from.isoformat() if request.publish_from else "",
+            "hasta": request.publish_to.isoformat() if request.publish_to else ""}
 
 
 def _day(value: Any) -> date | None:
@@ -46,8 +46,8 @@ def request_from(first: Event, route: Mapping[str, Any], row: RequestRow | None)
             request_id=first.subject, created_at=first.at, created_by=first.actor,
             procedure=int(route["procedimiento"]), version=int(route["version"]),
             unit=str(route["unidad"]), protected=bool(route.get("protegida", False)),
-            publish_from=_day(route.get("publicar_desde")),
-            publish_to=_day(route.get("publicar_hasta")),
+            publish_from=_day(route.get("desde")),
+            publish_to=_day(route.get("hasta")),
             title=text.title.strip() or UNTITLED, objective=text.objective,
             summary=text.summary, links=text.links, reference=text.reference,
         )

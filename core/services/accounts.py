@@ -136,7 +136,7 @@ def record_now(repo: Repository, events: Sequence[Event]) -> None:
     """Write the audit events now; a ledger that cannot be written leaves the refusal
     standing (the guard has already counted it)."""
     with contextlib.suppress(DomainError):
-        repo.commit(Change(summary="ingreso").add(*events))
+        repo.commit(Change(summary="intentos de ingreso").add(*events))
 
 
 def authenticate(

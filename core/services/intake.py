@@ -31,7 +31,7 @@ from core.services import requests
 from core.services.common import current_user
 
 PROCEDURE = 3
-ORIGIN = "ingreso"  # the registering event's data key holding the intake row's identity
+ORIGIN = "fila_ingreso"  # the registering event's data key holding the intake row's identity
 
 
 @dataclass(frozen=True)
@@ -156,20 +156,37 @@ def review(ledger: Ledger) -> list[Verdict]:
     if not ledger.writable(IntakeRow):
         return verdicts
     done = taken(ledger)
+    stamp = ledger.naming.column(IntakeRow, "submitted_at")
+    keyed: list[tuple[int, IntakeRow, str]] = []
     for number, record in ledger.records(IntakeRow):
         if not record.submitted_at.strip():
             verdicts.append(Verdict(number, record, "", problem=(
-                f"falta «{ledger.naming.column(IntakeRow, 'submitted_at')}» (la fecha y hora "
-                "en que se pidió; un formulario de Google la escribe solo)")))
+                f"falta «{stamp}» (la fecha y hora en que se pidió; un formulario de Google "
+                "la escribe solo)")))
             continue
         try:
-            key = identity(record)
+            keyed.append((number, record, identity(record)))
         except ValueError:
             verdicts.append(Verdict(number, record, "", problem=(
-                f"«{ledger.naming.column(IntakeRow, 'submitted_at')}» no es una fecha y hora "
-                "(use DD/MM/AAAA HH:MM)")))
+                f"«{stamp}» no es una fecha y hora (use DD/MM/AAAA HH:MM)")))
+    rows_of: dict[str, list[int]] = {}
+    for number, _, key in keyed:
+        rows_of.setdefault(key, []).append(number)
+    for number, record, key in keyed:
+        twins = [n for n in rows_of[key] if n != number]
+        if twins and key in done:
+            verdicts.append(Verdict(number, record, key, problem=(
+                f"la fila {', '.join(map(str, twins))} tiene la misma «{stamp}» y el mismo "
+                f"usuario, y una de ellas ya se registró como {done[key]}: si esta es otra "
+                f"solicitud, cambie su «{stamp}» (por ejemplo, un minuto después)")))
             continue
         if key in done:
+            continue
+        if twins:
+            verdicts.append(Verdict(number, record, key, problem=(
+                f"la fila {', '.join(map(str, twins))} tiene la misma «{stamp}» y el mismo "
+                f"usuario: cambie la «{stamp}» de una de ellas para registrarlas por "
+                "separado")))
             continue
         found = _check(ledger, record)
         if isinstance(found, str):

@@ -55,6 +55,14 @@ class Backend:
         """A person changes one cell by hand."""
         raise NotImplementedError
 
+    def person_inserts(self, tab: str, row_number: int, row: Mapping[str, str]) -> None:
+        """A person inserts a row above sheet row ``row_number`` and fills it."""
+        raise NotImplementedError
+
+    def person_sorts(self, tab: str, column: str, *, descending: bool = False) -> None:
+        """A person sorts the tab's data rows by ``column`` (header row kept on top)."""
+        raise NotImplementedError
+
 
 class WorkbookBackend(Backend):
     name = "workbook"
@@ -88,6 +96,20 @@ class WorkbookBackend(Backend):
         cells[header.index(column)] = value
         self._save(content)
 
+    def person_inserts(self, tab: str, row_number: int, row: Mapping[str, str]) -> None:
+        content = self.content()
+        header = content[tab][0]
+        content[tab].insert(row_number - 1, [row.get(h, "") for h in header])
+        self._save(content)
+
+    def person_sorts(self, tab: str, column: str, *, descending: bool = False) -> None:
+        content = self.content()
+        header, *rows = content[tab]
+        at = header.index(column)
+        rows.sort(key=lambda r: r[at] if at < len(r) else "", reverse=descending)
+        content[tab] = [header, *rows]
+        self._save(content)
+
 
 class SheetsBackend(Backend):
     """A Google Sheet; ``server`` is the stand-in, or None for a real spreadsheet."""
@@ -103,8 +125,8 @@ class SheetsBackend(Backend):
         self.retry = retry or RetryPolicy(budget=5.0, first_delay=0.01, max_delay=0.1)
 
     def open(self, cache_seconds: float = 0.2, **options: Any) -> SheetsRepository:
-        return SheetsRepository(self.client, self.spreadsheet_id, SCHEMA, default_rules(), TEST_SEALER,
-                                cache_seconds=cache_seconds,
+        return SheetsRepository(self.client, self.spreadsheet_id, SCHEMA, default_rules(),
+                                TEST_SEALER, cache_seconds=cache_seconds,
                                 retry=options.pop("retry", self.retry),
                                 account_email=self.account_email, **options)
 
@@ -143,6 +165,27 @@ class SheetsBackend(Backend):
             return
         worksheet = self.client.open_by_key(self.spreadsheet_id).worksheet(tab)
         worksheet.update([[value]], f"{letter}{row_number}", value_input_option="RAW")
+
+    def person_inserts(self, tab: str, row_number: int, row: Mapping[str, str]) -> None:
+        header = self.content()[tab][0]
+        cells = [row.get(h, "") for h in header]
+        if self.server is not None:
+            self.server.insert_rows(self.spreadsheet_id, tab, row_number)
+            self.server.set_values(self.spreadsheet_id, tab, [cells], f"A{row_number}",
+                                   input_option="RAW")
+            return
+        worksheet = self.client.open_by_key(self.spreadsheet_id).worksheet(tab)
+        worksheet.insert_row(cells, row_number, value_input_option="RAW")
+
+    def person_sorts(self, tab: str, column: str, *, descending: bool = False) -> None:
+        if self.server is not None:
+            self.server.sort_rows(self.spreadsheet_id, tab, column, descending=descending)
+            return
+        worksheet = self.client.open_by_key(self.spreadsheet_id).worksheet(tab)
+        rows = worksheet.get_all_values()
+        at = rows[0].index(column) + 1
+        worksheet.sort((at, "des" if descending else "asc"),
+                       range=f"A2:{column_letter(len(rows[0]) - 1)}{len(rows)}")
 
 
 def column_letter(index: int) -> str:

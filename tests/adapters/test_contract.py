@@ -142,16 +142,16 @@ def test_a_change_that_cannot_apply_writes_none_of_its_rows(backend: Backend) ->
 
 def test_a_row_update_is_refused_when_a_person_edited_that_row_since_it_was_read(
         backend: Backend) -> None:
-    number = backend.person_appends("ingreso", {"usuario": "nadie", "titulo": "Primera"})
+    number = backend.person_appends("unidades", {"codigo": "NUEVA", "nombre": "Primera",
+                                                 "activa": "sí"})
     repo = backend.open()
-    cells = repo.snapshot().tabs["ingreso"].rows[number - 2]
-    backend.person_sets("ingreso", number, "titulo", "Primera (corregida)")
+    cells = repo.snapshot().tabs["unidades"].rows[number - 2]
+    backend.person_sets("unidades", number, "nombre", "Primera (corregida)")
     with pytest.raises(ConcurrentChange):
-        repo.commit(RawChange().update_row("ingreso", number, cells,
-                                        {"estado_ingreso": "revisada"}))
-    rows = backend.content()["ingreso"]
-    assert column(rows, "estado_ingreso") == [""]
-    assert column(rows, "titulo") == ["Primera (corregida)"]
+        repo.commit(RawChange().update_row("unidades", number, cells, {"activa": "no"}))
+    rows = backend.content()["unidades"]
+    assert column(rows, "activa")[-1] == "sí"
+    assert column(rows, "nombre")[-1] == "Primera (corregida)"
 
 
 def test_threads_on_two_servers_racing_for_one_stage_produce_one_event_and_tell_the_others(
@@ -251,14 +251,69 @@ def test_a_valid_intake_row_becomes_a_procedure_3_request_once(backend: Backend)
     assert str(request.publish_to) == "2026-12-05"
     state = ledger.state(request_id)
     assert state is not None and state.status is Status.IN_PROGRESS and state.stage == 2
-    rows = backend.content()["ingreso"]
-    assert column(rows, "estado_ingreso") == [f"registrada {request_id}"]
-    assert column(rows, "id_solicitud") == [request_id]
+    assert list(intake.taken(ledger).values()) == [request_id]
+    assert intake.review(ledger) == []
 
     before = backend.content()
     again = intake.process(backend.open(), NOW)
     assert again.registered == [] and backend.content() == before
     assert not intake.pending(backend.open().snapshot().ledger)
+
+
+def test_the_app_never_writes_into_the_intake_tab(backend: Backend) -> None:
+    backend.person_appends("ingreso", VALID)
+    backend.person_appends("ingreso", {**VALID, "marca_temporal": "1/12/2026 8:00:00",
+                                       "titulo": ""})
+    before = backend.content()["ingreso"]
+    report = intake.process(backend.open(), NOW)
+    assert len(report.registered) == 1 and len(report.waiting) == 1
+    assert backend.content()["ingreso"] == before
+
+
+@pytest.mark.parametrize("move", ["inserted above", "sorted", "title corrected"])
+def test_an_intake_row_people_move_or_edit_after_it_was_taken_is_not_taken_again(
+        backend: Backend, move: str) -> None:
+    first = backend.person_appends("ingreso", VALID)
+    [(_, request_id)] = intake.process(backend.open(), NOW).registered
+    later = {**VALID, "marca_temporal": "1/12/2026 8:00:00", "titulo": "Otra feria"}
+    if move == "inserted above":
+        backend.person_inserts("ingreso", first, later)
+    elif move == "sorted":
+        backend.person_appends("ingreso", later)
+        backend.person_sorts("ingreso", "marca_temporal", descending=True)
+    else:
+        backend.person_sets("ingreso", first, "titulo", "Feria (título corregido)")
+    report = intake.process(backend.open(), NOW)
+    ledger = backend.open().snapshot().ledger
+    titles = Counter(r.title for r in ledger.requests.values())
+    assert titles["Feria de servicios digitales"] == 1
+    assert titles["Otra feria"] == (0 if move == "title corrected" else 1)
+    assert len(report.registered) == (0 if move == "title corrected" else 1)
+    assert request_id in intake.taken(ledger).values()
+
+
+def test_two_rows_with_one_time_stamp_and_user_wait_until_one_is_told_apart(
+        backend: Backend) -> None:
+    first = backend.person_appends("ingreso", VALID)
+    second = backend.person_appends("ingreso", {**VALID, "titulo": "Otra feria"})
+    report = intake.process(backend.open(), NOW)
+    assert report.registered == [] and [row for row, _ in report.waiting] == [first, second]
+    assert "misma «marca_temporal» y el mismo usuario" in report.waiting[0][1]
+    backend.person_sets("ingreso", second, "marca_temporal", "30/11/2026 9:16:00")
+    assert len(intake.process(backend.open(), NOW).registered) == 2
+
+
+def test_a_row_inserted_between_the_read_and_the_write_is_taken_once(
+        backend: Backend) -> None:
+    backend.person_appends("ingreso", VALID)
+    server = backend.open()
+    server.snapshot()  # the server has read the tab: one row waits
+    later = {**VALID, "marca_temporal": "1/12/2026 8:00:00", "titulo": "Otra feria"}
+    backend.person_inserts("ingreso", 2, later)  # the old row moves down before the write
+    intake.process(server, NOW)
+    intake.process(backend.open(), NOW)
+    titles = Counter(r.title for r in backend.open().snapshot().ledger.requests.values())
+    assert (titles["Feria de servicios digitales"], titles["Otra feria"]) == (1, 1)
 
 
 @pytest.mark.parametrize(("cell", "value", "explained"), [
@@ -276,8 +331,8 @@ def test_a_broken_intake_row_is_explained_and_waits_until_corrected(
 
     report = intake.process(backend.open(), NOW)
     assert report.registered == [] and report.waiting and explained in report.waiting[0][1]
-    status = column(backend.content()["ingreso"], "estado_ingreso")
-    assert status[0].startswith("pendiente: ") and explained in status[0]
+    [verdict] = intake.review(backend.open().snapshot().ledger)
+    assert (verdict.row, verdict.valid) == (number, False) and explained in verdict.problem
     assert set(backend.open().snapshot().ledger.requests) == requests_before
 
     before = backend.content()
@@ -287,14 +342,15 @@ def test_a_broken_intake_row_is_explained_and_waits_until_corrected(
     backend.person_sets("ingreso", number, cell, VALID[cell])
     fixed = intake.process(backend.open(), NOW)
     assert [row for row, _ in fixed.registered] == [number]
-    assert column(backend.content()["ingreso"], "estado_ingreso") == \
-        [f"registrada {fixed.registered[0][1]}"]
+    assert list(intake.taken(backend.open().snapshot().ledger).values()) == \
+        [fixed.registered[0][1]]
 
 
 def test_two_servers_taking_the_same_intake_rows_at_once_register_each_row_once(
         backend: Backend) -> None:
     for i in range(3):
-        backend.person_appends("ingreso", {**VALID, "titulo": f"Formulario {i}"})
+        backend.person_appends("ingreso", {**VALID, "titulo": f"Formulario {i}",
+                                           "marca_temporal": f"30/11/2026 9:1{i}:00"})
     servers = [backend.open(), backend.open()]
     for repo in servers:
         repo.snapshot()
@@ -303,6 +359,6 @@ def test_two_servers_taking_the_same_intake_rows_at_once_register_each_row_once(
     ledger = backend.open().snapshot().ledger
     titles = Counter(r.title for r in ledger.requests.values())
     assert [titles[f"Formulario {i}"] for i in range(3)] == [1, 1, 1]
-    ids = column(backend.content()["ingreso"], "id_solicitud")
+    ids = list(intake.taken(ledger).values())
     assert len(set(ids)) == 3 and all(ledger.requests[i].title.startswith("Formulario")
                                       for i in ids)

@@ -69,7 +69,8 @@ def test_bootstrap_with_demo_data_fills_an_empty_spreadsheet_and_the_app_reads_i
     assert bootstrap(server, empty, demo, demo=True).ok
     from sheets_schema import default_rules
 
-    repo = SheetsRepository(make_gspread_client(server), empty, SCHEMA, default_rules(), TEST_SEALER)
+    repo = SheetsRepository(make_gspread_client(server), empty, SCHEMA, default_rules(),
+                            TEST_SEALER)
     ledger = repo.snapshot().ledger
     assert ledger.issues == [] and len(ledger.events) == len(demo["eventos"])
     server.reset_metrics()
@@ -112,8 +113,7 @@ def test_bootstrap_appends_columns_added_to_the_schema_after_the_sheet_was_made(
 def test_the_intake_tab_accepts_the_question_titles_a_google_form_writes(
         server: FakeSheetsServer, sid: str, open_repo: Callable[..., SheetsRepository]) -> None:
     form_header = ["Marca temporal", "Usuario", "Unidad", "Título", "Objetivo", "Resumen",
-                   "Fotos enlaces", "Publicar desde", "Publicar hasta", "Protegida por norma",
-                   "Estado ingreso", "ID solicitud"]
+                   "Fotos enlaces", "Publicar desde", "Publicar hasta", "Protegida por norma"]
     server.set_values(sid, "ingreso", [form_header], "A1")
     snapshot = open_repo().snapshot()
     assert snapshot.tabs["ingreso"].header == next(s for s in ALL_TABS
