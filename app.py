@@ -49,6 +49,8 @@ def login_page() -> None:
     st.caption("Manual de procesos ADSIB-INST-MPROC-12 · Unidad de Gestión de Servicios")
     session.show_flash()  # e.g. «Administrador creado; inicie sesión.»
     ledger = session.ledger()
+    for problem in accounts.login_problems(ledger):
+        st.error(problem, icon="🛠️")
     if accounts.needs_first_admin(ledger):
         first_admin_form()
         return

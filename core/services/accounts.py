@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from core.domain.accounts import fingerprint, opening, user_row
 from core.domain.errors import AuthenticationFailed, DomainError, InvalidInput, NotAllowed
 from core.domain.ledger import Ledger
-from core.domain.models import Event, EventKind, User
+from core.domain.models import Event, EventKind, User, UserRow
 from core.domain.ports import Change, GuardStore, Repository
 from core.domain.roles import Role
 from core.domain.validation import spanish_reason
@@ -187,6 +187,26 @@ def _failure_events(ledger: Ledger, username: str, now: datetime, failures: int,
               comment=f"{MAX_FAILED_LOGINS} intentos fallidos: cuenta bloqueada hasta las "
                       f"{until:%H:%M} del {until:%d/%m/%Y}"),
     ]
+
+
+RESTORE = ("nadie puede ingresar hasta que se restaure (Archivo > Historial de versiones "
+           "en Google Sheets, o el respaldo del libro local)")
+
+
+def login_problems(ledger: Ledger) -> list[str]:
+    """Damage that keeps everyone out, in Spanish, naming what to restore: the accounts
+    and their signed events are read from these tabs and columns, never re-created."""
+    problems = []
+    for kind in (UserRow, Event):
+        tab = ledger.tab(kind)
+        name = ledger.naming.tab(kind)
+        if not tab.present:
+            problems.append(f"Falta la pestaña «{name}» en el libro: {RESTORE}.")
+        elif tab.missing_columns:
+            columns = ", ".join(f"«{c}»" for c in tab.missing_columns)
+            problems.append(f"En la pestaña «{name}» falta la columna {columns} (¿se cambió "
+                            f"el encabezado de la fila 1?): {RESTORE}.")
+    return problems
 
 
 def needs_first_admin(ledger: Ledger) -> bool:

@@ -138,8 +138,25 @@ def _auditor_role(ledger: Ledger, username: str) -> Role:
 # -- data health: how to fix a row that fails validation ----------------------------------
 
 _HINTS: tuple[tuple[str, str], ...] = (
-    ("falta la pestaña", "Reinicie la aplicación: crea la pestaña «{tab}» con su encabezado. "
-     "Si la borró por error, restáurela desde una copia del libro."),
+    ("falta la pestaña", "Restaure la pestaña «{tab}» (en Google Sheets: Archivo > Historial "
+     "de versiones; el libro local, desde su respaldo). La aplicación no la vuelve a crear: "
+     "una pestaña vacía cambiaría lo que el libro dice. Si el libro es de una versión "
+     "anterior de la aplicación, «python cli.py migrate» agrega las pestañas nuevas."),
+    ("no coincide con el registro", "No cambia nada: vale el registro firmado (lo dice el "
+     "motivo). Escriba ese valor para que la hoja lo muestre; para cambiarlo de verdad use "
+     "la aplicación (Usuarios y unidades, o la página de la solicitud)."),
+    ("firma de la aplicación", "Una persona escribió o cambió esta fila de «{tab}»: no se "
+     "obedece. Restáurela desde el historial de versiones de la hoja o el respaldo del "
+     "libro, o acuse el hallazgo en Auditoría."),
+    ("sin registro firmado", "La fila no corresponde a nada que haya registrado la "
+     "aplicación: bórrela, o cree la cuenta o la solicitud desde la aplicación."),
+    ("falta la fila de esta cuenta", "Restaure la fila de la cuenta desde el historial de "
+     "versiones, o restablezca su contraseña en Usuarios y unidades (vuelve a escribirla)."),
+    ("contraseña no es la que registró", "Restablezca la contraseña desde Usuarios y "
+     "unidades: un hash escrito o pegado a mano no abre ninguna cuenta."),
+    ("versión publicada en la pestaña no es", "Restaure las filas de esa versión desde el "
+     "historial de versiones de la hoja; hasta entonces sus solicitudes no avanzan. Los "
+     "cambios de un procedimiento se hacen en Procedimientos, como borrador."),
     ("columna desconocida", "No hace falta corregirla: la aplicación no la usa. Si es una "
      "columna de la aplicación escrita de otra forma, restaure su nombre exacto."),
     ("falta esta columna", "Restaure el encabezado «{column}» en la fila 1 de «{tab}» "
@@ -147,7 +164,7 @@ _HINTS: tuple[tuple[str, str], ...] = (
     ("fecha y hora", "Escriba la fecha y hora como DD/MM/AAAA HH:MM, por ejemplo "
      "10/03/2026 09:30."),
     ("zona horaria", "Quite la zona horaria: escriba la hora local de Bolivia, "
-     "AAAA-MM-DD HH:MM."),
+     "DD/MM/AAAA HH:MM."),
     ("fecha", "Escriba la fecha como DD/MM/AAAA, por ejemplo 10/03/2026."),
     ("«sí» o «no»", "Escriba «sí» o «no»."),
     ("número entero", "Escriba un número entero, sin decimales ni texto."),

@@ -51,8 +51,9 @@ DEFAULT_SUBDIVISION = "L"  # ADSIB sits in La Paz
 FOOTER = ("—\nAviso automático de la aplicación de Publicaciones en RRSS de la ADSIB "
           "(manual ADSIB-INST-MPROC-12). No responda a este correo.")
 
-DEMO_NO_MAIL = ("Datos de demostración (RRSS_DEMO=1): no se envía ningún correo, para no "
-                "escribir a las direcciones de los usuarios de ejemplo; quedan en la pestaña.")
+DEMO_NO_MAIL = ("Datos de demostración (libro creado con «python cli.py demo»): no se envía "
+                "ningún correo, para no escribir a las direcciones de los usuarios de "
+                "ejemplo; quedan en la pestaña.")
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from support.fixed import TEST_ENV
 
 from core.domain.models import PlanItem, PlanStatus
 from core.domain.ports import Repository
@@ -19,7 +20,7 @@ from sheets_schema.demo import USERS, demo_rows
 from tests.app.user_session import UserSession
 from ui.navigation import may_see
 from ui.session import md_escape
-from wiring import Settings, calendar_for, local_now, open_workbook
+from wiring import Settings, calendar_for, create_workbook, local_now
 
 
 def users_for(page: str, visible: bool = True) -> list[str]:
@@ -29,7 +30,7 @@ def users_for(page: str, visible: bool = True) -> list[str]:
 @pytest.fixture
 def fresh_repo(tmp_path: Path) -> Iterator[Repository]:
     """A demo workbook of its own, for a test that writes."""
-    yield open_workbook(Settings(tmp_path / "own.xlsx", demo=True, subdivision="L"))
+    yield create_workbook(Settings(tmp_path / "own.xlsx", "L", TEST_ENV), demo=True)
 
 
 def table(session: UserSession, column: str) -> pd.DataFrame:
@@ -301,9 +302,9 @@ def test_the_ugs_head_opens_a_crisis_and_its_leader_closes_it(fresh_repo: Reposi
 def test_the_demo_plan_covers_the_coming_weeks() -> None:
     """A sanity check of the demo data itself, so every view has something to show."""
     today = local_now().date()
-    rows = demo_rows(local_now(), calendar_for(Settings(Path("x"), True, "L")))
+    rows = demo_rows(local_now(), calendar_for(Settings(Path("x"), "L", TEST_ENV)))
     starts = [date.fromisoformat(r["fecha_desde"]) for r in rows["plan_promocion"]]
     assert min(starts) > today and max(starts) <= today + timedelta(days=35)
     assert {r["estado"] for r in rows["plan_promocion"]} == {
         "planificado", "solicitado", "cancelado"}
-    assert {bool(r["cerrado_en"]) for r in rows["incidentes"]} == {True, False}
+    assert {bool(r.get("cerrado_en")) for r in rows["incidentes"]} == {True, False}

@@ -14,25 +14,22 @@ import pytest
 from core_helpers import NOW
 from support.accounts import change_account
 from support.fixed import TEST_SEALER
+from support.ledgers import real_workbook
 from test_smtp import LocalSmtpServer
 
 import cli
 from core.adapters import keys
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawChange, RawTab
-from core.adapters.workbook.repository import WorkbookRepository
 from core.domain.errors import ConcurrentChange, InvalidInput, NotAllowed
-from core.domain.ledger import DEMO_OUTCOME
 from core.domain.models import MAX_CELL_CHARS, MailStatus, OutboxMail
 from core.domain.ports import MailError
 from core.domain.procedures import ProcedureSet
 from core.domain.workdays import WorkCalendar
 from core.services import notifications as notify
 from core.services.requests import act, create_request
-from sheets_schema import default_rules, rules_for
-from sheets_schema.demo import demo_rows
+from sheets_schema import rules_for
 from sheets_schema.tabs import SCHEMA
-from wiring import local_now
 
 MAIL = "@adsib.gob.bo"
 
@@ -429,11 +426,8 @@ def test_the_command_line_queues_the_digest_and_sends_but_never_demo_data(
     assert smtp_server.received == []
 
     # The same people and requests in a ledger that is not marked as demo data.
-    rows = demo_rows(local_now(), WorkCalendar.for_bolivia())
-    rows["eventos"] = [r for r in rows["eventos"] if r["accion"] != DEMO_OUTCOME]
     real = tmp_path / "real.xlsx"
-    WorkbookRepository(real, SCHEMA, default_rules(),
-                       keys.write_key_file(keys.key_file_for(real))).create(rows)
+    real_workbook(real, keys.write_key_file(keys.key_file_for(real)))
     monkeypatch.setenv("RRSS_WORKBOOK", str(real))
     assert cli.main(["digest"]) == 0
     assert cli.main(["send"]) == 0

@@ -16,12 +16,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from support.fixed import TEST_SEALER
+from support.fixed import TEST_KEY, TEST_SEALER
 
 from core.adapters.workbook.repository import WorkbookRepository
 from core.domain.workflow import RequestState
 from sheets_schema import default_rules
 from sheets_schema.tabs import SCHEMA
+from wiring import Settings, create_workbook
 
 sync_api = pytest.importorskip("playwright.sync_api")
 Browser = sync_api.Browser
@@ -54,7 +55,8 @@ def free_port() -> int:
 class Server:
     """``streamlit run app.py`` on a free port, on ``workdir/ledger.xlsx`` with demo data.
 
-    The demo workbook is built by the app on the first page load (``RRSS_DEMO=1``).
+    The demo workbook is made first, as ``python cli.py demo`` makes it (the app never
+    creates one), signed with the tests' key, which the server gets as a deployment does.
     """
 
     def __init__(self, workdir: Path) -> None:
@@ -63,7 +65,9 @@ class Server:
         self.log = workdir / "streamlit.log"
         self.workbook = workdir / "ledger.xlsx"
         env = dict(os.environ, RRSS_WORKBOOK=str(self.workbook),
-                   RRSS_BCRYPT_ROUNDS="4", RRSS_DEMO="1")
+                   RRSS_BCRYPT_ROUNDS="4", RRSS_LEDGER_KEY=TEST_KEY)
+        if not self.workbook.exists():
+            create_workbook(Settings.from_env(env), demo=True)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py",
              "--server.headless", "true", "--server.port", str(self.port),

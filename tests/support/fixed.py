@@ -14,3 +14,4 @@ TEST_SEALER = Sealer({"k1": b"clave-de-prueba-de-32-bytes-o-mas!!"}, "k1")
 
 # The same key as a deployment configures it (base64 in RRSS_LEDGER_KEY).
 TEST_KEY = base64.urlsafe_b64encode(TEST_SEALER.keys["k1"]).decode("ascii").rstrip("=")
+TEST_ENV = {"RRSS_LEDGER_KEY": TEST_KEY}  # wiring.Settings(..., env=TEST_ENV): the tests' key
