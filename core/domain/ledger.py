@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol, TypeVar, cast
 
-from core.domain.accounts import fold_accounts
+from core.domain.accounts import fingerprint, fold_accounts
 from core.domain.chain import Sealer
 from core.domain.issues import RowIssue
 from core.domain.models import (
@@ -41,7 +41,7 @@ from core.domain.procedures import (
     procedure_subject,
     published_procedures,
 )
-from core.domain.requests import ROUTE, request_from, route_cells
+from core.domain.requests import ROUTE, request_from, route_cells, standing_cells
 from core.domain.workflow import RequestState, replay
 
 R = TypeVar("R", bound=Record)
@@ -266,10 +266,14 @@ class Ledger:
                                          "identificador repetido: vale la primera fila"))
                 continue
             rows[listed.username.strip()] = (number, listed)
+        # A password hash counts wherever it sits in the tab, if the account's record holds
+        # its fingerprint: a sort that moved a reset onto another row hands it to no one.
+        hashes = {fingerprint(listed.password_hash): listed.password_hash
+                  for _, listed in self.records(UserRow) if listed.password_hash}
         users: dict[str, User] = {}
         for username, account in accounts.items():
             number, row = rows.get(username, (0, None))
-            user = account.user(row.password_hash if row is not None else "")
+            user = account.user(hashes.get(account.password, ""))
             users[username] = user
             if row is None:
                 if self.tab(UserRow).present:
@@ -277,7 +281,12 @@ class Ledger:
                                              "falta la fila de esta cuenta: no puede ingresar"
                                              " hasta que se restaure"))
                 continue
-            if account.password and not user.password_hash:
+            if row.password_hash and fingerprint(row.password_hash) != account.password:
+                issues.append(self.issue(
+                    UserRow, number, "password_hash", "",
+                    "la contraseña de esta fila no es la que registró la aplicación para "
+                    "esta cuenta: no la abre (restablézcala desde Usuarios)"))
+            elif account.password and not user.password_hash:
                 issues.append(self.issue(
                     UserRow, number, "password_hash", "",
                     "la contraseña no es la que registró la aplicación: no se acepta "
@@ -459,4 +468,15 @@ class Ledger:
         found += [self.issue(Event, n, "signature", "", UNSIGNED)
                   for n in sorted(self.tab(Event).unsigned)]
         return found + self._accounts[1] + self._requests[1] + self._procedures[1] \
-            + self._replayed[1]
+            + self._replayed[1] + self._standing_issues
+
+    @cached_property
+    def _standing_issues(self) -> list[RowIssue]:
+        """Rows whose status, stage, sequence or «protected» differ from the replay (a hand
+        edit, or an update a sort moved onto the wrong row): reported, never obeyed."""
+        found = []
+        for request_id, (number, row) in self._request_rows.items():
+            state = self.states.get(request_id)
+            if row is not None and state is not None:
+                found += self._differences(RequestRow, number, row, standing_cells(state))
+        return found

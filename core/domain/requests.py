@@ -13,11 +13,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from core.domain.models import Event, Request, RequestRow, text_of
+
+if TYPE_CHECKING:
+    from core.domain.workflow import RequestState
 
 ROUTE = "solicitud"
 UNTITLED = "(sin título: la fila de la solicitud falta o está vacía)"
@@ -61,10 +64,16 @@ def route_cells(request: Request) -> dict[str, str]:
     return {
         "created_by": request.created_by, "procedure": str(request.procedure),
         "version": str(request.version), "unit": request.unit,
-        "protected": "sí" if request.protected else "no",
         "publish_from": request.publish_from.isoformat() if request.publish_from else "",
         "publish_to": request.publish_to.isoformat() if request.publish_to else "",
     }
+
+
+def standing_cells(state: RequestState) -> dict[str, str]:
+    """Where the request stands as its row should show it (to compare): the replay of its
+    signed events, never the row, decides."""
+    return {"status": state.status.value, "stage": text_of(state.stage), "seq": str(state.seq),
+            "protected": "sí" if state.protected else "no"}
 
 
 def registering(event: Event, request: Request,
@@ -79,7 +88,7 @@ def registering(event: Event, request: Request,
 
 
 def request_row(request: Request, status: str, stage: int | None, seq: int,
-                updated_at: datetime) -> RequestRow:
+                updated_at: datetime, protected: bool | None = None) -> RequestRow:
     """The readable row of a request: its text, its route and where it stands."""
     return RequestRow(
         request_id=request.request_id, created_at=text_of(request.created_at),
@@ -87,5 +96,6 @@ def request_row(request: Request, status: str, stage: int | None, seq: int,
         version=str(request.version), title=request.title, objective=request.objective,
         summary=request.summary, unit=request.unit, links=request.links,
         publish_from=text_of(request.publish_from), publish_to=text_of(request.publish_to),
-        protected=text_of(request.protected), reference=request.reference, status=status,
+        protected=text_of(request.protected if protected is None else protected),
+        reference=request.reference, status=status,
         stage=text_of(stage), seq=str(seq), updated_at=text_of(updated_at))

@@ -152,6 +152,8 @@ _HINTS: tuple[tuple[str, str], ...] = (
      "aplicación: bórrela, o cree la cuenta o la solicitud desde la aplicación."),
     ("falta la fila de esta cuenta", "Restaure la fila de la cuenta desde el historial de "
      "versiones, o restablezca su contraseña en Usuarios y unidades (vuelve a escribirla)."),
+    ("contraseña de esta fila no es", "Restablezca la contraseña de esta cuenta desde "
+     "Usuarios y unidades: un hash escrito, pegado o movido a esta fila no la abre."),
     ("contraseña no es la que registró", "Restablezca la contraseña desde Usuarios y "
      "unidades: un hash escrito o pegado a mano no abre ninguna cuenta."),
     ("versión publicada en la pestaña no es", "Restaure las filas de esa versión desde el "

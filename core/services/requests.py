@@ -169,6 +169,7 @@ def create_request(
 def _status_fields(request: Request, state: RequestState) -> dict[str, Any]:
     """What the request's row shows of where it stands (the events remain the truth)."""
     return {"status": state.status.value, "stage": state.stage, "seq": state.seq,
+            "protected": state.protected,
             "updated_at": state.events[-1].at if state.events else request.created_at}
 
 

@@ -317,3 +317,32 @@ def test_a_user_row_written_twice_keeps_the_first_row_and_reports_the_second(
     assert ledger.users["directora"].roles == (Role.DE,)
     assert [(i.tab, i.row, i.column) for i in ledger.issues] == [
         ("usuarios", len(raw.rows) + 1, "usuario")]
+
+
+def test_a_password_hash_moved_to_another_row_opens_only_its_own_account(
+    repo: InMemoryRepository, procedures: ProcedureSet
+) -> None:
+    """A sort between a reset's read and its write put editor's new hash on moderador's
+    row: neither account opens with the other's password, and both rows are reported."""
+    from core_helpers import log_in
+
+    from core.domain.errors import AuthenticationFailed
+    from core.services.administration import reset_password
+    from sheets_schema.demo import DEMO_PASSWORD
+
+    new = reset_password(repo, "admin", "editor", NOW)
+    raw = repo.tabs["usuarios"]
+    at = raw.column_index()
+    rows = {r[at["usuario"]]: r for r in raw.rows}
+    hashes = at["hash_contrasena"]
+    rows["editor"][hashes], rows["moderador"][hashes] = \
+        rows["moderador"][hashes], rows["editor"][hashes]
+    moved = InMemoryRepository(repo.tabs, SCHEMA, rules_for(procedures), TEST_SEALER)
+    assert log_in(moved, "editor", new).username == "editor"
+    assert log_in(moved, "moderador", DEMO_PASSWORD).username == "moderador"
+    for username, password in (("moderador", new), ("editor", DEMO_PASSWORD)):
+        with pytest.raises(AuthenticationFailed):
+            log_in(moved, username, password)
+    reported = {i.row for i in moved.snapshot().ledger.issues
+                if (i.tab, i.column) == ("usuarios", "hash_contrasena")}
+    assert len(reported) == 2
