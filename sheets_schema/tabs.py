@@ -11,6 +11,7 @@ from core.adapters.tabular import Schema, TabSpec
 from core.domain.models import (
     DIRECT_TYPES,
     AnswerMode,
+    ArchivedMail,
     CrisisIncident,
     DayOff,
     DeletionOrder,
@@ -141,6 +142,13 @@ OUTBOX = TabSpec(
     choices={"estado": tuple(s.value for s in MailStatus)},
     app_owned=True,
 )
+ARCHIVE = TabSpec(
+    "correo_archivo", ArchivedMail, dict(OUTBOX.columns),
+    "Correos enviados hace más de 90 días, sacados de «correo_saliente» para que siga "
+    "corta. Solo para consulta: puede vaciarse si hace falta espacio.",
+    choices={"estado": tuple(s.value for s in MailStatus)},
+    append_only=True, app_owned=True,
+)
 DELETIONS = TabSpec(
     "ordenes_eliminacion", DeletionOrder,
     dict(
@@ -176,6 +184,7 @@ INTAKE = TabSpec(
 
 ALL_TABS: tuple[TabSpec, ...] = (
     REQUESTS, EVENTS, USERS, UNITS, DIRECT, DAYS_OFF, PLAN, QUESTIONS, INCIDENTS, OUTBOX,
+    ARCHIVE,
     DELETIONS, PROCEDURES, INTAKE,
 )
 SCHEMA = Schema(ALL_TABS)

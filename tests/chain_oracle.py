@@ -20,14 +20,16 @@ GENESIS = "0" * 64
 
 
 def _canonical(values: Sequence[str]) -> bytes:
+    """Trailing empty values dropped; CR LF and CR read as LF; each value as
+    ``<length in characters>:<text>``, joined by ``|``, in UTF-8."""
     values = list(values)
     while values and values[-1] == "":
         values.pop()
     parts = []
     for value in values:
-        data = value.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
-        parts.append(str(len(data)).encode() + b":" + data)
-    return b"|".join(parts)
+        text = value.replace("\r\n", "\n").replace("\r", "\n")
+        parts.append(f"{len(text)}:{text}")
+    return "|".join(parts).encode("utf-8")
 
 
 def _mac(keys: Mapping[str, bytes], kid: str, data: bytes) -> str:

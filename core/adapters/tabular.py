@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -230,9 +230,11 @@ def _extend(parsed: TabRecords, spec: TabSpec, raw: RawTab, start: int,
 
 @dataclass(frozen=True)
 class Touched:
-    """Which rows a change wrote: (tab, index into ``RawTab.rows``)."""
+    """Which rows a change wrote: (tab, index into ``RawTab.rows``); and the tabs it took
+    rows out of, with the indices they had (their other rows moved up)."""
 
     rows: list[tuple[str, int]]
+    removed: dict[str, list[int]] = field(default_factory=dict)
 
 
 def _check_cell_lengths(rows: Sequence[Mapping[str, str]]) -> None:
@@ -379,13 +381,16 @@ def _trimmed(cells: Sequence[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class Planned:
-    """A change as rows: (tab, cells) to append; (tab, row index, cells) to update."""
+    """A change as rows: (tab, cells) to append; (tab, row index, cells) to update;
+    (tab, row index) to remove."""
 
     appends: list[tuple[str, dict[str, str]]]
     updates: list[tuple[str, int, dict[str, str]]]
+    removes: list[tuple[str, int]] = field(default_factory=list)
 
     def tabs(self) -> set[str]:
-        return {t for t, _ in self.appends} | {t for t, _, _ in self.updates}
+        return ({t for t, _ in self.appends} | {t for t, _, _ in self.updates}
+                | {t for t, _ in self.removes})
 
 
 def plan_change(tabs: Mapping[str, RawTab], schema: Schema, change: Change) -> Planned:
@@ -439,7 +444,18 @@ def plan_change(tabs: Mapping[str, RawTab], schema: Schema, change: Change) -> P
         index = find_record(tabs[spec.name], spec, replace.old)
         updates.append((spec.name, index, spec.values(replace.values)))
     _check_cell_lengths([row for _, _, row in updates])
-    return Planned(appends, updates)
+    removes: list[tuple[str, int]] = []
+    for removal in change.removes:
+        spec = schema.of(removal.kind)
+        index = find_key(tabs[spec.name], spec, removal.key)
+        if index is None:
+            raise StorageError(f"No se encontró «{removal.key}» en la pestaña «{spec.name}»; "
+                               "no se guardó nada.")
+        removes.append((spec.name, index))
+    written = {t for t, _ in appends} | {t for t, _, _ in updates}
+    if written & {t for t, _ in removes}:
+        raise ValueError("a change that removes rows from a tab may not write to it")
+    return Planned(appends, updates, sorted(set(removes)))
 
 
 def apply_planned(tabs: dict[str, RawTab], schema: Schema, planned: Planned,
@@ -450,6 +466,10 @@ def apply_planned(tabs: dict[str, RawTab], schema: Schema, planned: Planned,
         raw = tabs[name]
         raw.rows[index] = _merged(raw, raw.rows[index], values)
         touched.append((name, index))
+    removed: dict[str, list[int]] = defaultdict(list)
+    for name, index in sorted(planned.removes, reverse=True):
+        del tabs[name].rows[index]
+        removed[name].insert(0, index)
     for name, values in planned.appends:
         raw = tabs[name]
         spec = schema.by_name[name]
@@ -457,7 +477,7 @@ def apply_planned(tabs: dict[str, RawTab], schema: Schema, planned: Planned,
             values = seal(raw, spec, values, sealer)
         raw.rows.append(_merged(raw, [], values))
         touched.append((name, len(raw.rows) - 1))
-    return Touched(touched)
+    return Touched(touched, dict(removed))
 
 
 def apply_change(tabs: dict[str, RawTab], schema: Schema, change: Change,
@@ -505,8 +525,8 @@ class Snapshot:
         self.token = token
         self.previous: tuple[Snapshot, Touched] | None = None
 
-    def _parsed(self, previous: Snapshot | None,
-                touched: Sequence[tuple[str, int]]) -> dict[str, TabRecords]:
+    def _parsed(self, previous: Snapshot | None, touched: Sequence[tuple[str, int]],
+                reshaped: Collection[str] = ()) -> dict[str, TabRecords]:
         """Every tab parsed, re-using what ``previous`` parsed where nothing changed."""
         rows_touched: dict[str, set[int]] = defaultdict(set)
         for name, index in touched:
@@ -517,7 +537,7 @@ class Snapshot:
             raw = self.tabs.get(spec.name)
             old_raw = previous.tabs.get(spec.name) if previous is not None else None
             if before is None or raw is None or spec.name not in before or old_raw is None \
-                    or old_raw.header != raw.header:
+                    or old_raw.header != raw.header or spec.name in reshaped:
                 parsed[spec.name] = parse_tab(spec, raw, self.sealer)
             elif spec.name not in rows_touched:
                 parsed[spec.name] = before[spec.name]
@@ -546,7 +566,8 @@ class Snapshot:
         previous, touched = self.previous if self.previous is not None else (None, None)
         self.previous = None  # do not keep a chain of old snapshots alive
         with paused_gc():
-            parsed = self._parsed(previous, touched.rows if touched else ())
+            parsed = self._parsed(previous, touched.rows if touched else (),
+                                  touched.removed if touched else ())
             self.__dict__["parsed"] = parsed
             base = None
             if previous is not None and touched is not None and "ledger" in previous.__dict__:

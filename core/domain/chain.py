@@ -36,19 +36,24 @@ MIN_KEY_BYTES = 32
 
 
 def canonical(values: Sequence[str], *, keyed: bool = True) -> bytes:
-    """Unambiguous bytes for a row: each value length-prefixed.
+    """Unambiguous bytes for a row: each value prefixed with its length.
 
     Trailing empty values are dropped, so a column added to the events tab later (always
-    after the existing ones, empty in old rows) leaves the links of old rows valid. Keyed
-    rows count line endings as ``\\n`` (legacy rows hash their text exactly as it was).
+    after the existing ones, empty in old rows) leaves the signatures of old rows valid.
+    Keyed rows count line endings as ``\\n`` and prefix each value with its length in
+    characters (one encoding per row: this runs for every row of every read); legacy rows
+    hash their text exactly as it was, prefixed with its length in UTF-8 bytes.
     """
     end = len(values)
     while end and values[end - 1] == "":
         end -= 1
+    if keyed:
+        texts = [v.replace("\r\n", "\n").replace("\r", "\n") if "\r" in v else v
+                 for v in values[:end]]
+        return "|".join([f"{len(t)}:{t}" for t in texts]).encode("utf-8")
     parts = []
     for value in values[:end]:
-        text = value.replace("\r\n", "\n").replace("\r", "\n") if keyed else value
-        data = text.encode("utf-8")
+        data = value.encode("utf-8")
         parts.append(str(len(data)).encode() + b":" + data)
     return b"|".join(parts)
 

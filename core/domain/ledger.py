@@ -331,25 +331,45 @@ class Ledger:
             found.setdefault(row.request_id.strip(), (number, row))
         return found
 
+    def _request_of(self, request_id: str, events: Sequence[tuple[int, Event]]
+                    ) -> tuple[Request | None, list[RowIssue]]:
+        """One request as its first signed event fixes it, and the issues of its row."""
+        first = min(((n, e) for n, e in events if e.seq == 1), default=None)
+        route = first[1].payload().get(ROUTE) if first is not None else None
+        if first is None or not isinstance(route, dict):
+            return None, []  # events of an unknown request are reported by the replay
+        number, row = self._request_rows.get(request_id, (0, None))
+        try:
+            request = request_from(first[1], route, row)
+        except ValueError as error:
+            return None, [self.issue(Event, first[0], "data", "", str(error))]
+        if row is None:
+            return request, []
+        return request, self._differences(RequestRow, number, row, route_cells(request))
+
+    @cached_property
+    def _request_results(self) -> dict[str, tuple[Request | None, list[RowIssue]]]:
+        """Per request; after a write, only the requests it touched are read again."""
+        base = self._base
+        previous = base.ledger.__dict__.get("_request_results") \
+            if base is not None and base.affected is not None else None
+        found: dict[str, tuple[Request | None, list[RowIssue]]] = {}
+        for request_id, events in self._events_by_request.items():
+            if previous is not None and request_id in previous \
+                    and request_id not in (base.affected or set()):  # type: ignore[union-attr]
+                found[request_id] = previous[request_id]
+            else:
+                found[request_id] = self._request_of(request_id, events)
+        return found
+
     @cached_property
     def _requests(self) -> tuple[dict[str, Request], list[RowIssue]]:
         found: dict[str, Request] = {}
         issues: list[RowIssue] = []
-        for request_id, events in self._events_by_request.items():
-            first = min(((n, e) for n, e in events if e.seq == 1), default=None)
-            route = first[1].payload().get(ROUTE) if first is not None else None
-            if first is None or not isinstance(route, dict):
-                continue  # events of an unknown request are reported by the replay
-            number, row = self._request_rows.get(request_id, (0, None))
-            try:
-                request = request_from(first[1], route, row)
-            except ValueError as error:
-                issues.append(self.issue(Event, first[0], "data", "", str(error)))
-                continue
-            found[request_id] = request
-            if row is None:
-                continue
-            issues.extend(self._differences(RequestRow, number, row, route_cells(request)))
+        for request_id, (request, problems) in self._request_results.items():
+            issues += problems
+            if request is not None:
+                found[request_id] = request
         for request_id, (number, _row) in self._request_rows.items():
             if request_id not in found:
                 issues.append(self.issue(

@@ -521,6 +521,11 @@ class OutboxMail(Record):
         return 0 if _empty_to_none(value) is None else value
 
 
+class ArchivedMail(OutboxMail):
+    """A mail delivered long ago, moved out of the outbox so that it stays short (tab
+    «correo_archivo»); nothing reads it but people."""
+
+
 class DeletionOrder(Record):
     """DE's order to remove a published item (tab «ordenes_eliminacion»), manual 6 a)."""
 

@@ -46,6 +46,14 @@ class Replace:
     values: Mapping[str, object]
 
 
+@dataclass(frozen=True)
+class Removal:
+    """Take the record of ``kind`` whose key is ``key`` out of its tab (found by key)."""
+
+    kind: type[Record]
+    key: str
+
+
 @dataclass
 class Change:
     """Everything one action writes, applied whole by the adapter."""
@@ -53,6 +61,7 @@ class Change:
     adds: list[Record] = field(default_factory=list)
     updates: list[Update] = field(default_factory=list)
     replaces: list[Replace] = field(default_factory=list)
+    removes: list[Removal] = field(default_factory=list)
     guard: Guard | None = None
     summary: str = ""
 
@@ -70,12 +79,18 @@ class Change:
         self.replaces.append(Replace(old, values))
         return self
 
+    def remove(self, kind: type[Record], key: str) -> Change:
+        """Take a row out of its tab (archiving: only tabs that are not the record; a
+        change that removes rows from a tab writes nothing else to it)."""
+        self.removes.append(Removal(kind, key))
+        return self
+
     def kinds(self) -> set[type[Record]]:
         return ({type(r) for r in self.adds} | {u.kind for u in self.updates}
-                | {type(r.old) for r in self.replaces})
+                | {type(r.old) for r in self.replaces} | {r.kind for r in self.removes})
 
     def __bool__(self) -> bool:
-        return bool(self.adds or self.updates or self.replaces)
+        return bool(self.adds or self.updates or self.replaces or self.removes)
 
 
 class Snapshot(Protocol):

@@ -63,6 +63,14 @@ class Backend:
         """A person sorts the tab's data rows by ``column`` (header row kept on top)."""
         raise NotImplementedError
 
+    def person_deletes_tab(self, tab: str) -> None:
+        """A person deletes a whole tab."""
+        raise NotImplementedError
+
+    def person_renames_header(self, tab: str, old: str, new: str) -> None:
+        """A person retypes one header cell of row 1."""
+        raise NotImplementedError
+
 
 class WorkbookBackend(Backend):
     name = "workbook"
@@ -102,6 +110,16 @@ class WorkbookBackend(Backend):
         content[tab].insert(row_number - 1, [row.get(h, "") for h in header])
         self._save(content)
 
+    def person_deletes_tab(self, tab: str) -> None:
+        content = self.content()
+        del content[tab]
+        self._save(content)
+
+    def person_renames_header(self, tab: str, old: str, new: str) -> None:
+        content = self.content()
+        content[tab][0] = [new if h == old else h for h in content[tab][0]]
+        self._save(content)
+
     def person_sorts(self, tab: str, column: str, *, descending: bool = False) -> None:
         content = self.content()
         header, *rows = content[tab]
@@ -136,9 +154,11 @@ class SheetsBackend(Backend):
 
     def content(self) -> Rows:
         if self.server is not None:
+            titles = {s["properties"]["title"]
+                      for s in self.server.metadata(self.spreadsheet_id)["sheets"]}
             return {spec.name: [[str(c) for c in r]
                                 for r in self.server.values(self.spreadsheet_id, spec.name)]
-                    for spec in ALL_TABS}
+                    for spec in ALL_TABS if spec.name in titles}
         api = self.api()
         answer = api.with_retries(api.clock(), lambda: api.batch_get(
             [f"'{s.name}'" for s in ALL_TABS], {"valueRenderOption": "FORMATTED_VALUE"}))
@@ -176,6 +196,19 @@ class SheetsBackend(Backend):
             return
         worksheet = self.client.open_by_key(self.spreadsheet_id).worksheet(tab)
         worksheet.insert_row(cells, row_number, value_input_option="RAW")
+
+    def person_deletes_tab(self, tab: str) -> None:
+        if self.server is not None:
+            self.server.delete_sheet(self.spreadsheet_id, tab)
+            return
+        book = self.client.open_by_key(self.spreadsheet_id)
+        book.del_worksheet(book.worksheet(tab))
+
+    def person_renames_header(self, tab: str, old: str, new: str) -> None:
+        if self.server is not None:
+            self.server.rename_header(self.spreadsheet_id, tab, old, new)
+            return
+        self.person_sets(tab, 1, old, new)
 
     def person_sorts(self, tab: str, column: str, *, descending: bool = False) -> None:
         if self.server is not None:

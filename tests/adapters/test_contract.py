@@ -8,8 +8,11 @@ the loser. Also the intake tab, which every backend runs through the same code p
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import pytest
 from contract_helpers import (
@@ -23,9 +26,10 @@ from contract_helpers import (
 )
 
 from core.adapters.tabular import RawChange
-from core.domain.errors import ConcurrentChange, StorageError
+from core.domain.errors import ConcurrentChange, NotAllowed, StorageError
 from core.domain.models import Event, EventKind, Status
-from core.services import intake
+from core.services import accounts, intake, notifications
+from core.services import administration as admin
 from sheets_schema.tabs import ALL_TABS
 
 TABS_BY_HEADERS = {spec.name: spec.headers for spec in ALL_TABS}
@@ -362,3 +366,93 @@ def test_two_servers_taking_the_same_intake_rows_at_once_register_each_row_once(
     ids = list(intake.taken(ledger).values())
     assert len(set(ids)) == 3 and all(ledger.requests[i].title.startswith("Formulario")
                                       for i in ids)
+
+
+# -- a damaged ledger fails closed (issue 9) ---------------------------------------------------
+
+
+def _try(call: Callable[[], object]) -> Exception | None:
+    try:
+        call()
+    except Exception as error:  # noqa: BLE001 - the test looks at what was raised
+        return error
+    return None
+
+
+@pytest.mark.parametrize("tab", ["usuarios", "solicitudes"])
+def test_a_deleted_tab_is_never_recreated_and_a_write_to_it_is_refused_naming_it(
+        backend: Backend, tab: str) -> None:
+    rid = new_request(backend.open(), "Antes del borrado")
+    backend.person_deletes_tab(tab)
+    before = backend.content()
+    repo = backend.open()
+    outcome = _try(lambda: repo.snapshot().ledger)
+    if outcome is None:  # the workbook reads on, naming the missing tab
+        ledger = repo.snapshot().ledger
+        assert not accounts.needs_first_admin(ledger)
+        assert any(i.tab == tab and "falta la pestaña" in i.reason for i in ledger.issues)
+        write = (lambda: admin.reset_password(repo, "admin", "editor", NOW)) \
+            if tab == "usuarios" else (lambda: advance(repo, rid))
+        outcome = _try(write)
+    assert isinstance(outcome, StorageError) and f"«{tab}»" in str(outcome), outcome
+    assert backend.content() == before  # nothing re-created, nothing written
+
+
+@pytest.mark.parametrize(("tab", "header"), [
+    ("usuarios", "hash_contrasena"), ("solicitudes", "secuencia"), ("eventos", "firma"),
+])
+def test_a_renamed_header_is_never_recreated_and_no_one_becomes_administrator(
+        backend: Backend, tab: str, header: str) -> None:
+    backend.person_renames_header(tab, header, f"{header} (editado)")
+    before = backend.content()
+    repo = backend.open()
+    outcome = _try(lambda: repo.snapshot().ledger)
+    if outcome is None:
+        ledger = repo.snapshot().ledger
+        assert not accounts.needs_first_admin(ledger)
+        outcome = _try(lambda: accounts.create_first_admin(
+            repo, "intruso", "Intruso", "clave-larga-1", NOW))
+        assert isinstance(outcome, NotAllowed)
+        assert "intruso" not in repo.snapshot().ledger.users
+    else:
+        assert isinstance(outcome, StorageError) and f"«{header}»" in str(outcome)
+    assert backend.content() == before
+
+
+class _Accepting:
+    """A mailer whose server takes every mail (no SMTP needed for the outbox's rows)."""
+
+    def describe(self) -> str:
+        return "prueba"
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[_Accepting]:
+        yield self
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        pass
+
+
+def test_delivered_mails_move_whole_to_the_archive_and_nothing_else_changes(
+        backend: Backend) -> None:
+    repo = backend.open()
+    for title in ("Uno", "Dos"):
+        new_request(repo, title)
+    notifications.deliver_pending(repo, _Accepting(), NOW)
+    delivered = column(backend.content()["correo_saliente"], "id_correo")
+    assert delivered
+    new_request(repo, "Tres")  # a mail still pending when the others are archived
+    before = backend.content()
+    report = notifications.deliver_pending(backend.open(), _Accepting(),
+                                           NOW + timedelta(days=91))
+    after = backend.content()
+    assert report.archived == len(delivered)
+    assert sorted(column(after["correo_archivo"], "id_correo")) == sorted(delivered)
+    archived = {r[0]: r for r in after["correo_archivo"][1:]}
+    assert all(archived[r[0]] == r for r in before["correo_saliente"][1:] if r[0] in archived)
+    assert not set(column(after["correo_saliente"], "id_correo")) & set(delivered)
+    assert {n: rows for n, rows in after.items() if n not in (
+        "correo_saliente", "correo_archivo", "eventos")} == {
+        n: rows for n, rows in before.items() if n not in (
+            "correo_saliente", "correo_archivo", "eventos")}
+    assert backend.open().snapshot().ledger.issues == []

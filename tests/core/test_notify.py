@@ -22,7 +22,7 @@ from core.adapters import keys
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawChange, RawTab
 from core.domain.errors import ConcurrentChange, InvalidInput, NotAllowed
-from core.domain.models import MAX_CELL_CHARS, MailStatus, OutboxMail
+from core.domain.models import MAX_CELL_CHARS, ArchivedMail, MailStatus, OutboxMail
 from core.domain.ports import MailError
 from core.domain.procedures import ProcedureSet
 from core.domain.workdays import WorkCalendar
@@ -436,3 +436,44 @@ def test_the_command_line_queues_the_digest_and_sends_but_never_demo_data(
     monkeypatch.delenv("RRSS_SMTP_HOST")
     assert cli.main(["send"]) == 1
     assert "RRSS_SMTP_HOST" in capsys.readouterr().out
+
+
+# -- the outbox stays short: delivered mails are archived ---------------------------------------
+
+
+def test_mails_delivered_long_ago_leave_the_outbox_for_its_archive_whole(
+        repo: InMemoryRepository, smtp_server: LocalSmtpServer) -> None:
+    rid = create_request(repo, "solicitante", form(3), NOW)
+    step(repo, "directora", rid)
+    queued = notify.outbox(repo.snapshot().ledger)
+    assert queued
+    notify.deliver_pending(repo, smtp_server.mailer(), NOW)
+    sent = {m.mail_id: m for m in notify.outbox(repo.snapshot().ledger)}
+    assert all(m.status is MailStatus.SENT for m in sent.values())
+
+    report = notify.deliver_pending(repo, smtp_server.mailer(), NOW + timedelta(days=89))
+    assert report.archived == 0
+    later = create_request(repo, "solicitante", form(3), NOW + timedelta(days=91))
+    report = notify.deliver_pending(repo, smtp_server.mailer(), NOW + timedelta(days=91))
+    assert report.archived == len(sent)
+    ledger = repo.snapshot().ledger
+    assert {m.mail_id: m for m in ledger.all(ArchivedMail)} == {
+        k: ArchivedMail(**m.model_dump()) for k, m in sent.items()}
+    assert [m.mail_id for m in notify.outbox(ledger)] and all(
+        later in m.subject for m in notify.outbox(ledger))
+    assert ledger.issues == []
+    assert notify.deliver_pending(repo, smtp_server.mailer(),
+                                  NOW + timedelta(days=92)).archived == 0
+
+
+def test_archiving_finds_its_rows_by_id_after_a_person_sorted_the_outbox(
+        repo: InMemoryRepository, smtp_server: LocalSmtpServer) -> None:
+    for _ in range(3):
+        create_request(repo, "solicitante", form(3), NOW)
+    notify.deliver_pending(repo, smtp_server.mailer(), NOW)
+    fresh = create_request(repo, "solicitante", form(3), NOW + timedelta(days=100))
+    raw = repo.tabs["correo_saliente"]
+    raw.rows.sort(key=lambda r: r[raw.column_index()["para"]], reverse=True)
+    notify.archive_delivered(repo, NOW + timedelta(days=100))
+    left = notify.outbox(repo.snapshot().ledger)
+    assert left and all(fresh in m.subject and m.status is MailStatus.PENDING for m in left)

@@ -717,6 +717,11 @@ class SheetsRepository:
                     "rows": [row_data(values)], "fields": "userEnteredValue",
                     "start": {"sheetId": ids[name], "rowIndex": index + 1,
                               "columnIndex": column}}})
+        for name, indices in touched.removed.items():  # after the updates, bottom row first
+            for index in sorted(indices, reverse=True):
+                requests_.append({"deleteDimension": {"range": {
+                    "sheetId": ids[name], "dimension": "ROWS",
+                    "startIndex": index + 1, "endIndex": index + 2}}})
         for name, rows in appends.items():
             requests_.append({"appendCells": {
                 "sheetId": ids[name], "rows": [row_data(r) for r in rows],

@@ -236,7 +236,8 @@ class WorkbookRepository:
             by_tab: dict[str, set[int]] = {}
             for name, index in touched.rows:
                 by_tab.setdefault(name, set()).add(index)
-            incremental = by_tab if self._writer_stat == fresh.token else None
+            incremental = by_tab if self._writer_stat == fresh.token and not touched.removed \
+                else None
             key = self._write(list(tabs.values()), incremental)
             snapshot = Snapshot(tabs, self.schema, self.rules, self.sealer, token=key)
             snapshot.previous = (fresh, touched)  # lets the ledger re-parse only what changed
