@@ -62,6 +62,7 @@ def request_from(first: Event, route: Mapping[str, Any], row: RequestRow | None)
 def route_cells(request: Request) -> dict[str, str]:
     """The routing cells of the request's row as the record says them (to compare)."""
     return {
+        "created_at": text_of(request.created_at),
         "created_by": request.created_by, "procedure": str(request.procedure),
         "version": str(request.version), "unit": request.unit,
         "publish_from": request.publish_from.isoformat() if request.publish_from else "",

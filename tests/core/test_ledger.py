@@ -19,6 +19,7 @@ from core.domain.models import Event
 from core.domain.ports import Change
 from core.domain.procedures import ProcedureSet
 from core.domain.roles import Role
+from core.domain.workdays import WorkCalendar
 from core.services.requests import act, create_request
 from sheets_schema import rules_for
 from sheets_schema.demo import USERS
@@ -346,3 +347,28 @@ def test_a_password_hash_moved_to_another_row_opens_only_its_own_account(
     reported = {i.row for i in moved.snapshot().ledger.issues
                 if (i.tab, i.column) == ("usuarios", "hash_contrasena")}
     assert len(reported) == 2
+
+
+@pytest.mark.parametrize(("column", "typed"), [
+    ("publicar_hasta", "=HOY()+3"), ("publicar_desde", "05/02/2027"),
+    ("creada_en", "ayer"), ("etapa", "#¡REF!"),
+])
+def test_a_bad_cell_marks_the_request_and_never_hides_it(
+    tabs: dict[str, RawTab], procedures: ProcedureSet, calendar: WorkCalendar, column: str,
+    typed: str,
+) -> None:
+    from core.services.dashboard import DashboardFilter, deadline_dashboard
+    from core.services.requests import inbox
+
+    before = Snapshot(copy.deepcopy(tabs), SCHEMA, rules_for(procedures), TEST_SEALER).ledger
+    set_cell(tabs["solicitudes"], 3, column, typed)  # SOL-2026-0002, waiting for the DE
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
+    assert [(i.row, i.column, i.value) for i in ledger.issues] == [(3, column, typed)]
+    assert ledger.state("SOL-2026-0002") == before.state("SOL-2026-0002")
+    waiting = [i.request.request_id for i in inbox(ledger, "directora", calendar, NOW.date())]
+    assert "SOL-2026-0002" in waiting
+    year = DashboardFilter(NOW.date() - timedelta(days=365), NOW.date())
+    board = deadline_dashboard(ledger, "directora", calendar, NOW.date(), year)
+    assert board.totals == deadline_dashboard(
+        before, "directora", calendar, NOW.date(), year).totals
+    assert board.totals.open == 2
