@@ -372,3 +372,23 @@ def test_a_bad_cell_marks_the_request_and_never_hides_it(
     assert board.totals == deadline_dashboard(
         before, "directora", calendar, NOW.date(), year).totals
     assert board.totals.open == 2
+
+
+@pytest.mark.parametrize(("username", "column", "typed"), [
+    ("editor", "roles", "administrador_sistema"), ("jefe.nic", "unidad", "CGII"),
+    ("ex.directora", "activo", "sí"), ("solicitante", "correo", "otro@ejemplo.com"),
+])
+def test_an_account_cell_typed_over_is_reported_and_the_signed_account_holds(
+    tabs: dict[str, RawTab], procedures: ProcedureSet, username: str, column: str,
+    typed: str,
+) -> None:
+    before = Snapshot(copy.deepcopy(tabs), SCHEMA, rules_for(procedures), TEST_SEALER).ledger
+    raw = tabs["usuarios"]
+    row = next(i for i, r in enumerate(raw.rows) if r[raw.column_index()["usuario"]] == username)
+    set_cell(raw, row + 2, column, typed)
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
+    assert ledger.users[username] == before.users[username]
+    [issue] = ledger.issues
+    assert (issue.tab, issue.row, issue.column, issue.value) == ("usuarios", row + 2, column,
+                                                                 typed)
+    assert issue.reason.endswith("vale el registro")
