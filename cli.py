@@ -7,6 +7,8 @@
   key file; the only way a local ledger is created;
 - ``migrate``: add the tabs and columns a newer version of the app declares;
 - ``key``: print a new random key for ``RRSS_LEDGER_KEY`` or secrets.toml;
+- ``alertas``: mail whoever answers questions about those near their 15 minutes (every
+  minute, when nobody has «Consultas y crisis» open);
 - ``bootstrap``: prepare the configured Google Sheet (tabs, headers, drop-downs,
   protections; ``--demo``, ``--sin-procedimientos``, ``--sin-unidades``, ``--revisar``).
 
@@ -28,7 +30,7 @@ from core.adapters.smtp import mailer_from_env
 from core.domain.chain import Sealer
 from core.domain.errors import DomainError
 from core.domain.workdays import WorkCalendar
-from core.services import intake, notifications
+from core.services import intake, notifications, service_logs
 from wiring import (
     Settings,
     create_workbook,
@@ -58,6 +60,13 @@ def _digest(settings: Settings) -> int:
     calendar = notifications.ledger_calendar(repo.snapshot().ledger, settings.subdivision)
     count = notifications.queue_daily_digest(repo, calendar, local_now())
     print(f"{count} correo(s) de resumen en cola.")
+    return 0
+
+
+def _alerts(settings: Settings) -> int:
+    count = service_logs.queue_answer_alerts(
+        open_repository(settings), local_now(), service_logs.AttentionHours.from_env(os.environ))
+    print(f"{count} consulta(s) con alerta en cola.")
     return 0
 
 
@@ -157,6 +166,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="agregar al libro las pestañas y columnas nuevas "
                                         "del esquema (tras actualizar la aplicación)")
     commands.add_parser("key", help="generar una clave nueva para el libro")
+    commands.add_parser("alertas", help="avisar de las consultas cerca de sus 15 minutos")
     setup = commands.add_parser("bootstrap", help="preparar la hoja de cálculo de Google")
     setup.add_argument("--demo", action="store_true",
                        help="cargar los datos de demostración (solo en una hoja vacía)")
@@ -188,6 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _migrate(settings)
         if args.command == "key":
             return _key()
+        if args.command == "alertas":
+            return _alerts(settings)
         return _bootstrap(args)
     except DomainError as error:
         print(error.message, file=sys.stderr)

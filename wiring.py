@@ -7,7 +7,8 @@ permission matrix), key, calendar and clock.
 Configuration comes from environment variables (documented in the README):
 ``RRSS_WORKBOOK`` (path of the local workbook, default ``data/ledger.xlsx``),
 ``RRSS_HOLIDAY_SUBDIVISION`` (department for departmental holidays, default ``L``),
-the ledger's key (``core.adapters.keys``). A Google Sheet replaces the local workbook when
+the ledger's key (``core.adapters.keys``), ``RRSS_ARCHIVOS`` (folder of the material's
+files, default beside the workbook). A Google Sheet replaces the local workbook when
 ``core.adapters.gsheets.config`` finds its configuration (``.streamlit/secrets.toml`` or
 ``RRSS_SHEETS_ID``; README, «Google Sheets»).
 
@@ -25,6 +26,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from core.adapters import keys
+from core.adapters.files.local import LocalFileStore, folder_beside
 from core.adapters.gsheets.config import secrets_candidates
 from core.adapters.guard_file import GuardFile
 from core.adapters.tabular import Schema
@@ -32,7 +34,7 @@ from core.adapters.workbook.repository import WorkbookRepository
 from core.domain.chain import Sealer
 from core.domain.errors import StorageError
 from core.domain.ledger import Rules
-from core.domain.ports import Repository
+from core.domain.ports import FileStore, Repository
 from core.domain.workdays import WorkCalendar
 from core.services.accounts import LoginGuard
 from sheets_schema import default_rules
@@ -53,13 +55,15 @@ class Settings:
     workbook: Path
     subdivision: str | None
     env: Mapping[str, str]
+    files: Path | None = None  # the material's files (default: a folder beside the workbook)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         path = Path(env.get("RRSS_WORKBOOK", "") or ROOT / "data" / "ledger.xlsx")
         subdivision = env.get("RRSS_HOLIDAY_SUBDIVISION", "L").strip() or None
-        return cls(path, subdivision, env)
+        files = env.get("RRSS_ARCHIVOS", "").strip()
+        return cls(path, subdivision, env, Path(files) if files else None)
 
     @property
     def state_dir(self) -> Path:
@@ -67,6 +71,10 @@ class Settings:
         or ``RRSS_STATE_DIR``."""
         explicit = self.env.get("RRSS_STATE_DIR", "").strip()
         return Path(explicit) if explicit else self.workbook.parent
+
+    @property
+    def files_folder(self) -> Path:
+        return self.files or folder_beside(self.workbook)
 
 
 def schema() -> Schema:
@@ -147,3 +155,24 @@ def open_repository(settings: Settings) -> Repository:
 def login_guard(settings: Settings) -> LoginGuard:
     """This server's count of failed log-ins (in memory, and in a file in its state dir)."""
     return LoginGuard(GuardFile(settings.state_dir / ".ingresos-fallidos.json"))
+
+
+def open_file_store(settings: Settings, repo: Repository) -> FileStore:
+    """Where the material's files live: Google Drive when the Google configuration names a
+    folder (``[drive] folder_id`` / ``RRSS_DRIVE_FOLDER_ID``), through the Sheets
+    repository's own authorised session; else a folder beside the workbook
+    (``RRSS_ARCHIVOS`` to put it elsewhere)."""
+    from core.adapters.gsheets.config import load_config
+
+    config = load_config()
+    client = getattr(repo, "client", None)
+    if config is not None and config.drive_folder_id and client is not None:
+        from core.adapters.files.drive import DriveFileStore
+
+        return DriveFileStore(client.http_client.session, config.drive_folder_id,
+                              account_email=config.client_email,
+                              retry_seconds=config.retry_seconds)
+    workbook = getattr(repo, "path", None)  # the workbook this repository writes
+    if settings.files is None and isinstance(workbook, Path):
+        return LocalFileStore(folder_beside(workbook))
+    return LocalFileStore(settings.files_folder)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the Sheets stand-in
@@ -28,7 +29,7 @@ from core.adapters.workbook.repository import WorkbookRepository
 from core.adapters.workbook.sheet_cache import SheetCache
 from core.domain import chain, tamper
 from core.domain.ledger import StoredTab
-from core.domain.models import Event, EventKind
+from core.domain.models import Event, EventKind, PlanItem
 from core.domain.workflow import acting_role
 from core.services import administration
 from core.services import requests as services
@@ -227,6 +228,161 @@ def dashboard_page_views(repo: object, repeats: int) -> list[float]:
     return samples
 
 
+def bench_materials(repeats: int) -> None:
+    """Attaching a 5 MB image at a producing stage (check by content, SHA-256, store in the
+    folder beside the workbook with fsync, record the version in the workbook), and a
+    Solicitud page showing a version of 20 images (AppTest, local workbook)."""
+    from support.material_files import big_jpeg, image_bytes
+    from support.material_flow import new_p3_request, step, to_stage
+
+    from core.adapters.files.local import LocalFileStore, folder_beside
+    from core.domain.models import MaterialKind, Network
+    from core.domain.workdays import WorkCalendar
+    from core.services import materials
+    from sheets_schema.demo import demo_rows
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ledger-material.xlsx"
+        repo = WorkbookRepository(path, SCHEMA, default_rules())
+        repo.create(demo_rows(NOW, WorkCalendar.for_bolivia(subdivision="L")))
+        store = LocalFileStore(folder_beside(path))
+        photos = [big_jpeg(5) for _ in range(repeats)]
+        waiting = []
+        for _ in photos:
+            rid = new_p3_request(repo, NOW)
+            to_stage(repo, rid, 6, NOW)
+            waiting.append(rid)
+        samples = []
+        for rid, photo in zip(waiting, photos, strict=True):
+            draft = materials.Draft(texts={Network.ALL: "Aviso #nicbo"}, uploads=[
+                materials.Upload("foto.jpg", photo, MaterialKind.IMAGE)])
+            samples.append(timed(lambda r=rid, d=draft: step(repo, r, NOW, draft=d,
+                                                             store=store)))
+        size = len(photos[0]) / 1e6
+        print(f"material_attach_5mb_image ({size:.1f} MB JPEG at stage 6 of procedure 3: "
+              f"type and header check, SHA-256, written to the folder with fsync, version "
+              f"recorded in the workbook): {median_of(samples)}")
+
+        rid = new_p3_request(repo, NOW, "Galería de 20 fotos")
+        to_stage(repo, rid, 6, NOW)
+        gallery = [image_bytes("JPEG", (1600, 1200), colour=(i * 12, 80, 200 - i * 9))
+                   for i in range(20)]
+        step(repo, rid, NOW, store=store, draft=materials.Draft(
+            texts={Network.ALL: "Veinte fotos del taller #adsib"},
+            uploads=[materials.Upload(f"foto-{i:02d}.jpg", data)
+                     for i, data in enumerate(gallery)]))
+        cold, warm = solicitud_page_views(repo, rid, repeats)
+        print(f"material_solicitud_page_20_images (AppTest, local workbook, the approver's "
+              f"view of a version of 20 images and its post card): first view "
+              f"{cold:.3f} s (previews drawn); then {median_of(warm)}")
+
+
+def solicitud_page_views(repo: object, request_id: str, repeats: int) -> tuple[float,
+                                                                           list[float]]:
+    """Render «Solicitud» on ``request_id`` as the unit that must approve it."""
+    from benchmarks.pages import navigation_mode
+
+    with navigation_mode():
+        at = _app_test(repo, "solicitante")
+        at.session_state["request_id"] = request_id
+        at.switch_page("pages/solicitud.py")
+        cold = timed(at.run)
+        assert not at.exception, [e.message for e in at.exception]
+        assert len(at.get("image")) == 20
+        warm = []
+        for _ in range(repeats):
+            warm.append(timed(at.run))
+            assert not at.exception, [e.message for e in at.exception]
+    return cold, warm
+
+
+def _app_test(repo: object, username: str) -> Any:
+    """An AppTest session logged in as ``username`` (inside ``navigation_mode``)."""
+    from streamlit.testing.v1 import AppTest
+
+    from benchmarks.pages import quiet
+
+    app = str(Path(__file__).resolve().parent.parent / "app.py")
+    at = AppTest.from_file(app, default_timeout=600)
+    at.session_state["repo"] = repo
+    at.session_state["username"] = username
+    at.run()
+    quiet()
+    return at
+
+
+def bench_calendar(repeats: int) -> None:
+    """The promotion calendar with 500 plan items: building what the component draws, and
+    the plan page's rerun (AppTest) on a 20,000-event ledger holding those items."""
+    from benchmarks.pages import navigation_mode, page_session
+    from benchmarks.synthetic import with_service_rows
+    from core.adapters.memory import InMemoryRepository
+    from core.domain.workdays import WorkCalendar
+    from core.services import plan
+    from ui import plan_calendar
+
+    tabs = with_service_rows(synthetic_tabs(20_000, NOW, requests=2_000), NOW, plan_items=500)
+    repo = InMemoryRepository(tabs, SCHEMA, default_rules())
+    ledger = repo.snapshot().ledger
+    items = plan.plan_items(ledger)
+    calendar = WorkCalendar.for_bolivia(days_off=administration.institutional_days_off(ledger))
+    today = NOW.date()
+    build = [timed(lambda: plan_calendar.calendar_args(items, calendar, today, True))
+             for _ in range(repeats)]
+    events = len(plan_calendar.calendar_args(items, calendar, today, True)["events"])
+    print(f"calendar_500_items_build ({len(items)} plan items + days off = {events} calendar "
+          f"events, with the options; uncached): {median_of(build)}")
+    with navigation_mode():
+        first = []
+        for _ in range(max(2, repeats // 2)):
+            start = time.perf_counter()
+            page_session(InMemoryRepository(tabs, SCHEMA, default_rules()), "plan_promocion",
+                         "profesional", NOW)
+            first.append(time.perf_counter() - start)
+        at = page_session(repo, "plan_promocion", "profesional", NOW)
+        reruns = [timed(at.run) for _ in range(repeats)]
+    print(f"calendar_500_items_page_first_view (AppTest: log-in run + plan page on a new "
+          f"ledger snapshot, calendar built; 20k events): {median_of(first)}")
+    print(f"calendar_500_items_page_rerun (AppTest, calendar kept for the snapshot): "
+          f"{median_of(reruns)}")
+
+
+def bench_report(repeats: int) -> None:
+    """The Informe Técnico for a year of 100,000 events: the figures (cold: the dashboard's
+    walk of every event included) and the Word document with its chart."""
+    from datetime import timedelta
+
+    from benchmarks.synthetic import with_service_rows
+    from core.adapters.exports import charts, docx_report
+    from core.adapters.tabular import Snapshot
+    from core.domain.workdays import WorkCalendar
+    from core.services.reports import DocumentKind, report_data
+
+    tabs = with_service_rows(synthetic_tabs(100_000, NOW, requests=10_000), NOW)
+    ledger = Snapshot(tabs, SCHEMA, default_rules()).ledger
+    ledger.states  # noqa: B018 - the cached load every page view starts from
+    calendar = WorkCalendar.for_bolivia(days_off=administration.institutional_days_off(ledger))
+    start, end = NOW.date() - timedelta(days=365), NOW.date()
+    head = docx_report.Letterhead("Jorge Flores — Profesional en Promoción de Servicios",
+                                  "Ana Mamani — Dirección Ejecutiva")
+    warm = report_data(ledger, calendar, start, end, end, now=NOW)
+    chart = charts.bottleneck_chart(warm.board)
+    assert chart is not None
+    charts.chart_png(chart)  # the renderer starts once per process, as in a running server
+    figures = [timed(lambda: report_data(ledger, calendar, start, end, end, now=NOW))
+               for _ in range(repeats)]
+    document = [timed(lambda: docx_report.report_docx(warm, DocumentKind.TECHNICAL_REPORT,
+                                                      head, NOW)) for _ in range(repeats)]
+    total = [timed(lambda: docx_report.report_docx(
+        report_data(ledger, calendar, start, end, end, now=NOW),
+        DocumentKind.TECHNICAL_REPORT, head, NOW)) for _ in range(repeats)]
+    size = (f"{len(ledger.events):,} events, {len(warm.publications):,} publication lines, "
+            f"{warm.requests_in_period:,} requests in the year")
+    print(f"report_year_100k_figures ({size}; cold, every event walked): {median_of(figures)}")
+    print(f"report_year_100k_docx (document with its vl-convert chart): {median_of(document)}")
+    print(f"report_year_100k_total (figures + document; goal 1 s): {median_of(total)}")
+
+
 def bench_sheets() -> None:
     """Google Sheets API calls per page view and per action, and the users one quota
     carries, ours beside a naive gspread app, on the in-process stand-in (counts, not
@@ -237,15 +393,53 @@ def bench_sheets() -> None:
         print(line)
 
 
+def bench_pages(repeats: int) -> None:
+    """The rerun time of every page (AppTest) at 20,000 and 100,000 events."""
+    from benchmarks.pages import every_page
+    from benchmarks.synthetic import with_service_rows
+    from core.adapters.memory import InMemoryRepository
+
+    for events in (20_000, 100_000):
+        tabs = with_service_rows(synthetic_tabs(events, NOW, requests=events // 10), NOW)
+        repo = InMemoryRepository(tabs, SCHEMA, default_rules())
+        ledger = repo.snapshot().ledger
+        size = (f"{len(ledger.events):,} events, {len(ledger.states):,} requests, "
+                f"{len(ledger.all(PlanItem)):,} plan items")
+
+        def report(page: str, samples: list[float], size: str = size,
+                   events: int = events) -> None:
+            print(f"page_rerun_{page}_{events // 1000}k_events ({size}; AppTest, ledger "
+                  f"already loaded; goal 0.25 s at 100k): {median_of(samples)}")
+
+        every_page(repo, NOW, repeats, report)
+
+
+BENCHES = ("workbook", "chain", "dashboard", "materials", "pages", "calendar", "report",
+           "sheets")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--only", default=",".join(BENCHES),
+                        help=f"comma-separated subset of {', '.join(BENCHES)}")
     args = parser.parse_args()
     repeats = 3 if args.quick else 7
-    bench_workbook(repeats)
-    bench_chain(repeats)
-    bench_dashboard(repeats)
-    bench_sheets()
+    chosen = {name.strip() for name in args.only.split(",")}
+    unknown = chosen - set(BENCHES)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}; "
+                     f"choose from {', '.join(BENCHES)}")
+    runs: dict[str, Callable[[], None]] = {
+        "workbook": lambda: bench_workbook(repeats), "chain": lambda: bench_chain(repeats),
+        "dashboard": lambda: bench_dashboard(repeats),
+        "materials": lambda: bench_materials(repeats), "pages": lambda: bench_pages(repeats),
+        "calendar": lambda: bench_calendar(repeats), "report": lambda: bench_report(repeats),
+        "sheets": bench_sheets,
+    }
+    for name in BENCHES:
+        if name in chosen:
+            runs[name]()
 
 
 if __name__ == "__main__":

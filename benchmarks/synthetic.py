@@ -137,3 +137,59 @@ def synthetic_tabs(  # type: ignore[no-untyped-def]
 def _cells(tab: str, row: dict[str, str]) -> list[str]:
     return [row.get(h, "") for h in TABS_BY_NAME[tab].headers]
 
+
+
+def with_service_rows(  # type: ignore[no-untyped-def]
+    tabs, now: datetime, plan_items: int = 120, publications: int = 1_000,
+    questions: int = 2_000, seed: int = 11,
+):
+    """``tabs`` plus the rows the service pages read: plan items over the year around
+    ``now``, direct publications, questions from the public and crisis incidents."""
+    from core.domain.models import (
+        CrisisIncident,
+        DirectPublication,
+        PlanItem,
+        PublicationType,
+        PublicQuestion,
+    )
+
+    rng = random.Random(seed)
+    channels = ["Facebook", "Instagram", "X (Twitter)", "YouTube", "LinkedIn"]
+    services = ["Firma digital", "Dominios .bo", "Ciudadanía digital", "Portal de trámites",
+                "Centro de Gestión de Incidentes", "Servicios de la ADSIB"]
+    rows: dict[str, list[list[str]]] = {}
+
+    def add(record: object) -> None:
+        spec = SCHEMA.of(type(record))  # type: ignore[arg-type]
+        rows.setdefault(spec.name, []).append(
+            [spec.cells(record).get(h, "") for h in spec.headers])  # type: ignore[arg-type]
+
+    for n in range(plan_items):
+        start = now.date() + timedelta(days=rng.randint(-180, 180))
+        add(PlanItem(item_id=f"PLAN-B-{n:04d}", service=rng.choice(services),
+                     campaign=rng.choice(["", "Campaña de gestión"]),
+                     channels=", ".join(rng.sample(channels, 2)),
+                     type=PublicationType(str(rng.randint(1, 7))), start=start,
+                     end=start + timedelta(days=rng.choice([0, 0, 3])),
+                     created_by="profesional"))
+    for n in range(publications):
+        add(DirectPublication(publication_id=f"PUB-B-{n:05d}",
+                              type=PublicationType(str(rng.randint(4, 7))),
+                              title=f"Publicación directa {n}", channel=rng.choice(channels),
+                              link=f"https://www.facebook.com/adsib.bo/posts/{n}",
+                              published_at=now - timedelta(hours=rng.randint(1, 8_000)),
+                              recorded_by="admin.rrss"))
+    for n in range(questions):
+        received = now - timedelta(minutes=rng.randint(20, 500_000))
+        answered = received + timedelta(minutes=rng.randint(1, 40))
+        add(PublicQuestion(question_id=f"CON-B-{n:05d}", received_at=received,
+                           channel=rng.choice(channels), summary=f"Consulta {n}",
+                           answered_at=answered, mode="publica", answered_by="editor"))
+    for n in range(20):
+        opened = now - timedelta(days=rng.randint(1, 360))
+        add(CrisisIncident(incident_id=f"INC-B-{n:03d}", description=f"Crisis {n}",
+                           leader="jefe.ugs", opened_at=opened,
+                           closed_at=opened + timedelta(hours=5)))
+    for name, extra in rows.items():
+        tabs[name].rows = [*tabs[name].rows, *extra]
+    return tabs

@@ -9,7 +9,7 @@ from core.adapters.exports.tables import to_csv_bytes, to_xlsx_bytes
 from core.domain.models import Event
 from core.domain.permissions import Capability
 from core.services import audit
-from ui import caches, session
+from ui import caches, material_views, session
 
 user = session.require_user()
 session.show_flash()
@@ -101,6 +101,8 @@ if report.acknowledgements:
         "Cabeza de la cadena": a.head_hash[:16] + "…",
     } for a in report.acknowledgements]), hide_index=True, width="stretch",
         key="audit_acks")
+
+material_views.audit_section()
 
 st.subheader("Cabeza de la cadena")
 st.caption(f"Hash de la última fila (fila {report.head_row}, {report.rows} filas). Anótelo "

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from core.adapters.exports import docx_report
+from core.adapters.exports import charts, docx_report
 from core.domain.roles import Role
 from core.services import reports as report
-from ui import session
+from ui import caches, session
 
 user = session.require_user()
 ledger = session.ledger()
@@ -22,9 +22,10 @@ workdays = session.calendar()
 
 st.title("Informe técnico")
 st.caption(
-    "Publicaciones por tipo y canal, solicitudes por procedimiento y resultado, cumplimiento "
-    "de plazos y dónde esperan las solicitudes, para el periodo elegido. El documento se "
-    "genera desde el registro de eventos; revíselo antes de firmarlo.")
+    "Publicaciones (distintas y por canal), solicitudes por procedimiento y resultado, "
+    "cumplimiento de plazos, dónde esperan las solicitudes, la regla de los 15 minutos, "
+    "crisis y órdenes de eliminación del periodo elegido. El documento se genera desde el "
+    "registro de eventos; revíselo antes de firmarlo.")
 
 first_of_month = today.replace(day=1)
 left, middle, right = st.columns(3)
@@ -37,31 +38,50 @@ if start > end:
     st.error("El periodo no es válido: la fecha «desde» es posterior a la fecha «hasta».")
     st.stop()
 
-data = report.report_data(ledger, workdays, start, end, today)
+data = caches.report(ledger, workdays, start, end, now, session.attention_hours())
 board = data.board
-cells = st.columns(4)
-cells[0].metric("Publicaciones", data.total_publications)
-cells[1].metric("Solicitudes en el periodo",
-                sum(sum(counts.values()) for _, counts in data.outcomes))
-cells[2].metric("Cumplimiento de plazos",
+cells = st.columns(5)
+cells[0].metric("Publicaciones", data.total_publications,
+                help="Publicaciones distintas: una publicada en dos canales cuenta una vez.")
+cells[1].metric("Publicaciones por canal", data.channel_lines,
+                help="Una publicación en dos canales cuenta en cada uno.")
+cells[2].metric("Solicitudes en el periodo", data.requests_in_period)
+cells[3].metric("Cumplimiento de plazos",
                 "—" if board.compliance is None else f"{board.compliance:.0%}")
-cells[3].metric("Vencidas hoy", board.totals.overdue)
+cells[4].metric("Vencidas hoy", board.totals.overdue)
 
 role = next((r for r in (Role.PROFESSIONAL, Role.UGS_HEAD, Role.DE) if user.has(r)),
             user.roles[0])
+people = {u.username: report.person(u, next(iter(u.roles), None))
+          for u in ledger.users.values() if u.active}
+heads = [name for name, u in ledger.users.items() if u.active and u.has(Role.DE)]
+to_col, ref_col = st.columns(2)
+recipient = to_col.selectbox("A (destinatario)", list(people), format_func=people.__getitem__,
+                             index=list(people).index(heads[0]) if heads else 0,
+                             key="report_to_user")
+reference = ref_col.text_input("Referencia (cite de la nota o documento)",
+                               key="report_reference", placeholder=docx_report.MANUAL)
+head = docx_report.Letterhead(report.person(user, role), people.get(recipient, ""),
+                              reference.strip())
 st.download_button(
     f"Descargar {kind.value} (DOCX)",
-    data=lambda: docx_report.report_docx(data, kind, user.full_name, role.label, now),
+    data=lambda: docx_report.report_docx(data, kind, head, now),
     file_name=f"{kind.value.lower().replace(' ', '-')}-{start:%Y%m%d}-{end:%Y%m%d}.docx",
     mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     key="report_download", type="primary", on_click="ignore")
 
-st.subheader("Publicaciones por tipo y canal")
-st.dataframe(pd.DataFrame(data.by_type_and_channel,
-                          columns=["Tipo de publicación", "Canal", "Publicaciones"]),
-             hide_index=True, width="stretch", key="report_publications")
-st.caption(f"El procedimiento de los tipos 1 a 3 no registra el canal: figura como "
-           f"«{report.UNKNOWN_CHANNEL}».")
+st.subheader("Publicaciones")
+st.markdown(session.md_escape(docx_report.publications_sentence(data)))
+by_type, by_channel = st.columns(2)
+by_type.dataframe(pd.DataFrame(data.by_type(), columns=["Tipo de publicación",
+                                                        "Publicaciones"]),
+                  hide_index=True, width="stretch", key="report_by_type")
+by_channel.dataframe(pd.DataFrame(data.by_channel(), columns=["Canal",
+                                                              "Publicaciones en el canal"]),
+                     hide_index=True, width="stretch", key="report_by_channel")
+note = docx_report.channels_note(data)
+if note:
+    st.caption(session.md_escape(note))
 
 st.subheader("Solicitudes por procedimiento y resultado")
 st.dataframe(pd.DataFrame(
@@ -79,7 +99,26 @@ st.dataframe(pd.DataFrame(
              "Mediana días hábiles"]),
     hide_index=True, width="stretch", key="report_stages")
 
-chart = docx_report.bottleneck_png(board)
+st.subheader("Dónde esperan las solicitudes")
+st.markdown(session.md_escape(docx_report.bottleneck_sentence(data)))
+chart = charts.bottleneck_chart(board)
 if chart is not None:
-    st.subheader("Dónde esperan las solicitudes")
-    st.image(chart, caption="El gráfico que incluye el documento.")
+    st.altair_chart(chart, width="stretch", key="report_chart")
+    st.caption("El mismo gráfico va en el documento.")
+
+st.subheader("Atención al público, crisis y eliminaciones")
+st.markdown(session.md_escape(docx_report.questions_sentence(data)))
+st.markdown(session.md_escape(docx_report.crises_sentence(data)))
+
+st.subheader("Productos, promoción pagada y estadísticas de las redes")
+for text in (docx_report.products_sentence(data), docx_report.promotion_sentence(data),
+             docx_report.stats_sentence(data)):
+    if text:
+        st.markdown(session.md_escape(text))
+
+if data.material:
+    st.subheader("Material publicado: la versión aprobada")
+    st.dataframe(pd.DataFrame([{
+        "Fecha": f"{m.published_at:%d/%m/%Y}", "Solicitud": m.request_id, "Título": m.title,
+        "Versión": m.version, "SHA-256 de la versión": m.sha256} for m in data.material]),
+        hide_index=True, width="stretch", key="report_material")

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import streamlit as st
 
-from core.domain.models import MAX_CELL_CHARS
+from core.domain.models import MAX_CELL_CHARS, Product
 from core.domain.roles import UNIT_SCOPED_ROLES
 from core.services import requests as services
-from ui import session
+from ui import material_views, session
 
 user = session.require_user()
 session.show_flash()
@@ -54,6 +54,12 @@ with st.form("new_request", clear_on_submit=False):
                             key="new_protected")
     reference = st.text_input("Referencia (Plan de Promoción, Nota Interna o Informe Técnico)",
                               key="new_reference")
+    product_col, promotion_col = st.columns(2)
+    product = product_col.selectbox("Producto (sección 10)", [None, *Product], key="new_product",
+                                    format_func=lambda p: p.label if p else "—")
+    promotion = promotion_col.number_input(
+        "Promoción pagada en Bs (opcional; la aprueba la DE, 7.1)", min_value=0.0, value=None,
+        step=100.0, key="new_promotion")
     schedule = {}
     if first.records_schedule:
         st.markdown("**Cronograma** · fecha de cada etapa «de acuerdo a cronograma»")
@@ -62,6 +68,7 @@ with st.form("new_request", clear_on_submit=False):
             schedule[number] = st.date_input(
                 f"Etapa {number}: {stage.activity[:70]}", value=today + timedelta(days=7),
                 min_value=today, key=f"new_schedule_{number}", format="DD/MM/YYYY")
+    material_views.registration_composer(first)
     submitted = st.form_submit_button("Registrar solicitud", type="primary")
 
 if submitted:
@@ -70,8 +77,9 @@ if submitted:
             "procedure": procedure_number, "title": title, "objective": objective,
             "summary": summary, "unit": unit or "", "links": links,
             "publish_from": publish_from, "publish_to": publish_to, "protected": protected,
-            "reference": reference, "schedule": schedule,
-        }, session.now()))
+            "reference": reference, "schedule": schedule, "product": product,
+            "promotion_bs": promotion,
+        }, session.now(), material=material_views.registration_submission(first)))
     if request_id:
         st.session_state["flash"] = f"Solicitud {request_id} registrada."
         st.session_state["request_id"] = request_id

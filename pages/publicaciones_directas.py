@@ -1,4 +1,6 @@
-"""Publicaciones directas: types 4–7, which have no procedure (manual, section 12)."""
+"""Publicaciones directas: types 4–7, which have no procedure (manual, section 12); their
+product (section 10), their paid promotion approved by the DE (7.1), and the networks'
+statistics of every publication (5 b–d «ver estadísticas»)."""
 
 from __future__ import annotations
 
@@ -7,21 +9,23 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from core.domain.models import DIRECT_TYPES, MAX_CELL_CHARS
+from core.domain.models import DIRECT_TYPES, MAX_CELL_CHARS, Product
 from core.domain.permissions import Capability
 from core.services import direct_publications
-from ui import session
+from ui import publication_stats, session
 
 user = session.require_user()
 session.show_flash()
 ledger = session.ledger()
 now = session.now()
+may = session.permissions().can
 
 st.title("Publicaciones directas (tipos 4 a 7)")
 st.caption("Sin procedimiento: las publica y responde por ellas el Administrador Principal "
-           "de RRSS (manual, sección 12).")
+           "de RRSS (manual, sección 12). La promoción pagada puede aplicarse a cualquier "
+           "tipo, previa aprobación de la Dirección Ejecutiva (7.1).")
 
-if session.permissions().can(user, Capability.PUBLISH_DIRECT):
+if may(user, Capability.PUBLISH_DIRECT):
     with st.form("direct"):
         kind = st.selectbox("Tipo", DIRECT_TYPES, format_func=lambda t: t.label,
                             key="direct_type")
@@ -35,6 +39,13 @@ if session.permissions().can(user, Capability.PUBLISH_DIRECT):
                               key="direct_day", format="DD/MM/YYYY")
         hour = right.time_input("Hora", value=now.time().replace(second=0),
                                 key="direct_time")
+        left, right = st.columns(2)
+        product = left.selectbox("Producto (sección 10)", [None, *Product],
+                                 format_func=lambda p: p.label if p else "—",
+                                 key="direct_product")
+        promotion = right.number_input("Promoción pagada en Bs (opcional; la aprueba la DE)",
+                                       min_value=0.0, value=None, step=100.0,
+                                       key="direct_promotion")
         notes = st.text_area("Notas", key="direct_notes")
         submitted = st.form_submit_button("Registrar publicación", type="primary")
     if submitted:
@@ -42,13 +53,33 @@ if session.permissions().can(user, Capability.PUBLISH_DIRECT):
             session.repository(), user.username, {
                 "type": kind, "title": title, "channel": channel, "link": link,
                 "published_at": datetime.combine(day, hour), "notes": notes,
+                "product": product, "promotion_bs": promotion,
             }, session.now()), "Publicación registrada.")
         if done:
             st.rerun()
 
+waiting = direct_publications.pending_promotions(ledger)
+if waiting and may(user, Capability.APPROVE_PROMOTION):
+    st.subheader("Promociones pagadas por aprobar")
+    for item in waiting:
+        line, button = st.columns([4, 1])
+        line.markdown(session.md_escape(
+            f"{item.publication_id} · {item.title} · {item.channel} · "
+            f"Bs {item.promotion_bs:,.2f}".replace(",", "·").replace(".", ",")
+            .replace("·", ".")))
+        if button.button("Aprobar", key=f"promo_{item.publication_id}") and session.run(
+                lambda pid=item.publication_id: direct_publications.approve_promotion(
+                    session.repository(), user.username, pid, session.now()) or True,
+                f"Promoción de {item.publication_id} aprobada."):
+            st.rerun()
+
 rows = [{
     "Publicada": p.published_at, "Tipo": p.type.label, "Título": p.title, "Canal": p.channel,
-    "Enlace": p.link, "Registrada por": p.recorded_by,
+    "Producto": p.product.label if p.product else "", "Promoción (Bs)": p.promotion_bs,
+    "Promoción aprobada por": p.promotion_approved_by, "Enlace": p.link,
+    "Registrada por": p.recorded_by,
 } for p in sorted(ledger.direct_publications, key=lambda p: p.published_at, reverse=True)]
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
              key="direct_table")
+
+publication_stats.section(user, ledger)

@@ -11,7 +11,7 @@ import streamlit as st
 
 from core.domain.models import Event
 from core.services.audit import repair_hint
-from ui import session
+from ui import material_views, session
 
 user = session.require_user()
 ledger = session.ledger()
@@ -56,3 +56,5 @@ else:
             hide_index=True, width="stretch", key=f"health_{tab}")
     if not shown:
         st.info("Ningún problema coincide con el filtro.")
+
+material_views.orphans_section()

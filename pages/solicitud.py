@@ -12,7 +12,7 @@ from core.domain.models import MAX_CELL_CHARS
 from core.domain.procedures import DeadlineKind
 from core.domain.workflow import allowed_actions, event_label, must_act_label
 from core.services import requests as services
-from ui import session
+from ui import material_views, session
 
 user = session.require_user()
 session.show_flash()
@@ -72,6 +72,9 @@ details = {
     "Publicar": f"{_day(request.publish_from)} a {_day(request.publish_to)}",
     "Protegida por norma": "sí (ruta del Comité)" if state.protected else "no",
     "Referencia": request.reference,
+    "Producto": request.product.label if request.product else "—",
+    "Promoción pagada": f"Bs {request.promotion_bs:,.2f} (la aprueba la DE en su etapa)"
+    .replace(",", "·").replace(".", ",").replace("·", ".") if request.promotion_bs else "no",
 }
 st.dataframe(pd.DataFrame({"Campo": list(details), "Valor": list(details.values())}),
              hide_index=True, width="stretch", key="details")
@@ -87,6 +90,9 @@ if state.is_open and state.stage_row:
     )
     if row.interpretation:
         st.caption(f"Interpretación: {session.md_escape(row.interpretation)}")
+    if state.votes:
+        st.info(session.md_escape(f"Aprobaciones del Comité: {len(state.votes)} de "
+                                  f"{row.committee_quorum} ({', '.join(state.votes)})."))
 
 CHANNELS = ["Facebook", "X (Twitter)", "Instagram", "YouTube", "TikTok", "LinkedIn",
             "Sitio web"]
@@ -106,13 +112,15 @@ def take_action(code: str, label: str, seen_seq: int) -> None:
         comment=st.session_state.get("action_comment", ""), expected_seq=seen_seq,
         now=session.now(), schedule=schedule, calendar=calendar,
         channels=st.session_state.get("publish_channels", []),
-        link=st.session_state.get("publish_link", "")), f"Acción registrada: {label}.",
+        link=st.session_state.get("publish_link", ""),
+        material=material_views.submission(state)), f"Acción registrada: {label}.",
         defer_error=True)
     if done is not None:
         for key in ("action_comment", "publish_channels", "publish_link"):
             st.session_state.pop(key, None)
 
 
+material_views.show(state, user)
 session.show_deferred_error()
 actions = allowed_actions(state, user)
 if actions:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
+from core.adapters.exports import charts, docx_report
 from core.adapters.exports.tables import to_csv_bytes, to_xlsx_bytes
 from core.services import dashboard as board
 from ui import caches, session
@@ -107,23 +107,10 @@ table(board.stages_frame(result), "cumplimiento-por-etapa", "dash_stages",
       "Ninguna etapa terminó en el periodo y ninguna solicitud está en curso.")
 
 st.subheader("Cuello de botella")
-chart_data = board.bottleneck_frame(result)
-if result.bottleneck is None or chart_data.empty:
+chart = charts.bottleneck_chart(result)
+if chart is None:
     st.info("Sin esperas que mostrar con estos filtros.")
 else:
-    neck = result.bottleneck
-    st.markdown(
-        f"Donde más se espera: **{session.md_escape(neck.label)} · "
-        f"{session.md_escape(neck.activity)}** ({neck.waiting_total} días hábiles de espera en "
-        f"total; {neck.waiting_now} solicitud(es) esperando hoy).")
-    chart_data["Es el cuello de botella"] = chart_data.index == 0
-    chart = alt.Chart(chart_data).mark_bar().encode(
-        x=alt.X("Días de espera:Q", title="Días hábiles de espera (total)"),
-        y=alt.Y("Etapa:N", sort="-x", title=None),
-        color=alt.Color("Es el cuello de botella:N", legend=None,
-                        scale=alt.Scale(domain=[True, False], range=["#c0392b", "#5b8db8"])),
-        tooltip=["Etapa", "Días de espera", "Mediana", "En espera hoy"],
-    )
+    st.markdown(session.md_escape(docx_report.bottleneck_sentence_for(result)))
     st.altair_chart(chart, width="stretch", key="dash_chart")
-    downloads(chart_data.drop(columns=["Es el cuello de botella"]), "cuello-de-botella",
-              "dash_bottleneck")
+    downloads(board.bottleneck_frame(result), "cuello-de-botella", "dash_bottleneck")

@@ -42,16 +42,16 @@ UNITS = [
 
 # (user name, full name, roles, unit)
 USERS: list[tuple[str, str, tuple[Role, ...], str]] = [
-    ("directora", "Ana Mamani (Dirección Ejecutiva)", (Role.DE,), "DE"),
-    ("comite", "Luis Quispe (Comité de RRSS)", (Role.COMMITTEE,), "UAJ"),
-    ("jefe.ugs", "Rosa Condori (Jefatura UGS)", (Role.UGS_HEAD,), "UGS"),
-    ("profesional", "Jorge Flores (Promoción de Servicios)", (Role.PROFESSIONAL,), "UGS"),
-    ("disenio", "Carla Vargas (Diseño)", (Role.DESIGN,), "UGS"),
-    ("solicitante", "Pedro Choque (NIC Bolivia)", (Role.REQUESTER,), "NIC"),
-    ("jefe.nic", "Elena Rojas (Jefatura NIC Bolivia)", (Role.UNIT_HEAD, Role.REQUESTER), "NIC"),
-    ("admin.rrss", "Miguel Torrez (Administrador de RRSS)", (Role.ADMIN,), "UGS"),
-    ("editor", "Sofía Limachi (Editora de RRSS)", (Role.EDITOR,), "UGS"),
-    ("moderador", "Daniel Apaza (Moderador de RRSS)", (Role.MODERATOR,), "UGS"),
+    ("directora", "Ana Mamani", (Role.DE,), "DE"),
+    ("comite", "Luis Quispe", (Role.COMMITTEE,), "UAJ"),
+    ("jefe.ugs", "Rosa Condori", (Role.UGS_HEAD,), "UGS"),
+    ("profesional", "Jorge Flores", (Role.PROFESSIONAL,), "UGS"),
+    ("disenio", "Carla Vargas", (Role.DESIGN,), "UGS"),
+    ("solicitante", "Pedro Choque", (Role.REQUESTER,), "NIC"),
+    ("jefe.nic", "Elena Rojas", (Role.UNIT_HEAD, Role.REQUESTER), "NIC"),
+    ("admin.rrss", "Miguel Torrez", (Role.ADMIN,), "UGS"),
+    ("editor", "Sofía Limachi", (Role.EDITOR,), "UGS"),
+    ("moderador", "Daniel Apaza", (Role.MODERATOR,), "UGS"),
     ("admin", "Administración del sistema", (Role.SYSADMIN,), "UGS"),
 ]
 
@@ -171,7 +171,8 @@ def demo_rows(now: datetime, calendar: WorkCalendar) -> dict[str, list[dict[str,
 
     def new(user: str, procedure: int, title: str, when: datetime, unit: str = "",
             protected: bool = False, schedule: dict[int, date] | None = None,
-            window: tuple[date, date] | None = None) -> str:
+            window: tuple[date, date] | None = None, product: str = "post",
+            promotion: float | None = None) -> str:
         publish_from, publish_to = window or (now.date(), now.date() + timedelta(days=45))
         return requests.create_request(repo, user, {
             "procedure": procedure, "title": title, "unit": unit, "protected": protected,
@@ -179,7 +180,7 @@ def demo_rows(now: datetime, calendar: WorkCalendar) -> dict[str, list[dict[str,
             "summary": "Resumen preparado por la unidad para la publicación en redes sociales.",
             "links": "https://adsib.gob.bo", "publish_from": publish_from,
             "publish_to": publish_to, "reference": "Plan de Promoción de Servicios 2026",
-            "schedule": schedule or {},
+            "schedule": schedule or {}, "product": product, "promotion_bs": promotion,
         }, when)
 
     sched3 = lambda: {6: ahead(3)}  # noqa: E731
@@ -211,12 +212,13 @@ def demo_rows(now: datetime, calendar: WorkCalendar) -> dict[str, list[dict[str,
                     at(8, 10), "")])
     # Procedure 1 — promoción, requested by DE; one routed to the Committee.
     committee = new("directora", 1, "Promoción pagada: firma digital para trámites", at(7, 9),
-                    unit="CGII")
+                    unit="CGII", product="video", promotion=1500)
     run(committee, [("jefe.ugs", "avanzar", "", at(6, 10), ""),
                     ("profesional", "avanzar", "", at(5, 10), ""),
                     ("jefe.ugs", "comite", "Contiene datos protegidos por norma.", at(4, 10), "")],
         lambda: {6: ahead(4), 7: ahead(5), 8: ahead(6)})
-    new("directora", 1, "Promoción pagada: ciudadanía digital", at(0, 8), unit="UIDT")
+    new("directora", 1, "Promoción pagada: ciudadanía digital", at(0, 8), unit="UIDT",
+        product="carrusel", promotion=800)
     # Procedure 2 — imágenes con diseño, proposed by the professional.
     new("profesional", 2, "Infografía: cómo verificar un sitio .gob.bo", at(2, 9), unit="NIC",
         schedule={4: ahead(5)})
@@ -227,15 +229,18 @@ def demo_rows(now: datetime, calendar: WorkCalendar) -> dict[str, list[dict[str,
                  ("disenio", "avanzar", "", at(7, 10), ""),
                  ("jefe.ugs", "avanzar", "", at(6, 10), "")])
     # Direct publications, types 4–7.
-    for days, kind, title, channel in [
-        (4, "4", "Fotos del taller de ciudadanía digital", "Facebook"),
-        (2, "6", "Enlace al nuevo portal de trámites", "X (Twitter)"),
-        (1, "7", "Vídeo: qué es la firma digital", "YouTube"),
+    for days, kind, title, channel, product, promotion in [
+        (4, "4", "Fotos del taller de ciudadanía digital", "Facebook", "carrusel", 350),
+        (2, "6", "Enlace al nuevo portal de trámites", "X (Twitter)", "post", None),
+        (1, "7", "Vídeo: qué es la firma digital", "YouTube", "video", None),
     ]:
-        direct_publications.record_direct_publication(repo, "admin.rrss", {
+        published_id = direct_publications.record_direct_publication(repo, "admin.rrss", {
             "type": kind, "title": title, "channel": channel,
-            "link": "https://adsib.gob.bo", "published_at": at(days, 11),
+            "link": f"https://adsib.gob.bo/publicaciones/{days}", "published_at": at(days, 11),
+            "product": product, "promotion_bs": promotion,
         }, now)
+        if promotion:
+            direct_publications.approve_promotion(repo, "directora", published_id, now)
     _demo_plan_and_service_logs(repo, now, calendar, at)
     # A deletion order (manual 6 a) waiting for the administrator's confirmation.
     deletions.order_deletion(repo, "directora", {

@@ -20,11 +20,16 @@ from core.domain.models import (
     EventKind,
     IntakeRow,
     MailStatus,
+    Material,
+    MaterialKind,
+    Network,
     OutboxMail,
     PlanItem,
     PlanStatus,
     ProcedureStatus,
     ProcedureTableRow,
+    Product,
+    PublicationStats,
     PublicationType,
     PublicQuestion,
     RequestRow,
@@ -45,12 +50,14 @@ REQUESTS = TabSpec(
         summary="resumen", unit="unidad", links="fotos_enlaces", publish_from="publicar_desde",
         publish_to="publicar_hasta", protected="protegida_por_norma", reference="referencia",
         status="estado", stage="etapa", seq="secuencia", updated_at="actualizada_en",
+        promotion_bs="promocion_bs", product="producto",
     ),
     "Una fila por solicitud de los procedimientos 1 a 3, para lectura: la ruta (unidad, "
     "procedimiento, protegida por norma, ventana) la fija el primer evento firmado; estado, "
     "etapa y secuencia se copian del registro de eventos.",
     choices={"procedimiento": ("1", "2", "3"), "protegida_por_norma": YES_NO,
-             "estado": tuple(s.value for s in Status)},
+             "estado": tuple(s.value for s in Status),
+             "producto": tuple(p.value for p in Product)},
     app_owned=True,
 )
 EVENTS = TabSpec(
@@ -88,12 +95,25 @@ DIRECT = TabSpec(
     dict(
         publication_id="id_publicacion", type="tipo", title="titulo", channel="canal",
         link="enlace", published_at="publicada_en", recorded_by="registrada_por",
-        notes="notas",
+        notes="notas", product="producto", promotion_bs="promocion_bs",
+        promotion_approved_by="promocion_aprobada_por",
+        promotion_approved_at="promocion_aprobada_en",
     ),
     "Publicaciones de los tipos 4 a 7, registradas por el Administrador Principal.",
-    choices={"tipo": tuple(t.value for t in DIRECT_TYPES)},
+    choices={"tipo": tuple(t.value for t in DIRECT_TYPES),
+             "producto": tuple(p.value for p in Product)},
 )
 
+STATISTICS = TabSpec(
+    "estadisticas", PublicationStats,
+    dict(
+        stats_id="id_estadistica", publication="publicacion", channel="canal", link="enlace",
+        reach="alcance", interactions="interacciones", clicks="clics",
+        measured_on="medido_el", source="fuente", recorded_by="registrado_por",
+    ),
+    "Estadísticas de las redes por publicación (alcance, interacciones, clics), a mano o "
+    "importadas del CSV que exporta cada red.",
+)
 DAYS_OFF = TabSpec(
     "dias_no_laborables", DayOff,
     dict(
@@ -127,7 +147,8 @@ INCIDENTS = TabSpec(
     dict(
         incident_id="id_incidente", description="descripcion", leader="lider_ugs",
         staff="personal_involucrado", actions="acciones", opened_at="abierto_en",
-        closed_at="cerrado_en",
+        closed_at="cerrado_en", strategy="estrategia", contacts="contactos_ciudadanos",
+        opened_by="abierto_por",
     ),
     "Manejo de crisis en redes sociales (5 f): la UGS lidera, el personal involucrado acompaña.",
 )
@@ -165,7 +186,8 @@ PROCEDURES = TabSpec(
     "Los procedimientos del manual, una fila por etapa y versión; las versiones publicadas "
     "rigen para solicitudes nuevas, las en curso conservan la suya.",
     choices={"estado": tuple(s.value for s in ProcedureStatus),
-             "registra_cronograma": YES_NO, "permite_autoaprobacion": YES_NO},
+             "registra_cronograma": YES_NO, "permite_autoaprobacion": YES_NO,
+             "produce_material": YES_NO, "aprueba_material": YES_NO},
 )
 INTAKE = TabSpec(
     "ingreso", IntakeRow,
@@ -173,19 +195,37 @@ INTAKE = TabSpec(
         submitted_at="marca_temporal", username="usuario", unit="unidad", title="titulo",
         objective="objetivo", summary="resumen", links="fotos_enlaces",
         publish_from="publicar_desde", publish_to="publicar_hasta",
-        protected="protegida_por_norma",
+        protected="protegida_por_norma", files="archivos",
     ),
     "Solicitudes del procedimiento 3 agregadas a mano o por un formulario (con su marca "
     "temporal). La aplicación no escribe aquí: registra cada fila una sola vez y muestra "
-    "en Bandeja y Salud de datos las que esperan corrección.",
+    "en Bandeja y Salud de datos las que esperan corrección. «archivos»: enlaces a los "
+    "archivos (Google Drive), uno por línea, que pasan a ser el material de la solicitud.",
     choices={"protegida_por_norma": YES_NO},
     form_fed=True,
+)
+
+MATERIALS = TabSpec(
+    "materiales", Material,
+    dict(
+        material_id="id_material", subject="id_objeto", version="version", stage="etapa",
+        kind="tipo", network="red", name="nombre", media_type="tipo_contenido",
+        size="tamano_bytes", sha256="sha256", storage_id="id_almacen", content="contenido",
+        added_by="agregado_por", added_at="agregado_en", event_id="id_evento",
+    ),
+    "Material de cada solicitud (o borrador de un ítem del plan), versión por versión: "
+    "textos por red, imágenes, diseños, PDF y enlaces. Los archivos están en la carpeta de "
+    "archivos o en Google Drive («id_almacen»); «sha256» es la huella de su contenido y el "
+    "evento de «id_evento» registra la huella de la versión.",
+    choices={"tipo": tuple(k.value for k in MaterialKind),
+             "red": tuple(n.value for n in Network)},
+    append_only=True,
 )
 
 ALL_TABS: tuple[TabSpec, ...] = (
     REQUESTS, EVENTS, USERS, UNITS, DIRECT, DAYS_OFF, PLAN, QUESTIONS, INCIDENTS, OUTBOX,
     ARCHIVE,
-    DELETIONS, PROCEDURES, INTAKE,
+    DELETIONS, PROCEDURES, INTAKE, MATERIALS, STATISTICS,
 )
 SCHEMA = Schema(ALL_TABS)
 TABS_BY_NAME = SCHEMA.by_name

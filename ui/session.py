@@ -1,13 +1,14 @@
 """Session, wiring and rendering helpers for the pages (the Streamlit glue).
 
-Tests inject a repository, a clock and a mailer through ``st.session_state`` ("repo",
-"clock", "mailer");
+Tests inject a repository, a clock, a mailer and a file store through ``st.session_state``
+("repo", "clock", "mailer", "files");
 otherwise the repository comes from configuration, once per server process.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -21,13 +22,14 @@ from core.domain.errors import DomainError
 from core.domain.ledger import Ledger
 from core.domain.models import Event, User
 from core.domain.permissions import PermissionMatrix
-from core.domain.ports import Mailer, Repository
+from core.domain.ports import FileStore, Mailer, Repository
 from core.domain.roles import Role
 from core.domain.workdays import WorkCalendar
 from core.services import administration, intake, notifications
 from core.services.accounts import AuditWriter, LoginGuard, record_now
+from core.services.service_logs import AttentionHours
 from ui import caches
-from wiring import Settings, local_now, login_guard, open_repository, sheets_key
+from wiring import Settings, local_now, login_guard, open_file_store, open_repository, sheets_key
 
 T = TypeVar("T")
 SESSION_MINUTES = 60
@@ -103,12 +105,26 @@ def repository() -> Repository:
         raise  # unreachable: st.stop() ends the run
 
 
+def file_store() -> FileStore:
+    """Where the material's files live (tests inject ``st.session_state["files"]``)."""
+    injected = st.session_state.get("files")
+    if injected is not None:
+        return injected  # type: ignore[no-any-return]
+    return caches.file_store(repository(), lambda repo: open_file_store(settings(), repo))
+
+
 def calendar() -> WorkCalendar:
     injected = st.session_state.get("calendar")
     if injected is not None:
         return injected  # type: ignore[no-any-return]
     days_off = tuple(sorted(administration.institutional_days_off(ledger()).items()))
     return _shared_calendar(settings().subdivision, days_off)
+
+
+def attention_hours() -> AttentionHours:
+    """The social-media team's attention hours (``RRSS_ATTENTION_HOURS``; default: the
+    manual's around the clock)."""
+    return AttentionHours.from_env(os.environ)
 
 
 def now() -> datetime:

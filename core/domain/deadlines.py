@@ -1,8 +1,11 @@
 """When each stage is due, in working days: the manual's «plazo referencial» made concrete.
 
-«N días» = end of the Nth working day after the stage began; «Variable» = no deadline;
-«De acuerdo a cronograma» = the date the schedule fixed at the proposal stage gives the
-stage. A return restarts the clock: a stage begins at the event that entered it.
+«N días» = end of the Nth working day after the stage began («días» are working days: an
+interpretation, marked in the procedure table); «Variable» = no deadline; «De acuerdo a
+cronograma» = the date the schedule fixed at the proposal stage gives the stage. The
+stage that fixes the schedule is dated by its own deadline when the table gives one
+(``plazo_propio``: N working days, or the first date of the schedule the request already
+carries). A return restarts the clock: a stage begins at the event that entered it.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from core.domain.procedures import DeadlineKind
+from core.domain.procedures import DeadlineKind, deadline_in_force
 from core.domain.workdays import WorkCalendar
 from core.domain.workflow import RequestState
 
@@ -44,9 +47,12 @@ def stage_due(state: RequestState, calendar: WorkCalendar) -> date | None:
     row = state.stage_row
     if row is None:
         return None
-    if row.deadline.kind is DeadlineKind.WORKING_DAYS:
-        return calendar.due_date(state.stage_started_at, row.deadline.days)
-    if row.deadline.kind is DeadlineKind.SCHEDULE:
+    deadline = deadline_in_force(row)
+    if deadline.kind is DeadlineKind.WORKING_DAYS:
+        return calendar.due_date(state.stage_started_at, deadline.days)
+    if deadline.kind is DeadlineKind.SCHEDULE and row.own_deadline is not None:
+        return min(state.schedule.values(), default=None)
+    if deadline.kind is DeadlineKind.SCHEDULE:
         return state.schedule.get(row.number)
     return None
 

@@ -50,6 +50,14 @@ class StorageError(DomainError):
     """The ledger could not be read or written; nothing was half-written."""
 
 
+class UncertainWrite(StorageError):
+    """The store did not answer a write: it may or may not have been applied."""
+
+
+class FileStoreError(StorageError):
+    """A file of the material could not be stored or read; nothing was half-recorded."""
+
+
 class LedgerLocked(StorageError):
     """The workbook is open in another program or held by another writer."""
 

@@ -89,6 +89,22 @@ def _parse_date(value: object) -> object:
     return value
 
 
+def _parse_amount(value: object) -> object:
+    """An amount in bolivianos as people type it: «1.500,50», «Bs 1500», «1500.5»."""
+    value = _empty_to_none(value)
+    if isinstance(value, str):
+        text = value.strip().replace("Bs", "").replace(" ", "")
+        if "," in text and "." in text:
+            text = text.replace(".", "").replace(",", ".")
+        elif "," in text:
+            text = text.replace(",", ".")
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError("el monto debe ser un número (Bs)") from None
+    return value
+
+
 def _optional(parse: Callable[[object], object]) -> Callable[[object], object]:
     return lambda value: None if _empty_to_none(value) is None else parse(value)
 
@@ -106,6 +122,15 @@ Stamp = Annotated[datetime, AfterValidator(_naive)]
 Flag = Annotated[bool, BeforeValidator(_parse_bool)]
 # A moment people type in the sheet (a question received, a crisis opened): DD/MM/AAAA too.
 TypedStamp = Annotated[datetime, BeforeValidator(_parse_datetime), AfterValidator(_naive)]
+
+
+def _not_negative(value: float | None) -> float | None:
+    if value is not None and value < 0:
+        raise ValueError("el monto no puede ser negativo")
+    return value
+
+
+Amount = Annotated[float | None, BeforeValidator(_parse_amount), AfterValidator(_not_negative)]
 Text = Annotated[str, Field(max_length=MAX_CELL_CHARS)]
 
 
@@ -195,6 +220,38 @@ PUBLICATION_TYPE_LABELS = {
 DIRECT_TYPES = [t for t in PublicationType if not t.has_procedure]
 
 
+class Product(StrEnum):
+    """What is published (manual, section 10: posts, infografías, vídeos cortos,
+    fotografías, ilustraciones; carousels and stories are posts the networks name apart)."""
+
+    POST = "post"
+    CAROUSEL = "carrusel"
+    INFOGRAPHIC = "infografia"
+    SHORT_VIDEO = "video"
+    PHOTOGRAPH = "fotografia"
+    ILLUSTRATION = "ilustracion"
+    STORY = "historia"
+    OTHER = "otro"
+
+    @property
+    def label(self) -> str:
+        return PRODUCT_LABELS[self]
+
+
+PRODUCT_LABELS = {
+    Product.POST: "Post", Product.CAROUSEL: "Carrusel", Product.INFOGRAPHIC: "Infografía",
+    Product.SHORT_VIDEO: "Vídeo corto", Product.PHOTOGRAPH: "Fotografía",
+    Product.ILLUSTRATION: "Ilustración", Product.STORY: "Historia", Product.OTHER: "Otro",
+}
+
+
+def _product(value: object) -> object:
+    return _empty_to_none(value)
+
+
+OptProduct = Annotated[Product | None, BeforeValidator(_product)]
+
+
 class Request(Record):
     """A request of procedure 1, 2 or 3, as the record establishes it.
 
@@ -224,6 +281,9 @@ class Request(Record):
     stage: int | None = Field(default=None)
     seq: int = Field(default=0)
     updated_at: OptStamp = Field(default=None)
+    # Paid promotion (7.1: any type, with the DE's approval) and the product (section 10).
+    promotion_bs: Amount = Field(default=None)
+    product: OptProduct = Field(default=None)
 
 
 class RequestRow(Record):
@@ -374,6 +434,10 @@ class DirectPublication(Record):
     published_at: TypedStamp
     recorded_by: str = Field(min_length=1)
     notes: Text = Field(default="")
+    product: OptProduct = Field(default=None)
+    promotion_bs: Amount = Field(default=None)
+    promotion_approved_by: str = Field(default="")
+    promotion_approved_at: OptStamp = Field(default=None)
 
     @field_validator("type")
     @classmethod
@@ -383,6 +447,40 @@ class DirectPublication(Record):
                 "los tipos 1 a 3 siguen un procedimiento; aquí solo van los tipos 4 a 7"
             )
         return value
+
+
+class PublicationStats(Record):
+    """The networks' own figures for one publication on one channel, as measured on a day
+    (tab «estadisticas»): typed by hand or imported from the network's CSV export."""
+
+    key_field: ClassVar[str | None] = "stats_id"
+
+    stats_id: str = Field(min_length=1)
+    publication: str = Field(min_length=1)  # request or direct publication id
+    channel: str = Field(min_length=1)
+    link: Text = Field(default="")
+    reach: int | None = Field(default=None, ge=0)
+    interactions: int | None = Field(default=None, ge=0)
+    clicks: int | None = Field(default=None, ge=0)
+    measured_on: date
+    source: Text = Field(default="")
+    recorded_by: str = Field(default="")
+
+    @field_validator("reach", "interactions", "clicks", mode="before")
+    @classmethod
+    def _count(cls, value: object) -> object:
+        value = _empty_to_none(value)
+        if isinstance(value, str):
+            text = value.strip().replace(".", "").replace(",", "").replace(" ", "")
+            if not text.isdigit():
+                raise ValueError("debe ser un número entero")
+            return int(text)
+        return value
+
+    @field_validator("measured_on", mode="before")
+    @classmethod
+    def _day(cls, value: object) -> object:
+        return _parse_date(value)
 
 
 # -- tabs for deadlines, the promotion plan and the service logs (issue: dashboards) -------
@@ -436,18 +534,10 @@ class PlanItem(Record):
     @field_validator("budget", mode="before")
     @classmethod
     def _budget(cls, value: object) -> object:
-        value = _empty_to_none(value)
-        if isinstance(value, str):
-            text = value.strip().replace("Bs", "").replace(" ", "")
-            if "," in text and "." in text:
-                text = text.replace(".", "").replace(",", ".")
-            elif "," in text:
-                text = text.replace(",", ".")
-            try:
-                return float(text)
-            except ValueError:
-                raise ValueError("el presupuesto debe ser un número (Bs)") from None
-        return value
+        try:
+            return _parse_amount(value)
+        except ValueError:
+            raise ValueError("el presupuesto debe ser un número (Bs)") from None
 
     def channel_list(self) -> list[str]:
         return [c.strip() for c in self.channels.replace(";", ",").split(",") if c.strip()]
@@ -489,6 +579,9 @@ class CrisisIncident(Record):
     actions: Text = Field(default="")
     opened_at: TypedStamp
     closed_at: OptStamp = Field(default=None)
+    strategy: Text = Field(default="")  # 5 f: «creará las estrategias»
+    contacts: Text = Field(default="")  # 5 f: resolved «con los ciudadanos afectados»
+    opened_by: str = Field(default="")
 
 
 # -- tabs for trust and administration ------------------------------------------------------
@@ -560,6 +653,7 @@ class IntakeRow(Record):
     publish_from: str = Field(default="")
     publish_to: str = Field(default="")
     protected: str = Field(default="")
+    files: str = Field(default="")  # links to files (Drive links): material of the request
 
 
 class ProcedureStatus(StrEnum):
@@ -590,4 +684,97 @@ class ProcedureTableRow(Record):
     clause: str = Field(default="")
     interpretation: str = Field(default="")
     allows_self_approval: str = Field(default="")
+    produces_material: str = Field(default="")
+    approves_material: str = Field(default="")
+    own_deadline: str = Field(default="")
+    committee_quorum: str = Field(default="")
     status: ProcedureStatus = Field(default=ProcedureStatus.PUBLISHED)
+
+
+# -- the material under approval (issue: content travels with the request) -----------------
+
+
+class MaterialKind(StrEnum):
+    """What one piece of material is."""
+
+    TEXT = "texto"
+    IMAGE = "imagen"
+    DESIGN = "diseno"
+    PDF = "pdf"
+    VIDEO = "video"
+    LINK = "enlace"
+
+    @property
+    def label(self) -> str:
+        return MATERIAL_KIND_LABELS[self]
+
+    @property
+    def is_file(self) -> bool:
+        return self in (MaterialKind.IMAGE, MaterialKind.DESIGN, MaterialKind.PDF)
+
+    @property
+    def is_link(self) -> bool:
+        return self in (MaterialKind.VIDEO, MaterialKind.LINK)
+
+
+MATERIAL_KIND_LABELS = {
+    MaterialKind.TEXT: "Texto de la publicación",
+    MaterialKind.IMAGE: "Imagen",
+    MaterialKind.DESIGN: "Diseño o arte final",
+    MaterialKind.PDF: "Documento PDF",
+    MaterialKind.VIDEO: "Vídeo (enlace)",
+    MaterialKind.LINK: "Archivo enlazado",
+}
+
+
+class Network(StrEnum):
+    """Where a text is meant to be published; ALL: the same text for every network."""
+
+    ALL = "todas"
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    X = "x"
+    LINKEDIN = "linkedin"
+
+    @property
+    def label(self) -> str:
+        return NETWORK_LABELS[self]
+
+
+NETWORK_LABELS = {
+    Network.ALL: "Todas las redes", Network.FACEBOOK: "Facebook",
+    Network.INSTAGRAM: "Instagram", Network.X: "X (Twitter)", Network.LINKEDIN: "LinkedIn",
+}
+
+
+class Material(Record):
+    """One piece of one version of the material of a request or a plan item (tab «materiales»).
+
+    A version is every piece submitted together by one event (a stage's action, a plan
+    item's draft); the event carries the SHA-256 of the version (core.domain.materials), so
+    the hash chain proves which material was approved and published. Texts and links are
+    kept in ``content``; files live in the file store under ``storage_id``.
+    """
+
+    key_field: ClassVar[str | None] = "material_id"
+
+    material_id: str = Field(min_length=1)
+    subject: str = Field(min_length=1)  # request id, or plan item id for a draft
+    version: int = Field(ge=1)
+    stage: int | None = Field(default=None)
+    kind: MaterialKind
+    network: Network | None = Field(default=None)
+    name: Text = Field(default="")
+    media_type: str = Field(default="")
+    size: int = Field(default=0, ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    storage_id: str = Field(default="")
+    content: Text = Field(default="")
+    added_by: str = Field(min_length=1)
+    added_at: Stamp
+    event_id: str = Field(default="")
+
+    @field_validator("network", mode="before")
+    @classmethod
+    def _network(cls, value: object) -> object:
+        return _empty_to_none(value)

@@ -148,3 +148,41 @@ class Mailer(Protocol):
         """Where mail goes, for the outbox page (never the password)."""
         ...
 
+
+# -- files of the material under approval ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """Where :meth:`FileStore.put` left a file; ``created`` is False when the store already
+    held the same bytes (a content-addressed store keeps one copy)."""
+
+    storage_id: str
+    created: bool = True
+
+
+class FileStore(Protocol):
+    """Where the files of the material live (a folder beside the workbook, or Google Drive).
+
+    Errors are :class:`core.domain.errors.FileStoreError` with a Spanish message.
+    """
+
+    def put(self, data: bytes, name: str, media_type: str, sha256: str) -> StoredFile:
+        """Store ``data`` (whose SHA-256 the caller computed); never overwrite a file."""
+        ...
+
+    def get(self, storage_id: str) -> bytes:
+        """The bytes stored under ``storage_id``."""
+        ...
+
+    def delete(self, storage_id: str) -> None:
+        """Remove a file this app stored (to undo a write that was not recorded)."""
+        ...
+
+    def inventory(self) -> Mapping[str, str]:
+        """Every file in the store: storage id -> SHA-256 of the bytes stored now."""
+        ...
+
+    def describe(self) -> str:
+        """Where files go, in Spanish, for people (never a secret)."""
+        ...

@@ -115,6 +115,37 @@ def parse_outcomes(text: str) -> tuple[Outcome, ...]:
     return tuple(outcomes)
 
 
+def parse_own_deadline(text: str) -> Deadline | None:
+    """The schedule-setting stage's own deadline: empty (none: the manual's «De acuerdo a
+    cronograma»), a number of working days, or «cronograma» (the first date of the
+    schedule the request already carries when the stage begins)."""
+    value = text.strip().lower()
+    if not value:
+        return None
+    if value in ("cronograma", "primera_fecha", "primera fecha"):
+        return Deadline(DeadlineKind.SCHEDULE)
+    digits = value.split()[0]
+    if digits.isdigit() and int(digits) > 0:
+        return Deadline(DeadlineKind.WORKING_DAYS, int(digits))
+    raise ValueError("plazo propio no reconocido: deje vacío, o use un número de días "
+                     "hábiles o «cronograma»")
+
+
+VOTE = "voto"  # a Committee member's approval that does not reach the quorum yet
+
+
+def parse_committee_rule(text: str) -> int:
+    """How many Committee members must approve: «uno» (or empty: the manual's default as
+    the product reads 6 b) is 1; «quorum:N» or «N» is N."""
+    value = text.strip().lower().replace(" ", "")
+    if value in ("", "uno", "1", "unmiembro", "un_miembro"):
+        return 1
+    number = value.removeprefix("quorum:").removeprefix("quórum:")
+    if number.isdigit() and int(number) >= 1:
+        return int(number)
+    raise ValueError("regla del Comité no reconocida: use «uno» o «quorum:N» (N miembros)")
+
+
 def _parse_yes_no(text: str) -> bool:
     value = text.strip().lower()
     if value in ("si", "sí", "s", "true", "1", "x"):
@@ -144,6 +175,41 @@ class StageRow(BaseModel):
     clause: str = Field(alias="clausula", min_length=1)
     interpretation: str = Field(alias="interpretacion", default="")
     allows_self_approval: bool = Field(alias="permite_autoaprobacion", default=True)
+    # Which stages produce the material under approval and which approve it (a table
+    # older than these columns, or an empty cell: no).
+    produces_material: bool = Field(alias="produce_material", default=False)
+    approves_material: bool = Field(alias="aprueba_material", default=False)
+
+    # Columns added after the first tables: a table without them keeps loading (empty =
+    # the manual's default).
+    own_deadline: Deadline | None = Field(alias="plazo_propio", default=None)
+    committee_quorum: int = Field(alias="regla_comite", default=1, ge=1)
+
+    @field_validator("own_deadline", mode="before")
+    @classmethod
+    def _own_deadline(cls, value: object) -> object:
+        return parse_own_deadline(value) if isinstance(value, str) else value
+
+    @field_validator("committee_quorum", mode="before")
+    @classmethod
+    def _committee_rule(cls, value: object) -> object:
+        return parse_committee_rule(value) if isinstance(value, str) else value
+
+    @property
+    def committee_rule_label(self) -> str:
+        if not self.protected_roles:
+            return ""
+        if self.committee_quorum == 1:
+            return "Basta un miembro"
+        return f"Quórum de {self.committee_quorum} miembros"
+
+    @property
+    def own_deadline_label(self) -> str:
+        if self.own_deadline is None:
+            return ""
+        if self.own_deadline.kind is DeadlineKind.SCHEDULE:
+            return "Hasta la primera fecha del cronograma"
+        return self.own_deadline.label
 
     @field_validator("roles", mode="before")
     @classmethod
@@ -168,7 +234,8 @@ class StageRow(BaseModel):
     def _outcomes(cls, value: object) -> object:
         return parse_outcomes(value) if isinstance(value, str) else value
 
-    @field_validator("records_schedule", mode="before")
+    @field_validator("records_schedule", "produces_material", "approves_material",
+                     mode="before")
     @classmethod
     def _yes_no(cls, value: object) -> object:
         return _parse_yes_no(value) if isinstance(value, str) else value
@@ -231,10 +298,16 @@ class Procedure:
     def transitions(self) -> dict[tuple[int, str], Transition]:
         """(stage, outcome code) -> where it leads and who may take it; built once.
 
-        Replaying tens of thousands of stored events looks each one up here.
+        Replaying tens of thousands of stored events looks each one up here. Besides the
+        table's own outcomes, a stage after an approval of the material has the return that
+        a change of the material makes (:meth:`reapproval`).
         """
         table: dict[tuple[int, str], Transition] = {}
         for row in self.stages:
+            if row.committee_quorum > 1 and row.protected_roles:
+                protected = frozenset(r.value for r in row.protected_roles)
+                table[(row.number, VOTE)] = Transition(
+                    Outcome(OutcomeKind.FORWARD), row.number, frozenset(), protected)
             targets = next_stages(row, self.last_stage)
             for outcome in row.outcomes:
                 table[(row.number, outcome.code)] = Transition(
@@ -242,7 +315,40 @@ class Procedure:
                     frozenset(r.value for r in row.roles_for(False)),
                     frozenset(r.value for r in row.roles_for(True)),
                 )
+            back = self.reapproval(row.number)
+            if back is not None and (row.number, back.outcome.code) not in table:
+                table[(row.number, back.outcome.code)] = back
         return table
+
+    def reapproval(self, stage: int) -> Transition | None:
+        """Where a change of the material at ``stage`` sends the request back, if anywhere.
+
+        Interpretation (marked in the procedure table): material changed after it was
+        approved goes back for approval. At a stage that neither produces nor approves
+        material, whose nearest earlier stage doing either approves it, a new version
+        returns the request to that approving stage. The people acting at ``stage`` may
+        change it, and so may those who produced it (the producing stage before the
+        approval).
+        """
+        row = self.stage(stage)
+        if row.produces_material or row.approves_material:
+            return None
+        earlier = [s for s in self.stages[:stage - 1]
+                   if s.produces_material or s.approves_material]
+        if not earlier or not earlier[-1].approves_material:
+            return None
+        target = earlier[-1].number
+        producers = [s for s in self.stages[:target - 1] if s.produces_material]
+        roles = [*row.roles_for(False), *(producers[-1].roles_for(False) if producers else ())]
+        protected = [*row.roles_for(True), *(producers[-1].roles_for(True) if producers else ())]
+        return Transition(Outcome(OutcomeKind.RETURN, target), target,
+                          frozenset(r.value for r in roles),
+                          frozenset(r.value for r in protected))
+
+    @property
+    def handles_material(self) -> bool:
+        """Whether the table says which stages produce and approve material."""
+        return any(s.produces_material or s.approves_material for s in self.stages)
 
 
 @dataclass(frozen=True)
@@ -283,6 +389,11 @@ TABLE_COLUMNS = tuple(DEFINITION_COLUMNS.values())
 def definition_row(record: ProcedureTableRow) -> dict[str, str]:
     """A stage row of the ledger's procedure tab in the table's vocabulary."""
     return {column: str(getattr(record, name)) for name, column in DEFINITION_COLUMNS.items()}
+
+
+def deadline_in_force(stage: StageRow) -> Deadline:
+    """What dates the stage: its own deadline when it fixes the schedule and has one."""
+    return stage.own_deadline if stage.own_deadline is not None else stage.deadline
 
 
 def table_record(row: Mapping[str, object], status: str) -> ProcedureTableRow:
@@ -390,6 +501,12 @@ def _check_procedure(key: tuple[int, int], items: list[tuple[int, StageRow]]) ->
                 if following is None or not following.protected_roles:
                     raise refuse(row, "salidas", "«comite» requiere que la etapa siguiente tenga "
                                  "«responsable_protegida»")
+        if stage.own_deadline is not None and not stage.records_schedule:
+            raise refuse(row, "plazo_propio", "solo la etapa que fija el cronograma "
+                         "(registra_cronograma = sí) lleva plazo propio")
+        if stage.committee_quorum > 1 and not stage.protected_roles:
+            raise refuse(row, "regla_comite", "un quórum solo vale en una etapa con "
+                         "«responsable_protegida» (el Comité)")
         if stage.deadline.kind is DeadlineKind.SCHEDULE:
             if not schedule_stages:
                 raise refuse(row, "plazo", "plazo «cronograma» sin ninguna etapa que registre "
@@ -401,12 +518,30 @@ def _check_procedure(key: tuple[int, int], items: list[tuple[int, StageRow]]) ->
         if stage.number == 1 and [o.kind for o in stage.outcomes] != [OutcomeKind.FORWARD]:
             raise refuse(row, "salidas", "la etapa 1 es el registro de la solicitud: solo "
                          "«avanzar»")
+    _check_material(stages, items, refuse)
     unreachable = _unreachable(stages)
     if unreachable:
         first = unreachable[0]
         raise refuse(items[first - 1][0], "etapa", f"la etapa {first} no se alcanza desde la "
                      "etapa 1: ninguna salida lleva a ella (revise los «avanzar:N» anteriores)")
     return Procedure(number, version, stages[0].procedure_name, tuple(stages))
+
+
+def _check_material(stages: Sequence[StageRow], items: list[tuple[int, StageRow]],
+                    refuse: Callable[[int, str, str], ProcedureTableError]) -> None:
+    """Material produced must be approved before the last stage publishes it."""
+    last = stages[-1]
+    for column, flag in (("produce_material", last.produces_material),
+                         ("aprueba_material", last.approves_material)):
+        if flag:
+            raise refuse(items[-1][0], column, "la última etapa publica: no produce ni "
+                         "aprueba material (márquelo en una etapa anterior)")
+    producing = [s.number for s in stages if s.produces_material]
+    if producing and not any(s.approves_material and s.number > producing[-1]
+                             for s in stages):
+        raise refuse(items[producing[-1] - 1][0], "produce_material",
+                     f"la etapa {producing[-1]} produce material, pero ninguna etapa "
+                     "posterior lo aprueba antes de publicar (marque «aprueba_material»)")
 
 
 def next_stages(stage: StageRow, last: int) -> dict[Outcome, int | None]:

@@ -21,6 +21,7 @@ _REASONS = {
     "string_too_long": "el texto es demasiado largo",
     "literal_error": "valor no permitido",
     "enum": "valor no permitido",
+    "string_pattern_mismatch": "formato no válido",
 }
 
 

@@ -22,7 +22,14 @@ from core.domain.errors import (
 )
 from core.domain.models import MAX_CELL_CHARS, Event, EventKind, Request, Status, User
 from core.domain.permissions import Capability, PermissionMatrix
-from core.domain.procedures import Outcome, OutcomeKind, Procedure, StageRow, next_stages
+from core.domain.procedures import (
+    VOTE,
+    Outcome,
+    OutcomeKind,
+    Procedure,
+    StageRow,
+    next_stages,
+)
 from core.domain.roles import UNIT_SCOPED_ROLES, Role
 from core.domain.validation import thousands
 
@@ -68,6 +75,7 @@ class RequestState:
     schedule: Mapping[int, date] = field(default_factory=dict)
     events: tuple[Event, ...] = ()
     superseded: tuple[Event, ...] = ()
+    votes: tuple[str, ...] = ()  # Committee members who approved this stage, short of quorum
 
     @property
     def is_open(self) -> bool:
@@ -129,6 +137,10 @@ def event_label(procedure: Procedure, event: Event) -> str:
         return event.outcome
     row = procedure.stage(event.stage)
     outcome = next((o for o in row.outcomes if o.code == event.outcome), None)
+    if outcome is None:
+        back = procedure.reapproval(event.stage)
+        if back is not None and back.outcome.code == event.outcome:
+            return f"Material cambiado: vuelve a la etapa {back.target} para aprobarlo"
     return _label(row, outcome, procedure) if outcome else event.outcome
 
 
@@ -231,6 +243,18 @@ def decide(
         )
     if len(text) > MAX_CELL_CHARS:
         raise InvalidInput(f"El comentario supera {thousands(MAX_CELL_CHARS)} caracteres.")
+    if action.outcome.kind is OutcomeKind.FORWARD and _needs_quorum(state, role):
+        if user.username in state.votes:
+            raise NotAllowed(
+                f"Usted ya aprobó la etapa {row.number}: el Comité necesita "
+                f"{row.committee_quorum} miembros distintos "
+                f"(van {len(state.votes)}).")
+        if len(state.votes) + 1 < row.committee_quorum:
+            return Event(
+                event_id=event_id, kind=EventKind.REQUEST, subject=state.request.request_id,
+                seq=state.seq + 1, stage=state.stage, outcome=VOTE,
+                target_stage=state.stage, actor=user.username, role=role.value, at=now,
+                comment=text)
     payload: dict[str, object] = {}
     if row.records_schedule and action.outcome.kind is OutcomeKind.FORWARD:
         dates = check_schedule(state, schedule or {}, now.date())
@@ -252,6 +276,23 @@ def decide(
         comment=text, data=json.dumps(payload, ensure_ascii=False, sort_keys=True)
         if payload else "",
     )
+
+
+def _needs_quorum(state: RequestState, role: Role) -> bool:
+    """Whether approving here takes several Committee members (``regla_comite``)."""
+    row = state.stage_row
+    return (row is not None and row.committee_quorum > 1 and state.protected
+            and role in row.protected_roles)
+
+
+def _vote(state: RequestState, event: Event) -> RequestState:
+    """A member's approval short of the quorum: the stage and its clock stay."""
+    return RequestState(
+        request=state.request, procedure=state.procedure, status=state.status,
+        stage=state.stage, protected=state.protected, seq=event.seq,
+        stage_started_at=state.stage_started_at, schedule=state.schedule,
+        events=state.events, superseded=state.superseded,
+        votes=(*state.votes, event.actor))
 
 
 def check_schedule(
@@ -316,6 +357,8 @@ def _merge_schedule(schedule: dict[int, date], event: Event) -> None:
 def evolve(state: RequestState, event: Event) -> RequestState:
     """Apply an event already known to be valid."""
     assert state.stage is not None
+    if event.outcome == VOTE:
+        return _vote(state, event)
     status, stage, committee = _step(state.procedure, state.stage, event)
     schedule = dict(state.schedule)
     _merge_schedule(schedule, event)
@@ -345,6 +388,11 @@ def _replay_problem(
     return None
 
 
+def _vote_problem(votes: Sequence[str], event: Event) -> str | None:
+    return "el miembro del Comité ya había aprobado esta etapa" if event.actor in votes \
+        else None
+
+
 def replay(
     request: Request, procedure: Procedure, events: Iterable[tuple[int, Event]]
 ) -> tuple[RequestState, list[EventProblem]]:
@@ -360,6 +408,7 @@ def replay(
     status, protected = Status.IN_PROGRESS, request.protected
     seq, started = 0, request.created_at
     schedule: dict[int, date] = {}
+    votes: list[str] = []
     for row_number, event in sorted(events, key=lambda item: (item[1].seq, item[0])):
         if event.seq <= seq:
             superseded.append(event)
@@ -370,10 +419,17 @@ def replay(
         problem = _replay_problem(procedure, status, stage, protected, event)
         if problem is None and event.seq != seq + 1:
             problem = f"falta el evento con secuencia {seq + 1}"
+        if problem is None and event.outcome == VOTE:
+            problem = _vote_problem(votes, event)
         if problem:
             issues.append(EventProblem(row_number, "outcome", event.outcome,
                                        f"evento ignorado ({request.request_id}): {problem}"))
             continue
+        if event.outcome == VOTE:
+            votes.append(event.actor)
+            seq = event.seq
+            continue
+        votes = []
         assert stage is not None
         status, stage, committee = _step(procedure, stage, event)
         protected = protected or committee
@@ -383,6 +439,6 @@ def replay(
     state = RequestState(
         request=request, procedure=procedure, status=status, stage=stage, protected=protected,
         seq=seq, stage_started_at=started, schedule=schedule, events=tuple(applied),
-        superseded=tuple(superseded),
+        superseded=tuple(superseded), votes=tuple(votes),
     )
     return state, issues

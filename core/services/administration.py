@@ -547,9 +547,10 @@ ADMIN_OUTCOMES = frozenset({
 
 def administration_events(ledger: Ledger) -> list[Event]:
     """Account and unit changes, newest first."""
-    found = [e for _, e in sorted(ledger.events, key=lambda item: (item[1].at, item[0]))
-             if e.kind in (EventKind.USER, EventKind.SYSTEM) and e.outcome in ADMIN_OUTCOMES]
-    return found[::-1]
+    found = sorted(((n, e) for n, e in ledger.events  # filter first: sort a few, not all
+                    if e.kind in (EventKind.USER, EventKind.SYSTEM)
+                    and e.outcome in ADMIN_OUTCOMES), key=lambda item: (item[1].at, item[0]))
+    return [e for _, e in reversed(found)]
 
 
 # -- institutional days off ----------------------------------------------------------------

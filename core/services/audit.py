@@ -195,6 +195,8 @@ _HINTS: tuple[tuple[str, str], ...] = (
     ("json", "Deje «datos» vacío o escriba un objeto JSON, por ejemplo {\"clave\": \"valor\"}."),
     ("los tipos 1 a 3", "Aquí solo van los tipos 4 a 7; los tipos 1 a 3 se registran con "
      "«Nueva solicitud»."),
+    ("formato no válido", "Escriba el valor con el formato de «{column}»: un usuario va en "
+     "minúsculas, números, punto o guion; una huella SHA-256 son 64 caracteres 0-9 y a-f."),
     ("vacío", "Escriba un valor en «{column}»: no puede quedar vacío."),
     ("falta el valor", "Escriba un valor en «{column}»: es obligatorio."),
 )

@@ -119,12 +119,14 @@ def _array(values: list[int]) -> IntArray:
 
 
 def _deadline_label(stage: StageRow) -> str:
+    if stage.own_deadline is not None:
+        return f"{stage.own_deadline_label} (propio; fija el cronograma)"
     if stage.records_schedule and stage.deadline.kind is DeadlineKind.SCHEDULE:
         return "Sin plazo (fija el cronograma)"
     return stage.deadline.label
 
 
-_VARIABLE, _WORKING, _SCHEDULED = 0, 1, 2
+_VARIABLE, _WORKING, _SCHEDULED, _FIRST_SCHEDULED = 0, 1, 2, 3
 _EMPTY_LEDGER_DAY = date(2000, 1, 3).toordinal()  # any day: an empty ledger has no dates
 
 
@@ -133,7 +135,12 @@ def _deadline_table(procedure: Procedure) -> list[tuple[int, int]]:
     scheduled = set(procedure.scheduled_stages())
     table = []
     for stage in procedure.stages:
-        if stage.deadline.kind is DeadlineKind.WORKING_DAYS:
+        own = stage.own_deadline
+        if own is not None and own.kind is DeadlineKind.WORKING_DAYS:
+            table.append((_WORKING, own.days))
+        elif own is not None:
+            table.append((_FIRST_SCHEDULED, 0))
+        elif stage.deadline.kind is DeadlineKind.WORKING_DAYS:
             table.append((_WORKING, stage.deadline.days))
         elif stage.number in scheduled:
             table.append((_SCHEDULED, 0))
@@ -219,9 +226,10 @@ def stage_visits(ledger: Ledger, calendar: WorkCalendar) -> Visits:
     kind = kinds[table_of, stage - 1]
     due = np.where(kind == _WORKING, due_after(start, days[table_of, stage - 1]), _NO_DUE)
     spent = calendar.working_days_between_arrays(_days(start), _days(end))
-    scheduled = np.flatnonzero(kind == _SCHEDULED)
+    scheduled = np.flatnonzero((kind == _SCHEDULED) | (kind == _FIRST_SCHEDULED))
     if len(scheduled):
-        due[scheduled] = _schedule_dues(events, scheduled.tolist(), owner, firsts, stage)
+        due[scheduled] = _schedule_dues(events, scheduled.tolist(), owner, firsts, stage,
+                                        (kind == _FIRST_SCHEDULED).tolist())
 
     open_states: list[RequestState] = []
     open_must_act: list[str] = []
@@ -238,7 +246,9 @@ def stage_visits(ledger: Ledger, calendar: WorkCalendar) -> Visits:
             who = labels[key] = (must_act_label(state), roles.setdefault(label, len(roles)))
         table = tables[procedures[id(state.procedure)]]
         kind_now, count = table[state.stage - 1]
-        scheduled_day = state.schedule.get(state.stage) if kind_now == _SCHEDULED else None
+        scheduled_day = state.schedule.get(state.stage) if kind_now == _SCHEDULED else \
+            min(state.schedule.values(), default=None) if kind_now == _FIRST_SCHEDULED \
+            else None
         open_states.append(state)
         open_must_act.append(who[0])
         # A schedule date as its ordinal; N working days as -N (resolved below with arrays).
@@ -264,8 +274,9 @@ def stage_visits(ledger: Ledger, calendar: WorkCalendar) -> Visits:
 
 
 def _schedule_dues(events: list[Event], needed: list[int], owner: IntArray,
-                   firsts: IntArray, stage: IntArray) -> list[int]:
-    """For each event of a scheduled stage, the date the schedule in force gave it.
+                   firsts: IntArray, stage: IntArray, first_date: list[bool]) -> list[int]:
+    """For each event of a scheduled stage, the date the schedule in force gave it (for
+    the schedule-setting stage dated by its first date, that first date).
 
     The schedule in force is every schedule recorded by the request's earlier events,
     merged oldest first, as core.workflow replays them.
@@ -286,7 +297,10 @@ def _schedule_dues(events: list[Event], needed: list[int], owner: IntArray,
                 for key, value in json.loads(data).get("cronograma", {}).items():
                     schedule[int(key)] = date.fromisoformat(value).toordinal()
             cursor += 1
-        dues.append(schedule.get(stages[index], _NO_DUE))
+        if first_date[index]:
+            dues.append(min(schedule.values(), default=_NO_DUE))
+        else:
+            dues.append(schedule.get(stages[index], _NO_DUE))
     return dues
 
 

@@ -6,7 +6,9 @@ published request, a direct publication of types 4–7, or the address of a mess
 app never recorded), the social network, the reason and the way DE gave the order. The
 Administrador Principal, who publishes, removes it on the network and confirms here.
 *Interpretation*: confirming is the Administrador Principal's alone (5 b: it administers
-the profiles). Both steps are audited events written with the order row.
+the profiles). Both steps are audited events written with the order row, and both are
+mailed (in the same change) to the DE and the UGS head; the order, also to the
+administrator who carries it out.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from core.domain.permissions import Capability
 from core.domain.ports import Change, Repository
 from core.domain.roles import Role
 from core.domain.validation import spanish_reason, thousands
+from core.services import alerts
 from core.services.common import commit_numbered, current_user, new_event_id
 
 VIAS: tuple[str, ...] = ("nota", "correo", "llamada", "mensaje")
@@ -183,7 +186,18 @@ def order_deletion(
             check(fresh)
 
         change = Change(guard=guard, summary=f"orden de eliminación {order_id}")
-        return change.add(order, event), order_id
+        change.add(order, event)
+        alerts.tell_managers(
+            change, ledger, event.event_id, now,
+            f"Orden de eliminación {order_id}: {target.title or target.reference}"[:200],
+            [f"La Dirección Ejecutiva ordenó eliminar una publicación ({order_id}).",
+             f"Publicación: {target.reference}" + (f" · {target.title}" if target.title
+                                                   else ""),
+             f"Red social: {channel}", f"Motivo: {data.reason}",
+             f"Vía: {VIA_LABELS.get(data.via, data.via)}",
+             "El Administrador Principal la elimina y lo confirma en «Órdenes de "
+             "eliminación»."], also=(Capability.CONFIRM_DELETION,))
+        return change, order_id
 
     return commit_numbered(repo, build)
 
@@ -220,4 +234,12 @@ def confirm_deletion(
 
     change = Change(guard=guard, summary=f"eliminación confirmada {order_id}")
     change.update(DeletionOrder, order_id, confirmed_by=username, confirmed_at=now)
-    repo.commit(change.add(event))
+    change.add(event)
+    ledger = repo.snapshot().ledger
+    alerts.tell_managers(
+        change, ledger, event.event_id, now,
+        f"Orden de eliminación {order_id} cumplida",
+        [f"Se eliminó la publicación {order.publication} de {order.channel}, como ordenó la "
+         f"Dirección Ejecutiva el {order.ordered_at:%d/%m/%Y} ({order_id}).",
+         f"Confirmó: {username}" + (f" · Nota: {note}" if note else "")])
+    repo.commit(change)

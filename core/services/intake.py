@@ -9,6 +9,7 @@ Each row asks for a publication of procedure 3 (información específica). When 
   taken again — wherever the row is now, after a sort, an inserted row or an edit;
 - a row with a missing or invalid field waits; its problem is shown in the app (Bandeja,
   Salud de datos), and correcting the cells is enough.
+- its «archivos» links become the request's material, version 1, in the same change;
 
 The app never writes into the intake tab: its rows are people's, and people move them.
 :func:`review` is pure (ledger in, verdicts out); :func:`process` registers the valid rows.
@@ -27,11 +28,12 @@ from core.domain.models import MAX_CELL_CHARS, EventKind, IntakeRow, people_date
 from core.domain.permissions import Capability
 from core.domain.ports import Change, Repository
 from core.domain.validation import thousands
-from core.services import requests
+from core.services import materials, requests
 from core.services.common import current_user
 
 PROCEDURE = 3
 ORIGIN = "fila_ingreso"  # the registering event's data key holding the intake row's identity
+FILES = "files"  # the form entry carrying the «archivos» links (not a request field)
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,10 @@ def _check(ledger: Ledger, record: IntakeRow) -> tuple[str, dict[str, object]] |
     if protected is None:
         return (f"«{col('protected')}» debe ser «sí» o «no» (tiene "
                 f"«{record.protected.strip()}»)")
+    try:
+        files = materials.check_file_links(record.files)
+    except DomainError as error:
+        return f"«{col('files')}»: {error.message.rstrip('.')}"
     stamp = record.submitted_at.strip()
     form: dict[str, object] = {
         "procedure": PROCEDURE, "title": record.title.strip(),
@@ -147,6 +153,8 @@ def _check(ledger: Ledger, record: IntakeRow) -> tuple[str, dict[str, object]] |
         "protected": protected,
         "reference": f"Pestaña «{ledger.naming.tab(IntakeRow)}», marca temporal {stamp}",
     }
+    if files:
+        form[FILES] = files
     return user.username, form
 
 
@@ -216,10 +224,12 @@ def process(repo: Repository, now: datetime) -> IntakeReport:
         if not verdict.valid:
             report.waiting.append((verdict.row, verdict.problem))
             continue
+        form = dict(verdict.form or {})
+        files = form.pop(FILES, [])
         try:
             request_id = requests.create_request(
-                repo, verdict.username, dict(verdict.form or {}), now,
-                origin={ORIGIN: verdict.identity}, extend=_not_taken(verdict.identity))
+                repo, verdict.username, form, now, origin={ORIGIN: verdict.identity},
+                extend=_not_taken(verdict.identity, files, verdict.username, now))
         except _RowTaken:
             report.skipped.append(verdict.row)
             continue
@@ -236,10 +246,13 @@ class _RowTaken(ConcurrentChange):
     """Another server registered this intake row a moment ago."""
 
 
-def _not_taken(key: str) -> requests.RequestExtension:
+def _not_taken(key: str, files: object, username: str, now: datetime
+               ) -> requests.RequestExtension:
     def extend(ledger: Ledger, request_id: str, change: Change) -> None:
         if key in taken(ledger):
             raise _RowTaken("La fila de ingreso ya fue registrada.")
+        if isinstance(files, list) and files:
+            materials.carry_links(request_id, files, change, username, now)
         base = change.guard
 
         def guard(fresh: Ledger) -> None:

@@ -46,7 +46,13 @@ from core.domain.permissions import Capability
 from core.domain.ports import Change, Mailer, MailError, Repository
 from core.domain.roles import Role
 from core.domain.workdays import WorkCalendar
-from core.domain.workflow import RequestState, allowed_actions, must_act_label, stage_actions
+from core.domain.workflow import (
+    RequestState,
+    allowed_actions,
+    event_label,
+    must_act_label,
+    stage_actions,
+)
 from core.services.common import current_user
 
 SUBJECT_PREFIX = "[RRSS ADSIB]"
@@ -132,7 +138,7 @@ def outbox_ready(ledger: Ledger) -> bool:
 
 def _action_label(before: RequestState, event: Event) -> str:
     return next((a.label for a in stage_actions(before) if a.code == event.outcome),
-                event.outcome)
+                event_label(before.procedure, event))
 
 
 def _facts(ledger: Ledger, before: RequestState, after: RequestState, event: Event) -> list[str]:

@@ -15,10 +15,19 @@ that write it. Interpretations the product makes, shown on the page too:
   those items use it. Cancelled items do not count.
 - Types 1–3 become a request of the procedure with the same number, registered by whoever
   starts that procedure (1: DE, 2: the professional, 3: the requesting unit). The item
-  turns «solicitado» with the request id in the same all-or-nothing change as the request.
+  turns «solicitado» with the request id in the same all-or-nothing change as the request;
+  the item's draft material (core.services.materials) becomes the request's version 1.
   A request registered elsewhere (a unit's procedure 3) is linked to its item by the
   professional. Types 4–7 have no procedure: the Administrador Principal publishes them
   and the professional marks the item «publicado».
+- A planned budget (promotion, 7.1) may go on an item of any type: paid promotion "puede
+  aplicarse a todos los tipos de publicaciones identificados, previa aprobación". The DE
+  approves it when it approves the request (or, for types 4–7, the publication).
+- Moving an item (dragging it on the calendar) keeps its length. It is refused onto a day
+  that is not a working day (weekend, Bolivian or La Paz holiday, institutional day off)
+  and onto a day already past; a move that would overload a day or a channel asks for
+  confirmation first. A cancelled or published item does not move; a requested one does
+  (its request keeps its own dates).
 """
 
 from __future__ import annotations
@@ -38,7 +47,7 @@ from pydantic import (
     model_validator,
 )
 
-from core.domain.errors import ConcurrentChange, InvalidInput, NotFound
+from core.domain.errors import ConcurrentChange, DomainError, InvalidInput, NotFound
 from core.domain.ledger import Ledger
 from core.domain.models import (
     MAX_CELL_CHARS,
@@ -54,6 +63,7 @@ from core.domain.procedures import ProcedureSet
 from core.domain.roles import Role
 from core.domain.validation import spanish_reason
 from core.domain.workdays import WorkCalendar
+from core.services import materials
 from core.services.common import commit_numbered, current_user, system_event
 from core.services.requests import create_request
 
@@ -259,9 +269,6 @@ class PlanForm(BaseModel):
     def _consistent(self) -> PlanForm:
         if self.end is not None and self.end < self.start:
             raise ValueError("la fecha «hasta» es anterior a la fecha «desde»")
-        if self.budget is not None and self.type is not PublicationType.PROMOTION:
-            raise ValueError("el presupuesto es solo para la publicación de promoción "
-                             "pagada (tipo 1)")
         return self
 
     def values(self) -> dict[str, object]:
@@ -403,6 +410,79 @@ def mark_published(repo: Repository, username: str, item_id: str, now: datetime,
     repo.commit(change)
 
 
+# -- moving an item (the calendar's drag and drop) ----------------------------------------------
+
+
+class OverloadNotConfirmed(DomainError):
+    """The move would overload a day or a channel; the person must confirm it."""
+
+    def __init__(self, message: str, found: tuple[Overload, ...]) -> None:
+        super().__init__(message)
+        self.overloads = found
+
+
+def day_off_reason(day: date, calendar: WorkCalendar) -> str | None:
+    """Why ``day`` is not a working day, in words (None when it is one)."""
+    if calendar.is_working_day(day):
+        return None
+    name = calendar.holiday_name(day)
+    if name:
+        return name
+    return "fin de semana" if day.weekday() >= 5 else "día no laborable"
+
+
+def _day_words(day: date) -> str:
+    return f"{WEEKDAYS[day.weekday()]} {day:%d/%m/%Y}"
+
+
+def move_item(repo: Repository, username: str, item_id: str, start: date, end: date | None,
+              now: datetime, calendar: WorkCalendar, limits: PlanLimits, *,
+              confirm_overload: bool = False) -> bool:
+    """Move an item to ``start``–``end`` (None or ``start``: one day); False if unchanged.
+
+    Refused (with the reason) onto a day off or a past day; a move that overloads a day or
+    a channel raises :class:`OverloadNotConfirmed` unless ``confirm_overload``.
+    """
+    ledger = repo.snapshot().ledger
+    actor, role = _planner(ledger, username)
+    item = find_item(ledger, item_id)
+    if item.status in (PlanStatus.CANCELLED, PlanStatus.PUBLISHED):
+        raise InvalidInput(f"No se movió: el ítem {item_id} está "
+                           f"{PLAN_STATUS_LABELS[item.status].lower()}.")
+    end = end if end is not None and end > start else None
+    if end is not None and end < start:
+        raise InvalidInput("No se movió: la fecha «hasta» es anterior a la fecha «desde».")
+    if (start, end) == (item.start, item.end if item.end and item.end > item.start else None):
+        return False
+    today = now.date()
+    for day in (start, end or start):
+        if day < today:
+            raise InvalidInput(f"No se movió: el {_day_words(day)} ya pasó; elija hoy o un "
+                               "día posterior.")
+        reason = day_off_reason(day, calendar)
+        if reason:
+            raise InvalidInput(f"No se movió: el {_day_words(day)} no es día hábil "
+                               f"({reason}). Elija un día hábil.")
+    moved = item.model_copy(update={"start": start, "end": end})
+    others = [i for i in plan_items(ledger) if i.item_id != item_id]
+    days = item_days(moved, calendar)
+    found = tuple(o for o in overloads([*others, moved], calendar, limits, min(days), max(days))
+                  if item_id in o.item_ids)
+    if found and not confirm_overload:
+        listed = " ".join(o.message for o in found)
+        raise OverloadNotConfirmed(f"Al mover {item_id} se supera el máximo del plan: {listed} "
+                                   "Confirme si quiere moverlo igualmente.", found)
+    before = f"{item.start:%d/%m/%Y}" + (f"–{last_day(item):%d/%m/%Y}"
+                                        if last_day(item) != item.start else "")
+    after = f"{start:%d/%m/%Y}" + (f"–{end:%d/%m/%Y}" if end else "")
+    comment = f"de {before} a {after}" + (" (sobrecarga confirmada)" if found else "")
+    change = Change(guard=_same_item(item, username), summary=f"plan: mover {item_id}")
+    change.update(PlanItem, item_id, start=start, end=end)
+    change.add(system_event(ledger, item_id, "plan_mover", actor, role, now, comment))
+    repo.commit(change)
+    return True
+
+
 # -- from plan to request ---------------------------------------------------------------------
 
 
@@ -457,7 +537,8 @@ def request_draft(item: PlanItem, unit: str = "") -> dict[str, object]:
     return {"procedure": int(item.type.value), "title": title, "objective": objective,
             "summary": summary, "unit": unit, "links": "", "publish_from": item.start,
             "publish_to": last_day(item), "protected": False,
-            "reference": plan_reference(item.item_id), "schedule": {}}
+            "reference": plan_reference(item.item_id), "schedule": {},
+            "promotion_bs": item.budget}
 
 
 def convert_to_request(repo: Repository, username: str, item_id: str,
@@ -493,6 +574,7 @@ def convert_to_request(repo: Repository, username: str, item_id: str,
         change.update(PlanItem, item_id, status=PlanStatus.REQUESTED, request_id=request_id)
         change.add(system_event(built_on, item_id, "plan_convertir", actor, role, now,
                                 request_id))
+        materials.carry_from_plan(built_on, item_id, request_id, change, username, now)
 
     return create_request(repo, username, data, now, extend=extend)
 

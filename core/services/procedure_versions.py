@@ -1,21 +1,27 @@
-"""Procedure administration, the low-code part: versions, drafts, validation, publication.
+"""Procedure administration, the low-code part: versions, drafts, review and approval.
 
 The procedures live in the ledger tab «procedimientos», one row per stage and version,
-each row *publicado* or *borrador*. The Jefatura de la UGS (manual, section 8: the UGS
-revises the manual) edits a draft of a new version here or in the sheet itself; the app
-validates it as a whole and publishes it in one write (every draft row turns
-*publicado*, plus an audited event). New requests take the newest published version;
-requests in flight keep the version they started with, which stays in the tab.
+each row *publicado* or *borrador*. Manual, section 8: the UGS reviews the manual and
+informs the Dirección Ejecutiva; the *Cuadro de revisión* records each change (version,
+description of the change, who reviewed it, who approved it, the administrative
+resolution). So: the Jefatura de la UGS edits a draft of a new version (here or in the
+sheet itself) and, once it validates, sends it to the DE with the description of the
+change; the DE approves it, citing the administrative resolution, which publishes it in
+one write (every draft row turns *publicado*, plus the audited event that is the
+Cuadro de revisión's row), or returns it with observations. A draft edited after it was
+sent must be sent again. New requests take the newest published version; requests in
+flight keep the version they started with, which stays in the tab.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from core.domain.errors import InvalidDefinition, InvalidInput, NotFound
+from core.domain.errors import ConcurrentChange, InvalidDefinition, InvalidInput, NotFound
 from core.domain.ledger import Ledger
 from core.domain.models import (
     MAX_CELL_CHARS,
@@ -143,6 +149,9 @@ def stage_to_row(stage: StageRow, *, version: int | None = None) -> dict[str, st
         "accion": stage.action_label, "registra_cronograma": "sí" if stage.records_schedule
         else "no", "clausula": stage.clause, "interpretacion": stage.interpretation,
         "permite_autoaprobacion": "sí" if stage.allows_self_approval else "no",
+        "plazo_propio": stage.own_deadline.code if stage.own_deadline is not None else "",
+        "regla_comite": "" if not stage.protected_roles else "uno"
+        if stage.committee_quorum == 1 else f"quorum:{stage.committee_quorum}",
     }
 
 
@@ -353,36 +362,208 @@ def discard_draft(repo: Repository, username: str, number: int, now: datetime) -
     repo.commit(change)
 
 
-def publish_draft(repo: Repository, username: str, number: int, now: datetime, *,
-                  comment: str = "") -> int:
-    """Publish the draft for new requests, if it validates; returns its version."""
-    ledger = repo.snapshot().ledger
-    role = _manager(ledger, username)
+SUBMITTED = "enviar_version"
+RETURNED = "devolver_version"
+APPROVED = "publicar_version"
+_CLEARS_SUBMISSION = {RETURNED, APPROVED, "guardar_borrador", "descartar_borrador",
+                      "crear_borrador"}
+
+
+def draft_fingerprint(draft: Draft) -> str:
+    """What the draft says, as a short hash: the DE approves exactly what was sent."""
+    text = json.dumps(draft.table(), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A draft the UGS sent to the DE (manual, 8: «informará a la Dirección Ejecutiva»)."""
+
+    number: int
+    version: int
+    description: str
+    reviewed_by: str  # the reviewer's name, as the Cuadro de revisión writes it
+    at: datetime
+    fingerprint: str
+
+
+def pending_submission(ledger: Ledger, number: int) -> Submission | None:
+    """The submission of the current draft still waiting for the DE, if any."""
     draft = draft_of(ledger, number)
     if draft is None:
-        raise NotFound(f"No hay un borrador del procedimiento {number} que publicar.")
+        return None
+    found: Submission | None = None
+    for event in reversed(procedure_events(ledger, number)):
+        if event.outcome == SUBMITTED:
+            data = event.payload()
+            found = Submission(number, int(data.get("version", 0)),
+                               str(data.get("descripcion", "")),
+                               str(data.get("revisado_por", event.actor)), event.at,
+                               str(data.get("huella", "")))
+        elif event.outcome in _CLEARS_SUBMISSION:
+            found = None
+    if found is None or found.version != draft.version \
+            or found.fingerprint != draft_fingerprint(draft):
+        return None
+    return found
+
+
+def _approver(ledger: Ledger, username: str) -> Role:
+    return ledger.permissions.require(current_user(ledger, username),
+                                      Capability.APPROVE_PROCEDURES)
+
+
+def _checked_draft(ledger: Ledger, number: int, verb: str) -> tuple[Draft, Procedure]:
+    draft = draft_of(ledger, number)
+    if draft is None:
+        raise NotFound(f"No hay un borrador del procedimiento {number}.")
     verdict = validate_draft(ledger, number, draft.table(), [n for n, _ in draft.rows])
     if not verdict.ok:
-        raise InvalidDefinition("No se publicó: " + " ".join(verdict.errors))
+        raise InvalidDefinition(f"No se {verb}: " + " ".join(verdict.errors))
     assert verdict.procedure is not None
-    version = verdict.procedure.version
+    return draft, verdict.procedure
+
+
+def submit_draft(repo: Repository, username: str, number: int, now: datetime, *,
+                 description: str) -> int:
+    """The UGS sends a valid draft to the DE with the description of the change."""
+    description = description.strip()
+    if not description:
+        raise InvalidInput("Descripción del cambio: diga qué cambia y por qué (va al Cuadro "
+                           "de revisión del manual).")
+    if len(description) > 2000:
+        raise InvalidInput("Descripción del cambio: el texto es demasiado largo.")
+    ledger = repo.snapshot().ledger
+    role = _manager(ledger, username)
+    draft, procedure = _checked_draft(ledger, number, "envió")
+    if pending_submission(ledger, number) is not None:
+        raise InvalidInput(f"La versión {procedure.version} ya se envió a la Dirección "
+                           "Ejecutiva y espera su aprobación.")
+    seal = draft_fingerprint(draft)
+    reviewer = current_user(ledger, username).full_name
 
     def guard(fresh: Ledger) -> None:
         _manager(fresh, username)
+        again = draft_of(fresh, number)
+        if again is None or draft_fingerprint(again) != seal:
+            raise ConcurrentChange("El borrador cambió mientras se enviaba; revíselo y "
+                                   "vuelva a enviarlo.")
+
+    change = Change(guard=guard, summary=f"enviar {number}/{procedure.version} a la DE")
+    change.add(_event(ledger, number, SUBMITTED, username, role, now,
+                      {"version": procedure.version, "descripcion": description,
+                       "revisado_por": reviewer, "huella": seal}, description))
+    repo.commit(change)
+    return procedure.version
+
+
+def _submitted(ledger: Ledger, number: int) -> Submission:
+    found = pending_submission(ledger, number)
+    if found is None:
+        raise InvalidInput(f"El procedimiento {number} no tiene una versión enviada por la "
+                           "Jefatura de la UGS que espere aprobación (o el borrador cambió "
+                           "después de enviarse).")
+    return found
+
+
+def return_draft(repo: Repository, username: str, number: int, now: datetime,
+                 comment: str) -> None:
+    """The DE returns the sent draft to the UGS with observations (nothing is published)."""
+    comment = comment.strip()
+    if not comment:
+        raise InvalidInput("Observaciones: diga qué debe revisar la UGS.")
+    ledger = repo.snapshot().ledger
+    role = _approver(ledger, username)
+    sent = _submitted(ledger, number)
+
+    def guard(fresh: Ledger) -> None:
+        _approver(fresh, username)
+        _submitted(fresh, number)
+
+    change = Change(guard=guard, summary=f"devolver {number}/{sent.version}")
+    change.add(_event(ledger, number, RETURNED, username, role, now,
+                      {"version": sent.version}, comment))
+    repo.commit(change)
+
+
+def approve_draft(repo: Repository, username: str, number: int, now: datetime, *,
+                  resolution: str, comment: str = "") -> int:
+    """The DE approves the sent draft (Cuadro de revisión) and it is published for new
+    requests; returns its version."""
+    resolution = resolution.strip()
+    if not resolution:
+        raise InvalidInput("Resolución administrativa: indique la resolución que aprueba el "
+                           "cambio (p. ej. «RA ADSIB N° 045/2026»).")
+    if len(resolution) > 500:
+        raise InvalidInput("Resolución administrativa: el texto es demasiado largo.")
+    ledger = repo.snapshot().ledger
+    role = _approver(ledger, username)
+    sent = _submitted(ledger, number)
+    draft, procedure = _checked_draft(ledger, number, "aprobó")
+    version = procedure.version
+
+    def guard(fresh: Ledger) -> None:
+        _approver(fresh, username)
         if fresh.procedures.get(number, version) is not None:
             raise InvalidInput(f"La versión {version} ya fue publicada.")
+        _submitted(fresh, number)
 
-    change = Change(guard=guard, summary=f"publicar {number}/{version}")
+    change = Change(guard=guard, summary=f"aprobar {number}/{version}")
     for _, record in draft.rows:
         change.update_where(record, status=ProcedureStatus.PUBLISHED)
     previous = ledger.procedures.current(number).version
     change.add(_event(
-        ledger, number, "publicar_version", username, role, now,
-        {"version": version, "version_anterior": previous,
-         "etapas": verdict.procedure.last_stage,
-         FINGERPRINT: verdict.procedure.fingerprint()}, comment))
+        ledger, number, APPROVED, username, role, now,
+        {"version": version, "version_anterior": previous, "etapas": procedure.last_stage,
+         "descripcion": sent.description, "revisado_por": sent.reviewed_by,
+         "fecha_revision": sent.at.date().isoformat(),
+         "aprobado_por": current_user(ledger, username).full_name,
+         "resolucion": resolution, FINGERPRINT: procedure.fingerprint()}, comment))
     repo.commit(change)
     return version
+
+
+# -- the Cuadro de revisión ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RevisionRow:
+    """One row of the manual's Cuadro de revisión."""
+
+    version: str
+    reviewed_on: date | None
+    description: str
+    reviewed_by: str
+    approved_by: str
+    resolution: str
+    approved_on: date | None
+
+
+MANUAL_REVISION = RevisionRow(
+    "Manual 01", date(2018, 10, 30), "Elaboración del manual de procedimientos",
+    "Miguel Angel Choque Quispe; Reynaldo Alonzo Vera Arias", "Jannett Ibañez Flores", "",
+    None)
+
+
+def revision_table(ledger: Ledger) -> list[RevisionRow]:
+    """The manual's first row, then every approved procedure version, oldest first."""
+    rows = [MANUAL_REVISION]
+    for number in ledger.procedures.numbers():
+        for event in reversed(procedure_events(ledger, number)):
+            if event.outcome != APPROVED:
+                continue
+            data = event.payload()
+            actor = ledger.users.get(event.actor)
+            name = actor.full_name if actor else event.actor
+            reviewed = str(data.get("fecha_revision", ""))
+            rows.append(RevisionRow(
+                f"Procedimiento {number} · versión {data.get('version', '?')}",
+                date.fromisoformat(reviewed) if reviewed else None,
+                str(data.get("descripcion") or event.comment or "—"),
+                str(data.get("revisado_por") or name),
+                str(data.get("aprobado_por") or f"{name} (sin aprobación de la DE)"),
+                str(data.get("resolucion", "")), event.at.date()))
+    return [rows[0], *sorted(rows[1:], key=lambda r: (r.approved_on or date.min, r.version))]
 
 
 def copy_shipped_to_tab(repo: Repository, username: str, now: datetime) -> int:
@@ -413,9 +594,11 @@ def copy_shipped_to_tab(repo: Repository, username: str, now: datetime) -> int:
 
 def procedure_events(ledger: Ledger, number: int) -> list[Event]:
     """The audited changes of one procedure's table, newest first."""
-    found = [e for _, e in sorted(ledger.events, key=lambda item: (item[1].at, item[0]))
-             if e.kind is EventKind.SYSTEM and e.subject == subject(number)]
-    return found[::-1]
+    wanted = subject(number)
+    found = sorted(((n, e) for n, e in ledger.events
+                    if e.kind is EventKind.SYSTEM and e.subject == wanted),
+                   key=lambda item: (item[1].at, item[0]))
+    return [e for _, e in reversed(found)]
 
 
 # -- the flow diagram ------------------------------------------------------------------------
@@ -462,6 +645,10 @@ def flow_dot(procedure: Procedure) -> str:
         if stage.protected_roles:
             label.append("si protegida: " + " o ".join(r.label for r in stage.protected_roles))
         label.append(f"Plazo: {stage.deadline.label}")
+        if stage.own_deadline is not None:
+            label.append(f"Plazo propio: {stage.own_deadline_label}")
+        if stage.protected_roles and stage.committee_quorum > 1:
+            label.append(f"Comité: {stage.committee_rule_label.lower()}")
         if not stage.allows_self_approval:
             label.append("(no quien la registró)")
         color = ROLE_COLORS.get(stage.roles[0], "#ffffff")
@@ -501,6 +688,8 @@ def table_view(procedure: Procedure) -> list[dict[str, object]]:
         "Acción": s.action_label,
         "Fija cronograma": "sí" if s.records_schedule else "no",
         "Autoaprobación": "sí" if s.allows_self_approval else "no",
+        "Plazo propio": s.own_deadline_label,
+        "Comité": s.committee_rule_label,
         "Cláusula": s.clause,
         "Interpretación": s.interpretation,
     } for s in procedure.stages]

@@ -13,14 +13,24 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from core.domain.deadlines import DueInfo, due_info
 from core.domain.errors import ConcurrentChange, InvalidInput, NotAllowed, NotFound
 from core.domain.ledger import Ledger
+from core.domain.materials import MaterialRefused
+from core.domain.materials import stamp as stamp_material
 from core.domain.models import (
     MAX_CELL_CHARS,
+    Amount,
     Event,
+    OptProduct,
     ProcedureTableRow,
     Request,
     RequestRow,
@@ -39,13 +49,14 @@ from core.domain.workflow import (
     initial_state,
     must_act_label,
 )
-from core.services import notifications
+from core.services import materials, notifications
 from core.services.common import commit_numbered, current_user, form_error, new_event_id
 
 FIELD_LABELS = {
     "title": "Título", "objective": "Objetivo", "summary": "Resumen", "procedure": "Tipo",
     "unit": "Unidad", "links": "Fotos o enlaces", "publish_from": "Publicar desde",
     "publish_to": "Publicar hasta", "reference": "Referencia",
+    "promotion_bs": "Promoción pagada (Bs)", "product": "Producto",
 }
 
 
@@ -65,6 +76,8 @@ class RequestForm(BaseModel):
     protected: bool = False
     reference: str = Field(default="", max_length=MAX_CELL_CHARS)
     schedule: dict[int, date] = Field(default_factory=dict)
+    promotion_bs: Amount = None  # 7.1: any type may carry it
+    product: OptProduct = None
 
     @model_validator(mode="after")
     def _window(self) -> RequestForm:
@@ -105,16 +118,34 @@ def create_request(
     repo: Repository, username: str, form: Mapping[str, object], now: datetime,
     *, extend: RequestExtension | None = None, calendar: WorkCalendar | None = None,
     origin: Mapping[str, object] | None = None,
+    material: materials.Submission | None = None,
 ) -> str:
     """Register a request: stage 1 of its procedure is done by registering it.
 
     ``extend`` writes more rows in the same all-or-nothing change (the promotion plan marks
-    its item «solicitado» this way); it is called again on each retry.
+    its item «solicitado» this way); it is called again on each retry. ``material``: the
+    version 1 that a stage 1 producing material sends (its files stored first).
     """
     try:
         data = RequestForm.model_validate(dict(form))
     except ValidationError as exc:
         raise form_error(exc, FIELD_LABELS) from None
+    prepared = materials.prepare_new(material.draft) if material is not None else None
+    if prepared is not None and material is not None:
+        first = repo.snapshot().ledger.procedures.current(data.procedure).stage(1)
+        if not first.produces_material:
+            raise MaterialRefused(f"La etapa 1 ({first.activity}) no produce material: "
+                                  "adjúntelo en la etapa que lo elabora.")
+
+        def registered(ready: materials.Prepared) -> str:
+            def and_material(ledger: Ledger, request_id: str, change: Change) -> None:
+                if extend is not None:
+                    extend(ledger, request_id, change)
+                materials.register_version(change, request_id, ready, username, now)
+            return create_request(repo, username, form, now, extend=and_material,
+                                  calendar=calendar)
+
+        return materials.stored_version(prepared, material.store, registered)
 
     def build(ledger: Ledger) -> tuple[Change, str]:
         actor = current_user(ledger, username)
@@ -141,6 +172,7 @@ def create_request(
             objective=data.objective, summary=data.summary, unit=unit, links=data.links,
             publish_from=data.publish_from, publish_to=data.publish_to,
             protected=data.protected, reference=data.reference,
+            promotion_bs=data.promotion_bs or None, product=data.product,
         )
 
         state = initial_state(request, procedure)
@@ -201,13 +233,19 @@ def act(
     calendar: WorkCalendar | None = None,
     channels: Sequence[str] = (),
     link: str = "",
+    material: materials.Submission | None = None,
 ) -> RequestState:
     """Take one action on a request; the same decision is taken again on fresh data.
 
     The mails to whoever must act next are queued in the same change (notifications);
     ``calendar`` gives their due dates (default: La Paz with the ledger's days off).
+    ``material``: a new version submitted with the action (a stage that produces it);
+    its files are stored first and removed again if the ledger refuses the change.
     """
     chosen = event_id or new_event_id()
+    ledger = repo.snapshot().ledger
+    prepared = materials.prepare_for_request(ledger, _state(ledger, request_id), material.draft) \
+        if material is not None else None
 
     def decision(ledger: Ledger) -> tuple[RequestState, Event]:
         state = _state(ledger, request_id)
@@ -215,9 +253,9 @@ def act(
                        now=now, event_id=chosen, expected_seq=expected_seq,
                        schedule=schedule, channels=channels, link=link,
                        permissions=ledger.permissions)
-        return state, event
+        # What the action does to the material (submit, pin, publish the pinned version).
+        return state, stamp_material(state, event, prepared.stamp if prepared else None)
 
-    ledger = repo.snapshot().ledger
     state, event = decision(ledger)
     after = evolve(state, event)
 
@@ -232,7 +270,11 @@ def act(
     change.add(event)
     change.update(RequestRow, request_id, **_status_fields(state.request, after))
     notifications.queue_transition(change, ledger, state, after, event, calendar)
-    repo.commit(change)
+    if prepared is None or material is None:
+        repo.commit(change)
+    else:
+        materials.commit_version(repo, change, prepared, material.store, lambda ready: (
+            ready.records(stage=state.stage, actor=username, now=now, event_id=chosen)))
     return after
 
 

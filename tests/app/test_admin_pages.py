@@ -37,7 +37,7 @@ def repo(demo_repo: Repository) -> InMemoryRepository:
 FRAME_COLUMNS = {"users_table": "Correo", "units_table": "Cuentas activas",
                  "admin_history": "Detalle", "permissions_matrix": "Cláusula",
                  "permissions_mine": "Ámbito", "proc_table": "Fija cronograma",
-                 "proc_history": "Versión"}
+                 "proc_history": "Comentario", "proc_revisions": "Res. Adm."}
 
 
 def frame(session: UserSession, key: str) -> pd.DataFrame:
@@ -185,7 +185,7 @@ def test_everyone_sees_each_procedure_as_a_table_and_a_diagram(demo_repo: Reposi
     assert not any(b.key == "draft_start" for b in session.at.button)
 
 
-def test_the_ugs_head_drafts_and_publishes_a_new_version_from_the_page(
+def test_the_ugs_head_sends_a_new_version_and_the_de_approves_it_from_the_page(
         repo: InMemoryRepository) -> None:
     session = open_page("jefe.ugs", repo, "procedimientos")
     session.at.selectbox(key="proc_pick").select(3)
@@ -193,14 +193,30 @@ def test_the_ugs_head_drafts_and_publishes_a_new_version_from_the_page(
     session.at.button(key="draft_start").click()
     session.run()
     assert session.successes() == ["Borrador creado.", "El borrador es válido."]
-    session.at.text_input(key="draft_note").input("Revisión del manual")
-    session.at.button(key="draft_publish").click()
+    assert not any(b.key == "draft_approve" for b in session.at.button)
+    session.at.text_area(key="draft_note").input("Revisión del manual: plazos")
+    session.at.button(key="draft_submit").click()
     session.run()
-    assert session.successes() == ["Versión 2 publicada: rige para las solicitudes nuevas."]
-    versions = session.at.selectbox(key="proc_version_3").options
+    assert "Versión 2 enviada a la Dirección Ejecutiva para su aprobación." in \
+        session.successes()
+    assert repo.snapshot().ledger.procedures.current(3).version == 1
+
+    director = open_page("directora", repo, "procedimientos")
+    director.at.selectbox(key="proc_pick").select(3)
+    director.run()
+    assert any("Espera su aprobación" in i.value for i in director.at.info)
+    director.at.text_input(key="draft_resolution").input("RA ADSIB N° 045/2026")
+    director.at.button(key="draft_approve").click()
+    director.run()
+    assert director.successes() == ["Versión aprobada: rige para las solicitudes nuevas."]
+    versions = director.at.selectbox(key="proc_version_3").options
     assert versions[0] == "Versión 2 (vigente)"
     assert repo.snapshot().ledger.procedures.current(3).version == 2
-    assert frame(session, "proc_history").iloc[0]["Acción"] == "publicar_version"
+    assert frame(director, "proc_history").iloc[0]["Acción"] == "publicar_version"
+    cuadro = frame(director, "proc_revisions")
+    assert cuadro.iloc[-1]["Descripción del cambio"] == "Revisión del manual: plazos"
+    assert cuadro.iloc[-1]["Res. Adm."] == "RA ADSIB N° 045/2026"
+    assert cuadro.iloc[0]["Aprobado por"] == "Jannett Ibañez Flores"
 
 
 def test_a_broken_draft_shows_the_reason_and_is_not_published(
@@ -215,9 +231,10 @@ def test_a_broken_draft_shows_the_reason_and_is_not_published(
     session.at.selectbox(key="proc_pick").select(2)
     session.run()
     assert any("callejón sin salida" in e for e in session.errors())
-    session.at.button(key="draft_publish").click()
+    session.at.text_area(key="draft_note").input("Cambio")
+    session.at.button(key="draft_submit").click()
     session.run()
-    assert any(e.startswith("No se publicó") and "callejón sin salida" in e
+    assert any(e.startswith("No se envió") and "callejón sin salida" in e
                for e in session.errors())
     assert repo.snapshot().ledger.procedures.current(2).version == 1
 

@@ -196,3 +196,18 @@ def test_the_report_follows_the_period_and_the_kind_of_document(
     assert session.metric("Publicaciones") == "0"
     assert session.metric("Cumplimiento de plazos") == "—"
     assert session.at.download_button[0].label == "Descargar Nota Interna (DOCX)"
+
+
+def test_the_report_counts_each_publication_once_and_its_channels_apart(
+        demo_repo: Repository) -> None:
+    session = UserSession("profesional", demo_repo)
+    session.page("informe")
+    distinct, per_channel = (int(session.metric("Publicaciones")),
+                             int(session.metric("Publicaciones por canal")))
+    # The demo's published request went to Facebook and Instagram: one publication, two lines.
+    assert per_channel == distinct + 1
+    assert table(session, "Tipo de publicación")["Publicaciones"].sum() == distinct
+    assert table(session, "Publicaciones en el canal")["Publicaciones en el canal"].sum() == \
+        per_channel
+    # Every demo publication records its channel: no note says otherwise.
+    assert not any("no tienen el canal" in c.value for c in session.at.caption)

@@ -149,11 +149,13 @@ def test_ten_megabytes_in_a_form_field_are_refused_with_nothing_written(
 # -- uploads -------------------------------------------------------------------------------------
 
 
-def test_uploads_are_kept_out_and_small() -> None:
+def test_uploads_are_capped_at_the_per_file_limit_and_name_their_types() -> None:
+    from core.domain.materials import MAX_FILE_BYTES
+
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
-    assert config["server"]["maxUploadSize"] <= 5
+    assert config["server"]["maxUploadSize"] * 1024 * 1024 == MAX_FILE_BYTES
     assert config["server"]["enableXsrfProtection"] is True
-    for page in [*ROOT.glob("pages/*.py"), ROOT / "app.py"]:
+    for page in [*ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py"), ROOT / "app.py"]:
         for call in re.findall(r"file_uploader\((.*?)\)", page.read_text(encoding="utf-8"),
                                flags=re.S):
             assert "type=" in call, f"{page.name}: an upload must name its file types"

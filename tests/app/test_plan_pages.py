@@ -5,21 +5,22 @@ UGS head keep the questions and crisis logs."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from support.fixed import TEST_ENV
 
-from core.domain.models import PlanItem, PlanStatus
+from core.domain.models import OutboxMail, PlanItem, PlanStatus
 from core.domain.ports import Repository
 from core.services import plan, service_logs
 from sheets_schema.demo import USERS, demo_rows
 from tests.app.user_session import UserSession
 from ui.navigation import may_see
-from ui.session import md_escape
 from wiring import Settings, calendar_for, create_workbook, local_now
 
 
@@ -75,29 +76,135 @@ def test_the_plan_is_not_in_the_navigation_of_others(demo_repo: Repository,
         session.at.switch_page("pages/plan_promocion.py")
 
 
-def test_the_overloaded_demo_day_is_warned_and_shown_in_month_and_week(
-        demo_repo: Repository) -> None:
+def calendar_args(session: UserSession) -> dict[str, Any]:
+    """What the page hands the calendar component (events, options, CSS)."""
+    [component] = [c for c in session.at.get("component_instance")
+                   if c.proto.component_name == "streamlit_calendar.calendar"]
+    return json.loads(component.proto.json_args)
+
+
+def drop(session: UserSession, item_id: str, start: date, last: date | None = None) -> None:
+    """What the calendar sends when a person drags an item (or stretches its window)."""
+    end = (last or start) + timedelta(days=1)
+    session.at.session_state["plan_calendar"] = {"callback": "eventChange", "eventChange": {
+        "event": {"id": item_id, "start": start.isoformat(), "end": end.isoformat(),
+                  "allDay": True}}}
+    session.run()
+
+
+def next_weekday(after: date, weekday: int) -> date:
+    return after + timedelta(days=(weekday - after.weekday() - 1) % 7 + 1)
+
+
+def test_the_overloaded_demo_day_is_warned(demo_repo: Repository) -> None:
     session = UserSession("jefe.ugs", demo_repo)
     session.page("plan_promocion")
-    ledger = demo_repo.snapshot().ledger
     busy = item_by_service(demo_repo, "Registro de dominios .bo").start
     warnings = [w.value.replace("\\", "") for w in session.at.warning]  # md-escaped
     assert any(busy.strftime("%d/%m/%Y") in w and "(máximo 3)" in w for w in warnings)
     assert any("en Facebook" in w and "(máximo 2)" in w for w in warnings)
 
-    session.at.selectbox(key="plan_month").select((busy.year, busy.month))
-    session.run()
-    lines = {m.value for m in session.at.markdown}
-    assert f"- {md_escape('T2 · Registro de dominios .bo')}" in lines
-    assert any(v.startswith(f"**{busy.day}**") and "⚠️" in v for v in lines)
 
-    session.at.date_input(key="plan_week").set_value(busy)
+def test_the_calendar_is_in_spanish_starts_on_monday_and_shows_the_days_off(
+        demo_repo: Repository) -> None:
+    session = UserSession("jefe.ugs", demo_repo)
+    session.page("plan_promocion")
+    args = calendar_args(session)
+    options = args["options"]
+    assert options["locale"]["code"] == "es" and options["firstDay"] == 1
+    assert options["locale"]["buttonText"]["today"] == "Hoy"
+    assert options["headerToolbar"]["right"] == "dayGridMonth,dayGridWeek,listMonth"
+    assert not options["editable"], "only the professional moves items"
+    background = {e["start"]: e["title"] for e in args["events"]
+                  if e.get("display") == "background"}
+    year = local_now().year
+    assert background[f"{year}-12-25"] == "Navidad"
+    assert background[f"{year}-01-22"].startswith("Día de la Creación del Estado")
+    items = {e["id"]: e for e in args["events"] if e.get("display") != "background"}
+    cancelled = [i for i in plan.plan_items(demo_repo.snapshot().ledger)
+                 if i.status is PlanStatus.CANCELLED]
+    assert len(items) == 10 - len(cancelled), "cancelled items are left out"
+    titles = {e["title"] for e in items.values()}
+    assert "Registro de dominios .bo · Imágenes con diseño (solicitado)" in titles
+    assert "Firma digital · Promoción pagada" in titles
+    assert not any(t.startswith("T") and " · " in t[:4] for t in titles), "no cryptic codes"
+    # Coloured by type: the two design items share a colour, other types differ.
+    colours = {e["borderColor"] for e in items.values() if "Imágenes con diseño" in e["title"]}
+    assert len(colours) == 1
+    assert "white-space: normal" in args["custom_css"], "titles wrap between words"
+
+
+def test_the_professional_drags_an_item_to_another_working_day(fresh_repo: Repository) -> None:
+    target = item_by_service(fresh_repo, "Portal de trámites")
+    calendar = calendar_for(Settings(Path("x"), True, "L"))
+    day = target.start + timedelta(days=1)
+    while not calendar.is_working_day(day):
+        day += timedelta(days=1)
+    session = UserSession("profesional", fresh_repo)
+    session.page("plan_promocion")
+    assert calendar_args(session)["options"]["editable"]
+    drop(session, target.item_id, day)
+    assert f"Ítem {target.item_id} movido al {day:%d/%m/%Y}." in session.successes()
+    assert plan.find_item(fresh_repo.snapshot().ledger, target.item_id).start == day
+    moves = [e for _, e in fresh_repo.snapshot().ledger.events
+             if e.subject == target.item_id and e.outcome == "plan_mover"]
+    assert [e.actor for e in moves] == ["profesional"]
+    shown = {e["id"]: e for e in calendar_args(session)["events"] if "id" in e}
+    assert shown[target.item_id]["start"] == day.isoformat()
+
+
+def test_a_drop_on_a_day_off_is_refused_and_the_item_stays(fresh_repo: Repository) -> None:
+    target = item_by_service(fresh_repo, "Portal de trámites")
+    saturday = next_weekday(target.start, 5)
+    session = UserSession("profesional", fresh_repo)
+    session.page("plan_promocion")
+    before = calendar_args(session)["custom_css"]
+    drop(session, target.item_id, saturday)
+    assert session.errors() == [f"No se movió: el sábado {saturday:%d/%m/%Y} no es día hábil "
+                                "(fin de semana). Elija un día hábil."]
+    assert plan.find_item(fresh_repo.snapshot().ledger, target.item_id).start == target.start
+    # The component is told to draw again, so the dragged item goes back where it was.
+    assert calendar_args(session)["custom_css"] != before
+
+
+def test_a_drop_that_overloads_a_day_waits_for_the_professionals_word(
+        fresh_repo: Repository) -> None:
+    busy = item_by_service(fresh_repo, "Registro de dominios .bo").start
+    target = item_by_service(fresh_repo, "Centro de Gestión de Incidentes")
+    session = UserSession("profesional", fresh_repo)
+    session.page("plan_promocion")
+    drop(session, target.item_id, busy)
+    assert any("se supera el máximo del plan" in w.value for w in session.at.warning)
+    assert plan.find_item(fresh_repo.snapshot().ledger, target.item_id).start != busy
+    session.at.button(key="plan_move_confirm").click()
     session.run()
-    week = table(session, "Día")
-    on_busy_day = week[week["Día"].str.endswith(busy.strftime("%d/%m"))]
-    assert len(on_busy_day) == 5
-    assert plan.find_item(ledger, on_busy_day["Ítem"].iloc[0]).status is not \
-        PlanStatus.CANCELLED
+    assert plan.find_item(fresh_repo.snapshot().ledger, target.item_id).start == busy
+    assert any("movido" in s for s in session.successes())
+
+
+def test_clicking_a_requested_item_opens_its_request(demo_repo: Repository) -> None:
+    target = item_by_service(demo_repo, "Registro de dominios .bo")
+    session = UserSession("jefe.ugs", demo_repo)
+    session.page("plan_promocion")
+    session.at.session_state["plan_calendar"] = {"callback": "eventClick", "eventClick": {
+        "event": {"id": target.item_id, "extendedProps": {"kind": "item",
+                                                           "request": target.request_id}}}}
+    session.run()
+    assert session.at.title[0].value == "Solicitud"
+    assert session.at.selectbox(key="request_pick").value == target.request_id
+
+
+def test_clicking_a_planned_item_shows_it(demo_repo: Repository) -> None:
+    target = item_by_service(demo_repo, "Servicios de la ADSIB")
+    session = UserSession("profesional", demo_repo)
+    session.page("plan_promocion")
+    session.at.session_state["plan_calendar"] = {"callback": "eventClick", "eventClick": {
+        "event": {"id": target.item_id, "extendedProps": {"kind": "item", "request": ""}}}}
+    session.run()
+    shown = "\n".join(m.value for m in session.at.markdown)
+    assert f"{target.item_id} · Servicios de la ADSIB · Imágenes con diseño" in \
+        shown.replace("\\", "")
+    assert session.at.selectbox(key="plan_edit_pick").value == target.item_id
 
 
 def test_the_professional_turns_a_design_item_into_a_request_from_the_page(
@@ -233,7 +340,8 @@ def test_the_service_logs_render_for_every_role_that_may_see_them(
     assert len(table(session, "Minutos")) == 3  # the late ones and the unanswered one
     keys = button_keys(session)
     assert ("att_q_submit" in keys) == (username in ("admin.rrss", "editor", "moderador"))
-    assert ("att_i_submit" in keys) == (username == "jefe.ugs")
+    assert ("att_i_submit" in keys) == (username in (
+        "jefe.ugs", "admin.rrss", "editor", "moderador", "profesional"))
     assert ("att_c_close" in keys) == (username in ("jefe.ugs", "admin.rrss"))
 
 
@@ -279,9 +387,11 @@ def test_the_ugs_head_opens_a_crisis_and_its_leader_closes_it(fresh_repo: Reposi
     head.at.text_area(key="att_i_description").input("Suplantación de la página oficial.")
     head.at.selectbox(key="att_i_leader").select("editor")
     head.at.text_input(key="att_i_staff").input("editor, moderador")
+    head.at.text_area(key="att_i_strategy").input("Comunicado y denuncia a la plataforma.")
     head.at.button(key="att_i_submit").click()
     head.run()
-    assert "Incidente abierto." in head.successes()
+    assert "Incidente abierto; se avisó a la Dirección Ejecutiva y a la UGS." in \
+        head.successes()
     opened = next(i for i in service_logs.incidents(fresh_repo.snapshot().ledger)
                   if i.leader == "editor")
 
@@ -290,6 +400,7 @@ def test_the_ugs_head_opens_a_crisis_and_its_leader_closes_it(fresh_repo: Reposi
     assert leader.at.selectbox(key="att_c_pick").options == [
         f"{opened.incident_id} · Suplantación de la página oficial."]
     leader.at.text_area(key="att_c_actions").input("Denuncia a la plataforma; aviso público.")
+    leader.at.text_area(key="att_c_contacts").input("Se escribió a 5 personas engañadas.")
     leader.at.button(key="att_c_close").click()
     leader.run()
     assert "Incidente cerrado." in leader.successes()
@@ -297,6 +408,25 @@ def test_the_ugs_head_opens_a_crisis_and_its_leader_closes_it(fresh_repo: Reposi
     row = rows[rows["Incidente"] == opened.incident_id].iloc[0]
     assert (row["Estado"], row["Acciones"]) == ("Cerrado",
                                                 "Denuncia a la plataforma; aviso público.")
+    assert (row["Estrategia"], row["Contactos con ciudadanos"]) == (
+        "Comunicado y denuncia a la plataforma.", "Se escribió a 5 personas engañadas.")
+
+
+def test_an_open_question_shows_its_running_clock_and_warns_before_minute_15(
+        fresh_repo: Repository) -> None:
+    now = local_now().replace(second=0, microsecond=0)
+    service_logs.record_question(fresh_repo, "editor", {
+        "received_at": now - timedelta(minutes=12), "channel": "Facebook",
+        "summary": "¿Atienden hoy?"}, now)
+    session = UserSession("moderador", fresh_repo)
+    session.at.session_state["clock"] = lambda: now
+    session.page("atencion")
+    warned = [w.value for w in session.at.warning if "¿Atienden hoy?" in w.value]
+    assert warned and "quedan 3 min" in warned[0]
+    assert any("vencida" in e.value for e in session.at.error)  # the demo's unanswered one
+    mails = [m for m in fresh_repo.snapshot().ledger.all(OutboxMail)
+             if m.subject.startswith("[RRSS ADSIB] Consulta sin responder")]
+    assert {m.to.split("@")[0] for m in mails} == {"admin.rrss", "editor", "moderador"}
 
 
 def test_the_demo_plan_covers_the_coming_weeks() -> None:

@@ -258,7 +258,7 @@ def test_a_reset_password_replaces_the_old_one_and_the_record_vouches_for_it(
 def test_correcting_an_account_s_data_records_only_what_changed(
         repo: InMemoryRepository) -> None:
     admin.update_user_data(repo, "admin", "solicitante", NOW,
-                           full_name="Pedro Choque (NIC Bolivia)",
+                           full_name="Pedro Choque",
                            email="pchoque@adsib.gob.bo", unit="NIC")
     assert last_event(repo).payload() == {"antes": {"correo": "solicitante@adsib.gob.bo"},
                                           "despues": {"correo": "pchoque@adsib.gob.bo"}}

@@ -133,20 +133,21 @@ def figures(result: Dashboard) -> dict[tuple[int, int], tuple[int, int, int, flo
 def test_compliance_is_the_share_of_stage_completions_on_time_over_the_period(
         story: InMemoryRepository, calendar: WorkCalendar) -> None:
     result = board(story, calendar)
-    # Stage 1 of every request (5 registrations) has no deadline; stage 4 of procedure 3
-    # sets the schedule and has no deadline either: both counted, neither in the share.
+    # Stage 1 of every request (5 registrations) has no deadline: counted, not in the share.
+    # Stage 4 of procedure 3 sets the schedule; its own deadline (plazo_propio) is 2 working
+    # days.
     assert figures(result) == {
         (3, 1): (3, 0, 0, 0.0),  # A, B, C registered; spent 0 days each
         (3, 2): (2, 2, 2, 1.0),  # A on Wed 18 (due Wed 18), C on Tue 24 (due Tue 24)
         (3, 3): (1, 1, 0, 3.0),  # A on Mon 23, due Thu 19: late
-        (3, 4): (1, 0, 0, 1.0),  # A, no deadline
+        (3, 4): (1, 1, 1, 1.0),  # A on Tue 24, own deadline Wed 25
         (2, 1): (1, 0, 0, 0.0),
         (2, 2): (1, 1, 1, 1.0),  # D on Mon 23, due Mon 23
         (2, 3): (1, 1, 1, 1.0),  # D on Tue 24, due Tue 24
         (1, 1): (1, 0, 0, 0.0),
     }
-    # 4 of the 5 completions with a deadline were on time.
-    assert (result.with_deadline, result.on_time, result.compliance) == (5, 4, 0.8)
+    # 5 of the 6 completions with a deadline were on time.
+    assert (result.with_deadline, result.on_time) == (6, 5)
 
 
 def test_the_period_filter_keeps_only_completions_inside_it(
@@ -224,7 +225,9 @@ def test_a_return_restarts_the_clock_of_the_stage_it_returns_to(
     # Second visit: began Wed 11, done Fri 13 (due Thu 12): late, 2 days.
     assert (stage5.completed, stage5.on_time, stage5.median_days) == (2, 1, 1.5)
     stage4 = next(f for f in result.stages if (f.procedure, f.stage) == (3, 4))
-    assert (stage4.completed, stage4.with_deadline) == (2, 0)  # sets the schedule: no due
+    # Stage 4 sets the schedule and has its own deadline (2 working days): first visit began
+    # Wed 4, done Thu 5 (due Fri 6); after the return it began Fri 6, done Wed 11 (due Tue 10).
+    assert (stage4.completed, stage4.with_deadline, stage4.on_time) == (2, 2, 1)
 
 
 def test_a_scheduled_stage_is_due_on_the_date_the_schedule_gave_it(

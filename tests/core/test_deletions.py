@@ -204,3 +204,23 @@ def test_the_choices_are_the_published_requests_and_the_direct_publications(
     assert {t.reference for t in choices if t.kind == "publicacion_directa"} == {
         p.publication_id for p in ledger.direct_publications}
     assert json.dumps([t.reference for t in choices])  # every reference is plain text
+
+
+def test_the_de_and_the_ugs_head_are_mailed_when_an_order_is_given_and_when_it_is_done(
+        repo: InMemoryRepository) -> None:
+    from core.domain.models import OutboxMail
+
+    publication, channel = first_direct(repo)
+    order_id = deletions.order_deletion(repo, "directora", {
+        "publication": publication, "channel": channel, "via": "llamada",
+        "reason": "Dato equivocado."}, NOW)
+
+    def mails(words: str) -> list[OutboxMail]:
+        return [m for m in repo.snapshot().ledger.all(OutboxMail) if words in m.subject]
+
+    given = mails(f"Orden de eliminación {order_id}:")
+    assert sorted(m.to.split("@")[0] for m in given) == ["admin.rrss", "directora", "jefe.ugs"]
+    assert "Motivo: Dato equivocado." in given[0].body and "Vía: Llamada" in given[0].body
+    deletions.confirm_deletion(repo, "admin.rrss", order_id, NOW, note="Eliminada.")
+    done = mails(f"Orden de eliminación {order_id} cumplida")
+    assert sorted(m.to.split("@")[0] for m in done) == ["directora", "jefe.ugs"]

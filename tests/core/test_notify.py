@@ -94,7 +94,7 @@ def test_registering_a_request_tells_the_next_stage_with_id_title_action_and_due
     body = mail.body
     assert f"Solicitud: {rid}" in body
     assert "Título: Campaña «.bo» 2026" in body
-    assert "Acción realizada: " in body and "Pedro Choque (NIC Bolivia)" in body
+    assert "Acción realizada: " in body and "Pedro Choque" in body
     assert "Debe actuar: Dirección Ejecutiva" in body
     assert f"Vence: {due:%d/%m/%Y}" in body
     assert f"Abrir: /solicitud?id={rid}" in body
@@ -126,9 +126,9 @@ def test_a_scheduled_stage_mail_gives_the_date_the_schedule_fixed(
     rid = create_request(repo, "solicitante", form(3), NOW)
     for user in ("directora", "jefe.ugs"):
         step(repo, user, rid)
-    # stage 4 is «de acuerdo a cronograma», but its schedule is fixed AT stage 4: no date yet
+    # stage 4 fixes the schedule: dated by its own deadline (plazo_propio, 2 working days)
     [proposal] = [m for m in mails_about(repo, rid) if "etapa 4" in m.subject]
-    assert "Vence: sin plazo" in proposal.body
+    assert "Vence: 12/03/2026" in proposal.body
     for user in ("profesional", "jefe.nic"):  # the schedule: stage n on NOW + 10 + n days
         step(repo, user, rid)
     [making] = [m for m in mails_about(repo, rid) if "etapa 6" in m.subject

@@ -18,7 +18,7 @@ from support.fixed import TEST_SEALER
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawChange, RawTab
 from core.domain.errors import InvalidDefinition, NotAllowed
-from core.domain.models import Status, User
+from core.domain.models import DirectPublication, PublicationType, Status, User
 from core.domain.permissions import (
     Capability,
     PermissionMatrix,
@@ -30,11 +30,11 @@ from core.domain.procedures import load_procedures
 from core.domain.roles import Role
 from core.domain.workdays import WorkCalendar
 from core.services import administration as admin
-from core.services import audit, intake, notifications, plan, service_logs
+from core.services import audit, intake, notifications, plan, service_logs, statistics
 from core.services import procedure_versions as procedure_admin
 from core.services.dashboard import DashboardFilter, deadline_dashboard
 from core.services.deletions import confirm_deletion, order_deletion
-from core.services.direct_publications import record_direct_publication
+from core.services.direct_publications import approve_promotion, record_direct_publication
 from core.services.requests import act, create_request
 from sheets_schema import PERMISSIONS_CSV, PROCEDURES_CSV, procedure_rows, rules_for
 from sheets_schema import default_permissions as default_matrix
@@ -267,7 +267,7 @@ def _probe(capability: str, tabs: dict[str, RawTab], role: Role) -> Callable[[],
         Capability.KEEP_PLAN: lambda: plan.add_item(repo, actor, {
             "service": "Firma digital", "channels": "Facebook", "type": "4",
             "start": NOW.date() + timedelta(days=3)}, NOW),
-        Capability.LEAD_CRISIS: lambda: service_logs.open_incident(repo, actor, {
+        Capability.OPEN_CRISIS: lambda: service_logs.open_incident(repo, actor, {
             "description": "Publicación falsa.", "leader": "w.ugs",
             "opened_at": NOW - timedelta(minutes=5)}, NOW),
         Capability.RECORD_DAYS_OFF: lambda: admin.add_day_off(
@@ -275,6 +275,33 @@ def _probe(capability: str, tabs: dict[str, RawTab], role: Role) -> Callable[[],
         Capability.MANAGE_OUTBOX: lambda: notifications.retry_now(repo, actor, NoMail(), NOW),
         Capability.TAKE_INTAKE: lambda: intake.take_rows(repo, actor, NOW),
     }
+    if capability == Capability.LEAD_CRISIS:
+        crisis = service_logs.open_incident(repo, "w.ugs", {
+            "description": "Publicación falsa.", "leader": "w.ugs",
+            "opened_at": NOW - timedelta(minutes=5)}, NOW)
+        return lambda: service_logs.update_incident(repo, actor, crisis, staff="",
+                                                    actions="Comunicado.", now=NOW)
+    if capability == Capability.RECORD_STATISTICS:
+        shown = DirectPublication(
+            publication_id="PUB-STATS", type=PublicationType.VIDEO, title="Vídeo",
+            channel="YouTube", published_at=NOW - timedelta(hours=2), recorded_by="admin.rrss")
+        repo.commit(RawChange().append_cells("publicaciones_directas",
+                                             SCHEMA.of(DirectPublication).cells(shown)))
+        return lambda: statistics.record_stats(repo, actor, {
+            "publication": "PUB-STATS", "channel": "YouTube", "reach": 120,
+            "measured_on": NOW.date()}, NOW)
+    if capability == Capability.APPROVE_PROMOTION:
+        boosted = DirectPublication(
+            publication_id="PUB-PROMO", type=PublicationType.VIDEO, title="Vídeo",
+            channel="Facebook", published_at=NOW - timedelta(hours=2),
+            recorded_by="admin.rrss", promotion_bs=300)
+        repo.commit(RawChange().append_cells("publicaciones_directas",
+                                             SCHEMA.of(DirectPublication).cells(boosted)))
+        return lambda: approve_promotion(repo, actor, "PUB-PROMO", NOW)
+    if capability == Capability.APPROVE_PROCEDURES:
+        procedure_admin.start_draft(repo, "w.ugs", 3, NOW)
+        procedure_admin.submit_draft(repo, "w.ugs", 3, NOW, description="Revisión")
+        return lambda: procedure_admin.approve_draft(repo, actor, 3, NOW, resolution="RA 1")
     if capability == Capability.CONFIRM_DELETION:
         order = order_deletion(repo, "w.de", {
             "publication": "https://www.facebook.com/adsib/posts/1", "channel": "Facebook",

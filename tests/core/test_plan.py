@@ -162,7 +162,6 @@ def test_only_the_professional_adds_to_the_plan(repo: InMemoryRepository,
 
 @pytest.mark.parametrize(("changes", "message"), [
     ({"end": WED}, "La fecha «hasta» es anterior a la fecha «desde»."),
-    ({"budget": 100}, "el presupuesto es solo para la publicación de promoción pagada"),
     ({"channels": []}, "Canales: elija al menos un canal."),
     ({"channels": " , "}, "Canales: elija al menos un canal."),
     ({"service": "  "}, "Servicio: no puede estar vacío."),
@@ -288,13 +287,15 @@ def test_what_converting_means_depends_on_the_type_and_the_user(
 def test_the_draft_request_is_filled_from_the_item() -> None:
     draft = plan.request_draft(PlanItem(
         item_id="PLAN-2026-0005", service="Firma digital", campaign="Todos firmamos",
-        channels="Facebook", type=PublicationType.PROMOTION, start=WED, end=FRI), "DE")
+        channels="Facebook", type=PublicationType.PROMOTION, start=WED, end=FRI,
+        budget=1500), "DE")
     assert draft == {
         "procedure": 1, "title": "Firma digital · Todos firmamos",
         "objective": "Promover el servicio «Firma digital» en la campaña «Todos firmamos».",
         "summary": "Publicación planificada en Facebook.", "unit": "DE", "links": "",
         "publish_from": WED, "publish_to": FRI, "protected": False,
         "reference": "Plan de Promoción de Servicios: PLAN-2026-0005", "schedule": {},
+        "promotion_bs": 1500,
     }
 
 
@@ -394,3 +395,88 @@ def test_the_plan_reads_valid_rows_by_date_and_first_row_per_id(
     assert [(i.item_id, i.service) for i in plan.plan_items(ledger)] == [
         ("B", "Servicio B"), ("A", "Servicio A")]
     assert plan.next_item_id(ledger, NOW) == "PLAN-2026-0001"
+
+
+# -- promotion on any type, and moving items (the calendar's drag and drop) ------------------
+
+
+def test_a_planned_budget_may_go_on_any_type_of_publication(repo: InMemoryRepository) -> None:
+    """7.1: paid promotion «puede aplicarse a todos los tipos… previa aprobación»."""
+    item_id = plan.add_item(repo, "profesional", form(type="4", budget=350), NOW)
+    assert plan.find_item(repo.snapshot().ledger, item_id).budget == 350
+
+
+def moved(repo: InMemoryRepository, item_id: str, start: date, end: date | None = None,
+          calendar: WorkCalendar | None = None, **options: bool) -> bool:
+    return plan.move_item(repo, "profesional", item_id, start, end, NOW,
+                          calendar or WorkCalendar.for_bolivia(years=range(2026, 2027)),
+                          plan.PlanLimits(), **options)
+
+
+def test_an_item_moved_to_another_working_day_keeps_its_length_and_is_recorded(
+        repo: InMemoryRepository) -> None:
+    item_id = plan.add_item(repo, "profesional", form(start=WED, end=THU), NOW)
+    assert moved(repo, item_id, MON, date(2026, 3, 17))
+    after = plan.find_item(repo.snapshot().ledger, item_id)
+    assert (after.start, after.end) == (MON, date(2026, 3, 17))
+    events = [e for _, e in repo.snapshot().ledger.events if e.subject == item_id]
+    assert (events[-1].outcome, events[-1].actor) == ("plan_mover", "profesional")
+    assert events[-1].comment == "de 11/03/2026–12/03/2026 a 16/03/2026–17/03/2026"
+
+
+def test_moving_onto_a_weekend_a_holiday_or_a_day_off_is_refused_saying_why(
+        repo: InMemoryRepository) -> None:
+    item_id = plan.add_item(repo, "profesional", form(start=WED), NOW)
+    before = count_rows(repo)
+    with pytest.raises(InvalidInput) as weekend:
+        moved(repo, item_id, date(2026, 3, 14))
+    assert weekend.value.message == ("No se movió: el sábado 14/03/2026 no es día hábil "
+                                     "(fin de semana). Elija un día hábil.")
+    with pytest.raises(InvalidInput, match=r"viernes 03/04/2026 no es día hábil \(Viernes"):
+        moved(repo, item_id, date(2026, 4, 3))  # Good Friday
+    with_day_off = WorkCalendar.for_bolivia(days_off={date(2026, 3, 18): "Aniversario ADSIB"})
+    with pytest.raises(InvalidInput, match=r"\(Aniversario ADSIB\)"):
+        moved(repo, item_id, date(2026, 3, 18), calendar=with_day_off)
+    assert count_rows(repo) == before
+    assert plan.find_item(repo.snapshot().ledger, item_id).start == WED
+
+
+def test_moving_into_the_past_is_refused(repo: InMemoryRepository) -> None:
+    item_id = plan.add_item(repo, "profesional", form(start=WED), NOW)
+    with pytest.raises(InvalidInput, match="el lunes 09/03/2026 ya pasó"):
+        moved(repo, item_id, date(2026, 3, 9))
+
+
+def test_a_move_that_overloads_a_day_asks_for_confirmation_first(
+        repo: InMemoryRepository) -> None:
+    for channels in (["Facebook"], ["Instagram"], ["X (Twitter)"]):
+        plan.add_item(repo, "profesional", form(start=MON, channels=channels), NOW)
+    item_id = plan.add_item(repo, "profesional", form(start=WED, channels=["YouTube"]), NOW)
+    with pytest.raises(plan.OverloadNotConfirmed) as asked:
+        moved(repo, item_id, MON)
+    assert "4 publicaciones planificadas (máximo 3)" in asked.value.message
+    assert "Confirme si quiere moverlo igualmente." in asked.value.message
+    assert plan.find_item(repo.snapshot().ledger, item_id).start == WED
+    assert moved(repo, item_id, MON, confirm_overload=True)
+    assert plan.find_item(repo.snapshot().ledger, item_id).start == MON
+    last = [e for _, e in repo.snapshot().ledger.events if e.subject == item_id][-1]
+    assert last.comment.endswith("(sobrecarga confirmada)")
+
+
+def test_only_the_professional_moves_items_and_cancelled_ones_stay(
+        repo: InMemoryRepository) -> None:
+    item_id = plan.add_item(repo, "profesional", form(start=WED), NOW)
+    calendar = WorkCalendar.for_bolivia(years=range(2026, 2027))
+    with pytest.raises(NotAllowed):
+        plan.move_item(repo, "jefe.ugs", item_id, THU, None, NOW, calendar, plan.PlanLimits())
+    plan.cancel_item(repo, "profesional", item_id, "Ya no va.", NOW)
+    with pytest.raises(InvalidInput, match="está cancelado"):
+        moved(repo, item_id, THU)
+    assert not moved(repo, plan.add_item(repo, "profesional", form(start=THU), NOW), THU)
+
+
+def test_a_promotion_item_becomes_a_request_that_carries_its_amount(
+        repo: InMemoryRepository) -> None:
+    item_id = plan.add_item(repo, "profesional", form(type="1", budget=1500), NOW)
+    request_id = plan.convert_to_request(repo, "directora", item_id, {"unit": "UGS"}, NOW)
+    assert repo.snapshot().ledger.requests[request_id].promotion_bs == 1500

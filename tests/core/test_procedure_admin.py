@@ -274,8 +274,8 @@ def test_a_broken_draft_is_refused_with_the_reason_and_nothing_is_published(
     assert not verdict.ok and error.startswith("Fila ") and reason in error, error
     before = tab_rows(repo)
     with pytest.raises(InvalidDefinition) as refused:
-        procedure_admin.publish_draft(repo, "jefe.ugs", 3, NOW)
-    assert refused.value.message.startswith("No se publicó: ")
+        procedure_admin.submit_draft(repo, "jefe.ugs", 3, NOW, description="Cambio")
+    assert refused.value.message.startswith("No se envió: ")
     assert reason in refused.value.message
     assert tab_rows(repo) == before
     assert published_versions(repo, 3) == [1]
@@ -292,26 +292,80 @@ def test_a_draft_for_a_role_nobody_holds_is_valid_but_warned(
                                 "diseño»; nadie podría actuar en ella.",)
 
 
-def test_publishing_turns_every_draft_row_published_in_one_audited_write(
+def publish(repo: InMemoryRepository, number: int,
+            description: str = "Revisión 02 del manual") -> int:
+    """The UGS sends the draft, the DE approves it (manual, 8 and the Cuadro de revisión)."""
+    procedure_admin.submit_draft(repo, "jefe.ugs", number, NOW, description=description)
+    return procedure_admin.approve_draft(repo, "directora", number, NOW,
+                                         resolution="RA ADSIB N° 045/2026")
+
+
+def test_the_de_approving_turns_every_draft_row_published_in_one_audited_write(
         repo: InMemoryRepository) -> None:
     procedure_admin.start_draft(repo, "jefe.ugs", 3, NOW)
     procedure_admin.save_draft(repo, "jefe.ugs", 3, edit(draft_rows(repo, 3), 5, plazo="2"),
                                NOW)
+    procedure_admin.submit_draft(repo, "jefe.ugs", 3, NOW,
+                                 description="Dos días para la verificación de la unidad")
+    assert published_versions(repo, 3) == [1], "sending publishes nothing"
     commits = repo.commits
-    assert procedure_admin.publish_draft(repo, "jefe.ugs", 3, NOW,
-                                         comment="Revisión 02 del manual") == 2
+    assert procedure_admin.approve_draft(repo, "directora", 3, NOW,
+                                         resolution="RA ADSIB N° 045/2026",
+                                         comment="Aprobado") == 2
     assert repo.commits == commits + 1
     rows = [r for r in tab_rows(repo) if r["procedimiento"] == "3" and r["version"] == "2"]
     assert len(rows) == 9 and {r["estado"] for r in rows} == {"publicado"}
     event = procedure_admin.procedure_events(repo.snapshot().ledger, 3)[0]
     assert (event.kind, event.subject, event.outcome, event.actor, event.comment) == (
-        EventKind.SYSTEM, "procedimiento:3", "publicar_version", "jefe.ugs",
-        "Revisión 02 del manual")
-    procedure = repo.snapshot().ledger.procedures.get(3, 2)
-    assert procedure is not None
-    assert event.payload() == {"version": 2, "version_anterior": 1, "etapas": 9,
-                               "huella": procedure.fingerprint()}
+        EventKind.SYSTEM, "procedimiento:3", "publicar_version", "directora", "Aprobado")
+    assert event.payload() == {
+        "version": 2, "version_anterior": 1, "etapas": 9,
+        "descripcion": "Dos días para la verificación de la unidad",
+        "revisado_por": "Rosa Condori", "aprobado_por": "Ana Mamani",
+        "resolucion": "RA ADSIB N° 045/2026", "fecha_revision": NOW.date().isoformat(),
+        "huella": repo.snapshot().ledger.procedures.get(3, 2).fingerprint()}  # type: ignore[union-attr]
     assert procedure_admin.draft_of(repo.snapshot().ledger, 3) is None
+    cuadro = procedure_admin.revision_table(repo.snapshot().ledger)
+    assert cuadro[0].description == "Elaboración del manual de procedimientos"
+    assert (cuadro[-1].version, cuadro[-1].description, cuadro[-1].reviewed_by,
+            cuadro[-1].approved_by, cuadro[-1].resolution) == (
+        "Procedimiento 3 · versión 2", "Dos días para la verificación de la unidad",
+        "Rosa Condori", "Ana Mamani", "RA ADSIB N° 045/2026")
+
+
+def test_the_ugs_head_cannot_publish_alone_and_the_de_approves_only_what_was_sent(
+        repo: InMemoryRepository) -> None:
+    procedure_admin.start_draft(repo, "jefe.ugs", 2, NOW)
+    with pytest.raises(NotAllowed, match="Dirección Ejecutiva"):
+        procedure_admin.approve_draft(repo, "jefe.ugs", 2, NOW, resolution="RA 1")
+    with pytest.raises(InvalidInput, match="no tiene una versión enviada"):
+        procedure_admin.approve_draft(repo, "directora", 2, NOW, resolution="RA 1")
+    with pytest.raises(InvalidInput, match="Descripción del cambio"):
+        procedure_admin.submit_draft(repo, "jefe.ugs", 2, NOW, description=" ")
+    procedure_admin.submit_draft(repo, "jefe.ugs", 2, NOW, description="Cambio de plazos")
+    # Edited after it was sent: the DE would approve something else; it must be sent again.
+    procedure_admin.save_draft(repo, "jefe.ugs", 2, edit(draft_rows(repo, 2), 3, plazo="2"),
+                               NOW)
+    assert procedure_admin.pending_submission(repo.snapshot().ledger, 2) is None
+    with pytest.raises(InvalidInput, match="cambió después de enviarse"):
+        procedure_admin.approve_draft(repo, "directora", 2, NOW, resolution="RA 1")
+    with pytest.raises(InvalidInput, match="Resolución administrativa"):
+        procedure_admin.approve_draft(repo, "directora", 2, NOW, resolution="")
+    assert published_versions(repo, 2) == [1]
+
+
+def test_the_de_returns_a_version_with_observations_and_nothing_is_published(
+        repo: InMemoryRepository) -> None:
+    procedure_admin.start_draft(repo, "jefe.ugs", 1, NOW)
+    procedure_admin.submit_draft(repo, "jefe.ugs", 1, NOW, description="Cambio")
+    with pytest.raises(InvalidInput, match="Observaciones"):
+        procedure_admin.return_draft(repo, "directora", 1, NOW, "")
+    procedure_admin.return_draft(repo, "directora", 1, NOW, "Falta la resolución de la UAJ.")
+    ledger = repo.snapshot().ledger
+    assert procedure_admin.pending_submission(ledger, 1) is None
+    assert procedure_admin.draft_of(ledger, 1) is not None
+    assert procedure_admin.procedure_events(ledger, 1)[0].outcome == "devolver_version"
+    assert published_versions(repo, 1) == [1]
 
 
 def test_a_request_in_flight_keeps_its_version_and_a_new_one_takes_the_new_version(
@@ -326,7 +380,7 @@ def test_a_request_in_flight_keeps_its_version_and_a_new_one_takes_the_new_versi
         row["etapa"] = str(number)
     edit(rows, 3, salidas="avanzar; rechazar")
     assert procedure_admin.save_draft(repo, "jefe.ugs", 3, rows, NOW).ok
-    procedure_admin.publish_draft(repo, "jefe.ugs", 3, NOW)
+    publish(repo, 3)
 
     new = create_request(repo, "solicitante", form(3), NOW)
     ledger = repo.snapshot().ledger
@@ -353,7 +407,7 @@ def test_a_draft_typed_into_the_sheet_by_hand_is_validated_and_published(
             change.append_cells(PROCEDURES_TAB, {**row, "version": "2", "estado": "borrador",
                                            "plazo": "2" if row["etapa"] == "3" else row["plazo"]})
     repo.commit(change)
-    assert procedure_admin.publish_draft(repo, "jefe.ugs", 2, NOW) == 2
+    assert publish(repo, 2) == 2
     assert repo.snapshot().ledger.procedures.current(2).stage(3).deadline.days == 2
 
 
@@ -383,13 +437,16 @@ def test_a_draft_edited_in_the_sheet_meanwhile_is_not_overwritten(
         def commit(self, change: Change) -> Snapshot:
             return repo.commit(change)
 
+    procedure_admin.submit_draft(repo, "jefe.ugs", 2, NOW, description="Cambio")
+    Stale.seen = repo.snapshot()
     raw = repo.snapshot().tabs[PROCEDURES_TAB]
     index = next(i for i, c in enumerate(raw.rows) if c[-1:] == ["borrador"] or
                  "borrador" in c)
     repo.commit(RawChange().update_row(PROCEDURES_TAB, index + 2, raw.rows[index],
                                     {"actividad": "Editado en la hoja"}))
-    with pytest.raises(ConcurrentChange, match="cambió desde que se leyó"):
-        procedure_admin.publish_draft(Stale(), "jefe.ugs", 2, NOW)  # type: ignore[arg-type]
+    with pytest.raises((ConcurrentChange, InvalidInput)):
+        procedure_admin.approve_draft(Stale(), "directora", 2, NOW,  # type: ignore[arg-type]
+                                      resolution="RA 1")
     assert published_versions(repo, 2) == [1]
 
 
@@ -405,7 +462,7 @@ def test_discarding_a_draft_blanks_it_and_keeps_what_it_was_in_the_record(
 
 def test_only_the_ugs_head_administers_procedures(repo: InMemoryRepository) -> None:
     for username in ("directora", "admin", "profesional"):
-        with pytest.raises(NotAllowed, match="nuevas versiones de los procedimientos"):
+        with pytest.raises(NotAllowed, match="revisar los procedimientos"):
             procedure_admin.start_draft(repo, username, 1, NOW)
 
 

@@ -13,8 +13,9 @@ import re
 from collections.abc import Callable
 
 import pytest
+from core_helpers import Walk, person
 
-from core.domain.errors import InvalidDefinition
+from core.domain.errors import InvalidDefinition, NotAllowed
 from core.domain.procedures import (
     TABLE_COLUMNS,
     DeadlineKind,
@@ -24,6 +25,7 @@ from core.domain.procedures import (
     load_procedures,
 )
 from core.domain.roles import Role
+from core.domain.workflow import replay
 from sheets_schema import PROCEDURES_CSV
 
 
@@ -204,8 +206,18 @@ BROKEN: dict[str, Case] = {
         lambda: edited(2, 7, salidas="avanzar; comite"), sheet_row(2, 7), "salidas",
         "«comite» requiere"),
     "schedule deadline without a schedule stage": (
-        lambda: edited(1, 3, registra_cronograma="no"), sheet_row(1, 3), "plazo",
+        lambda: edited(1, 3, registra_cronograma="no", plazo_propio=""), sheet_row(1, 3),
+        "plazo",
         "plazo «cronograma» sin ninguna etapa que registre el cronograma"),
+    "an own deadline on a stage that does not fix the schedule": (
+        lambda: edited(1, 4, plazo_propio="2"), sheet_row(1, 4), "plazo_propio",
+        "solo la etapa que fija el cronograma"),
+    "a quorum where the Committee does not act": (
+        lambda: edited(1, 4, regla_comite="quorum:2"), sheet_row(1, 4), "regla_comite",
+        "un quórum solo vale en una etapa con «responsable_protegida»"),
+    "a Committee rule that is not one": (
+        lambda: edited(1, 5, regla_comite="mayoría"), sheet_row(1, 5), "regla_comite",
+        "regla del Comité no reconocida"),
     "two schedule stages": (
         lambda: edited(3, 6, registra_cronograma="sí"), sheet_row(3, 6), "registra_cronograma",
         "solo una etapa puede registrar el cronograma"),
@@ -293,3 +305,61 @@ def test_outcome_cells_accept_commas_spaces_and_capitals() -> None:
     assert procedures.current(1).stage(5).outcomes == (
         Outcome(OutcomeKind.FORWARD), Outcome(OutcomeKind.RETURN, 3))
     assert procedures.current(1).stage(5).deadline.kind is DeadlineKind.WORKING_DAYS
+
+
+# -- columns added to the table: the schedule stage's own deadline, the Committee's rule ------
+
+
+def test_a_table_without_the_newer_columns_loads_with_the_manuals_defaults() -> None:
+    rows = [{k: v for k, v in row.items() if k not in ("plazo_propio", "regla_comite")}
+            for row in shipped_rows()]
+    procedure = load_procedures(rows).current(1)
+    assert procedure.stage(3).own_deadline is None
+    assert procedure.stage(5).committee_quorum == 1
+
+
+def test_the_shipped_schedule_stages_have_their_own_deadline_and_the_committee_one_member(
+) -> None:
+    shipped = load_procedures(shipped_rows())
+    for number, stage in ((1, 3), (3, 4)):
+        row = shipped.current(number).stage(stage)
+        assert row.records_schedule and row.own_deadline is not None
+        assert row.own_deadline.days == 2 and "plazo_propio" in row.interpretation
+    for number, stage in ((1, 5), (2, 6)):
+        row = shipped.current(number).stage(stage)
+        assert row.committee_quorum == 1 and row.committee_rule_label == "Basta un miembro"
+        assert "regla_comite" in row.interpretation
+
+
+def test_every_interpretation_is_marked_in_the_table() -> None:
+    rows = {(r["procedimiento"], r["etapa"]): r["interpretacion"] for r in shipped_rows()}
+    working_days = [key for key, text in rows.items() if "«N días» son días hábiles" in text]
+    numbered = [(r["procedimiento"], r["etapa"]) for r in shipped_rows()
+                if r["plazo"].strip().isdigit()]
+    assert sorted(working_days) == sorted(numbered), "every «N días» says it means working days"
+    for key in (("1", "1"), ("2", "1")):
+        assert "elige la unidad solicitante" in rows[key]
+
+
+def test_a_quorum_makes_the_committee_approve_with_that_many_different_members() -> None:
+    procedure = load_procedures(edited(2, 6, regla_comite="quorum:2")).current(2)
+    walk = Walk(procedure, protected=True).to_stage(6)
+    first = person(Role.COMMITTEE).model_copy(update={"username": "comite.a"})
+    second = person(Role.COMMITTEE).model_copy(update={"username": "comite.b"})
+    vote = walk.act("avanzar", first)
+    assert (vote.outcome, walk.state.stage, walk.state.votes) == ("voto", 6, ("comite.a",))
+    with pytest.raises(NotAllowed, match="Usted ya aprobó la etapa 6"):
+        walk.decide("avanzar", first)
+    walk.act("avanzar", second)
+    assert (walk.state.stage, walk.state.votes) == (7, ())
+    replayed, problems = replay(walk.state.request, procedure,
+                                list(enumerate(walk.events, start=2)))
+    assert problems == [] and replayed.stage == 7
+    assert len(replayed.events) == len(walk.events) - 1, "a vote is not a stage completion"
+
+
+def test_with_one_member_the_first_approval_moves_the_request_on() -> None:
+    procedure = load_procedures(shipped_rows()).current(2)
+    walk = Walk(procedure, protected=True).to_stage(6)
+    walk.act("avanzar", person(Role.COMMITTEE))
+    assert walk.state.stage == 7

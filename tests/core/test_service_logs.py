@@ -10,7 +10,7 @@ from core_helpers import NOW, count_rows
 
 from core.adapters.memory import InMemoryRepository
 from core.domain.errors import InvalidInput, NotAllowed, NotFound
-from core.domain.models import AnswerMode, PublicQuestion
+from core.domain.models import AnswerMode, OutboxMail, PublicQuestion
 from core.domain.roles import Role
 from core.services import service_logs as logs
 from sheets_schema.demo import USERS
@@ -19,6 +19,8 @@ ANSWERING = [name for name, _, roles, _ in USERS
              if {Role.ADMIN, Role.EDITOR, Role.MODERATOR} & set(roles)]
 NOT_ANSWERING = [name for name, _, roles, _ in USERS if name not in ANSWERING]
 NOT_UGS_HEAD = [name for name, _, roles, _ in USERS if Role.UGS_HEAD not in roles]
+MAY_OPEN = {Role.UGS_HEAD, Role.ADMIN, Role.EDITOR, Role.MODERATOR, Role.PROFESSIONAL}
+MAY_NOT_OPEN = [name for name, _, roles, _ in USERS if not MAY_OPEN & set(roles)]
 
 
 def question(qid: str, received: datetime, minutes: float | None) -> PublicQuestion:
@@ -169,11 +171,97 @@ def test_the_head_of_ugs_opens_a_crisis_led_by_a_ugs_user(repo: InMemoryReposito
     assert system_events(repo, incident_id) == [("incidente_abrir", "jefe.ugs", "jefe_ugs")]
 
 
-@pytest.mark.parametrize("username", NOT_UGS_HEAD)
-def test_only_the_head_of_ugs_opens_a_crisis(repo: InMemoryRepository, username: str) -> None:
+@pytest.mark.parametrize("username", MAY_NOT_OPEN)
+def test_only_the_ugs_and_the_social_media_team_open_a_crisis(repo: InMemoryRepository,
+                                                              username: str) -> None:
     with pytest.raises(NotAllowed, match="5 f"):
         logs.open_incident(repo, username, incident_form(), NOW)
     assert rows(repo, "incidentes") == []
+
+
+def test_a_moderator_who_sees_it_first_opens_the_crisis_and_the_de_and_ugs_head_are_mailed(
+        repo: InMemoryRepository) -> None:
+    incident_id = logs.open_incident(repo, "moderador", incident_form(
+        leader="jefe.ugs", strategy="Comunicado oficial y respuesta uno a uno."), NOW)
+    [row] = rows(repo, "incidentes")
+    assert (row["abierto_por"], row["estrategia"]) == (
+        "moderador", "Comunicado oficial y respuesta uno a uno.")
+    mails = [m for m in logs_outbox(repo) if incident_id in m.subject]
+    assert sorted(m.to for m in mails) == ["directora@adsib.gob.bo", "jefe.ugs@adsib.gob.bo"]
+    assert all(m.subject.startswith(f"[RRSS ADSIB] Crisis abierta {incident_id}")
+               for m in mails)
+    assert "Estrategia: Comunicado oficial y respuesta uno a uno." in mails[0].body
+
+
+def test_the_leader_records_strategy_and_contacts_and_closing_mails_the_managers(
+        repo: InMemoryRepository) -> None:
+    incident_id = logs.open_incident(repo, "jefe.ugs", incident_form(leader="admin.rrss"), NOW)
+    logs.update_incident(repo, "admin.rrss", incident_id, staff="admin.rrss",
+                         actions="Respuesta pública.", now=NOW,
+                         strategy="Responder a cada afectado por mensaje privado.",
+                         contacts="12 ciudadanos contactados por mensaje privado.")
+    logs.update_incident(repo, "admin.rrss", incident_id, staff="admin.rrss",
+                         actions="Respuesta pública.", now=NOW, close_at=NOW)
+    [row] = rows(repo, "incidentes")
+    assert (row["estrategia"], row["contactos_ciudadanos"]) == (
+        "Responder a cada afectado por mensaje privado.",
+        "12 ciudadanos contactados por mensaje privado.")
+    closing = [m for m in logs_outbox(repo) if f"Crisis cerrada {incident_id}" in m.subject]
+    assert len(closing) == 2
+    assert "Contactos con los ciudadanos: 12 ciudadanos contactados" in closing[0].body
+
+
+def logs_outbox(repo: InMemoryRepository) -> list[OutboxMail]:
+    return repo.snapshot().ledger.all(OutboxMail)
+
+
+# -- attention hours and the running clock ------------------------------------------------
+
+
+def test_attention_hours_are_read_from_the_setting_and_default_to_around_the_clock() -> None:
+    assert logs.AttentionHours.parse("").around_the_clock
+    office = logs.AttentionHours.parse("lun-vie 08:00-16:30")
+    assert office.label == "lun-vie, 08:00 a 16:30"
+    assert logs.AttentionHours.from_env({"RRSS_ATTENTION_HOURS": "tonterías"}).around_the_clock
+    with pytest.raises(ValueError, match="HH:MM"):
+        logs.AttentionHours.parse("8 a 16")
+
+
+def test_a_question_received_after_hours_starts_its_15_minutes_at_the_next_opening() -> None:
+    office = logs.AttentionHours.parse("lun-vie 08:00-16:30")
+    friday_night = datetime(2026, 3, 13, 22, 0)
+    assert office.due(friday_night) == datetime(2026, 3, 16, 8, 15)
+    assert office.due(datetime(2026, 3, 10, 16, 25)) == datetime(2026, 3, 11, 8, 10)
+    assert logs.AROUND_THE_CLOCK.due(friday_night) == datetime(2026, 3, 13, 22, 15)
+
+
+def test_compliance_is_reported_around_the_clock_and_within_attention_hours() -> None:
+    night = PublicQuestion(question_id="CON-1", received_at=datetime(2026, 3, 9, 23, 0),
+                           channel="Facebook", summary="¿?",
+                           answered_at=datetime(2026, 3, 10, 8, 5), mode=AnswerMode.PUBLIC)
+    office = logs.AttentionHours.parse("lun-vie 08:00-16:30")
+    clock = logs.answer_compliance([night], date(2026, 3, 9), date(2026, 3, 10), NOW)
+    hours = logs.answer_compliance([night], date(2026, 3, 9), date(2026, 3, 10), NOW,
+                                   hours=office)
+    assert (clock.share_on_time, hours.share_on_time) == (0.0, 1.0)
+
+
+def test_a_question_near_its_minute_15_is_mailed_once_to_whoever_answers(
+        repo: InMemoryRepository) -> None:
+    question = logs.record_question(repo, "editor", {
+        "received_at": NOW - timedelta(minutes=11), "channel": "Facebook",
+        "summary": "¿Atienden hoy?"}, NOW)
+    assert logs.queue_answer_alerts(repo, NOW - timedelta(minutes=2)) == 0  # minute 9
+    assert logs.queue_answer_alerts(repo, NOW) == 1
+    assert logs.queue_answer_alerts(repo, NOW + timedelta(minutes=1)) == 0  # once
+    mails = [m for m in logs_outbox(repo) if m.mail_id.startswith(f"alerta-{question}-")]
+    assert sorted(m.to.split("@")[0] for m in mails) == ["admin.rrss", "editor", "moderador"]
+    assert mails[0].subject == "[RRSS ADSIB] Consulta sin responder: quedan 4 min · Facebook"
+    answered = logs.record_question(repo, "editor", {
+        "received_at": NOW - timedelta(minutes=12), "channel": "Instagram", "summary": "x",
+        "answered_at": NOW - timedelta(minutes=1), "mode": "privada"}, NOW)
+    assert not [m for m in logs_outbox(repo) if answered in m.mail_id]
+    assert logs.queue_answer_alerts(repo, NOW + timedelta(minutes=10)) == 0  # past 15
 
 
 def test_a_crisis_is_led_from_the_ugs(repo: InMemoryRepository) -> None:

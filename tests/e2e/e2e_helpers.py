@@ -26,6 +26,7 @@ from wiring import Settings, create_workbook
 
 sync_api = pytest.importorskip("playwright.sync_api")
 Browser = sync_api.Browser
+FrameLocator = sync_api.FrameLocator
 Locator = sync_api.Locator
 Page = sync_api.Page
 expect = sync_api.expect

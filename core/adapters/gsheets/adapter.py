@@ -63,7 +63,7 @@ from core.adapters.tabular import (
     plan_change,
 )
 from core.domain.chain import Sealer
-from core.domain.errors import StorageError
+from core.domain.errors import StorageError, UncertainWrite
 from core.domain.ledger import Rules
 from core.domain.ports import Change
 
@@ -71,6 +71,7 @@ T = TypeVar("T")
 
 API = "https://sheets.googleapis.com/v4/spreadsheets"
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
+DRIVE_SCOPE = "https://www.googleapis.com/auth/drive"
 CONTROL_TAB = "_control"
 CONTROL_ROWS = 100_000  # writes before the control tab is replaced by a fresh one
 CONTROL_NOTE = ("No edite esta pestaña: la aplicación la usa para que dos escrituras "
@@ -327,7 +328,7 @@ class SheetsApi:
                     "la hoja de cálculo. Intente de nuevo en un minuto."
                 )
             if uncertain:
-                raise StorageError(
+                raise UncertainWrite(
                     f"Google Sheets no respondió ({reason}) durante {waited} y no se pudo "
                     "confirmar si el cambio se guardó. Recargue la página para ver el estado "
                     "actual antes de repetirlo."
@@ -526,7 +527,7 @@ class SheetsRepository:
         except SheetsSetupError:
             raise
         except StorageError:
-            raise StorageError(
+            raise UncertainWrite(
                 "Google Sheets no respondió y no se pudo confirmar si el cambio se guardó. "
                 "Recargue la página para ver el estado actual antes de repetirlo."
             ) from None
@@ -746,12 +747,16 @@ class SheetsRepository:
                             "nada.")
 
 def make_client(config: Any) -> Any:
-    """A gspread client authorised as the configured service account (Sheets scope only)."""
+    """A gspread client authorised as the configured service account (Sheets scope, plus
+    Drive's when a Drive folder holds the material's files)."""
     from google.oauth2.service_account import Credentials
 
+    scopes = list(SCOPES)
+    if getattr(config, "drive_folder_id", ""):
+        scopes.append(DRIVE_SCOPE)  # the material's files (core.adapters.files.drive)
     try:
         credentials = Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
-            dict(config.service_account), scopes=list(SCOPES))
+            dict(config.service_account), scopes=scopes)
     except (ValueError, KeyError) as exc:
         raise SheetsSetupError(
             f"La clave de la cuenta de servicio ({config.source}) no es válida: {exc}. "

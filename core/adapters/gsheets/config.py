@@ -8,6 +8,10 @@ Two sources, the first one found wins:
    ``[sheets]`` with ``spreadsheet_id`` and section ``[gcp_service_account]`` with the key
    file's fields (``.streamlit/secrets.toml.example`` shows one).
 
+Files of the material under approval go to Google Drive when ``[drive] folder_id`` (or
+``RRSS_DRIVE_FOLDER_ID``) names a folder of a shared drive the service account can write;
+otherwise to a folder beside the workbook (``wiring.open_file_store``).
+
 Optional tuning, in ``[sheets]`` or the environment: ``cache_seconds``
 (``RRSS_SHEETS_CACHE_SECONDS``, default 5) and ``retry_seconds``
 (``RRSS_SHEETS_RETRY_SECONDS``, default 20). ``RRSS_LEDGER=local`` ignores any Sheets
@@ -48,6 +52,7 @@ class SheetsConfig:
     source: str
     cache_seconds: float = DEFAULT_CACHE_SECONDS
     retry_seconds: float = DEFAULT_RETRY_SECONDS
+    drive_folder_id: str = ""  # where the material's files go (a shared drive's folder)
 
     @property
     def client_email(self) -> str:
@@ -95,6 +100,26 @@ def _number(value: object, name: str, default: float) -> float:
     if number < 0:
         raise ConfigError(f"«{name}» no puede ser negativo.")
     return number
+
+
+def _folder(value: object, name: str) -> str:
+    """A Drive folder id: the part of the folder's URL after /folders/ (the URL is accepted)."""
+    text = str(value or "").strip()
+    if "/folders/" in text:
+        text = text.split("/folders/", 1)[1].split("?", 1)[0].split("/", 1)[0]
+    if text and not text.replace("-", "").replace("_", "").isalnum():
+        raise ConfigError(f"«{name}» debe ser el identificador de una carpeta de Google Drive "
+                          f"(la parte de su URL después de /folders/); tiene «{text[:80]}».")
+    return text
+
+
+def _drive_folder(data: Mapping[str, Any], path: Path) -> str:
+    drive = data.get("drive")
+    if drive is None:
+        return ""
+    if not isinstance(drive, dict):
+        raise ConfigError(f"{path}: [drive] debe ser una sección con folder_id.")
+    return str(drive.get("folder_id", ""))
 
 
 def _check_key(info: Mapping[str, Any], where: str) -> None:
@@ -150,6 +175,7 @@ def _from_env(env: Mapping[str, str]) -> SheetsConfig | None:
                               "RRSS_SHEETS_CACHE_SECONDS", DEFAULT_CACHE_SECONDS),
         retry_seconds=_number(env.get("RRSS_SHEETS_RETRY_SECONDS"),
                               "RRSS_SHEETS_RETRY_SECONDS", DEFAULT_RETRY_SECONDS),
+        drive_folder_id=_folder(env.get("RRSS_DRIVE_FOLDER_ID", ""), "RRSS_DRIVE_FOLDER_ID"),
     )
 
 
@@ -182,4 +208,6 @@ def _from_secrets(path: Path, env: Mapping[str, str]) -> SheetsConfig | None:
         retry_seconds=_number(env.get("RRSS_SHEETS_RETRY_SECONDS") or
                               sheets.get("retry_seconds"), "retry_seconds",
                               DEFAULT_RETRY_SECONDS),
+        drive_folder_id=_folder(env.get("RRSS_DRIVE_FOLDER_ID") or _drive_folder(data, path),
+                                "[drive] folder_id"),
     )
