@@ -313,6 +313,8 @@ class RequestRow(Record):
     stage: str = ""
     seq: str = ""
     updated_at: str = ""
+    promotion_bs: str = ""
+    product: str = ""
 
 
 class EventKind(StrEnum):

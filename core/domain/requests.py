@@ -31,7 +31,9 @@ def route_data(request: Request) -> dict[str, object]:
     return {"procedimiento": request.procedure, "version": request.version,
             "unidad": request.unit, "protegida": request.protected,
             "desde": request.publish_from.isoformat() if request.publish_from else "",
-            "hasta": request.publish_to.isoformat() if request.publish_to else ""}
+            "hasta": request.publish_to.isoformat() if request.publish_to else "",
+            "monto_promocion": request.promotion_bs,
+            "producto_publicado": request.product.value if request.product else ""}
 
 
 def _day(value: Any) -> date | None:
@@ -53,6 +55,8 @@ def request_from(first: Event, route: Mapping[str, Any], row: RequestRow | None)
             publish_to=_day(route.get("hasta")),
             title=text.title.strip() or UNTITLED, objective=text.objective,
             summary=text.summary, links=text.links, reference=text.reference,
+            promotion_bs=route.get("monto_promocion"),
+            product=route.get("producto_publicado") or None,
         )
     except (KeyError, ValueError, TypeError, ValidationError):
         raise ValueError("el evento que registró la solicitud no dice su ruta completa "
@@ -67,6 +71,8 @@ def route_cells(request: Request) -> dict[str, str]:
         "version": str(request.version), "unit": request.unit,
         "publish_from": request.publish_from.isoformat() if request.publish_from else "",
         "publish_to": request.publish_to.isoformat() if request.publish_to else "",
+        "promotion_bs": text_of(request.promotion_bs),
+        "product": request.product.value if request.product else "",
     }
 
 
@@ -75,6 +81,14 @@ def standing_cells(state: RequestState) -> dict[str, str]:
     signed events, never the row, decides."""
     return {"status": state.status.value, "stage": text_of(state.stage), "seq": str(state.seq),
             "protected": "sí" if state.protected else "no"}
+
+
+def standing_update(state: RequestState) -> dict[str, object]:
+    """What a request's row is set to after an action (``Change.update(RequestRow, …)``):
+    where it stands now, as a view of the replay."""
+    return {"status": state.status.value, "stage": state.stage, "seq": state.seq,
+            "protected": state.protected,
+            "updated_at": state.events[-1].at if state.events else state.request.created_at}
 
 
 def registering(event: Event, request: Request,
@@ -99,4 +113,6 @@ def request_row(request: Request, status: str, stage: int | None, seq: int,
         publish_from=text_of(request.publish_from), publish_to=text_of(request.publish_to),
         protected=text_of(request.protected if protected is None else protected),
         reference=request.reference, status=status,
-        stage=text_of(stage), seq=str(seq), updated_at=text_of(updated_at))
+        stage=text_of(stage), seq=str(seq), updated_at=text_of(updated_at),
+        promotion_bs=text_of(request.promotion_bs),
+        product=request.product.value if request.product else "")

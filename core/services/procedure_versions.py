@@ -149,6 +149,8 @@ def stage_to_row(stage: StageRow, *, version: int | None = None) -> dict[str, st
         "accion": stage.action_label, "registra_cronograma": "sí" if stage.records_schedule
         else "no", "clausula": stage.clause, "interpretacion": stage.interpretation,
         "permite_autoaprobacion": "sí" if stage.allows_self_approval else "no",
+        "produce_material": "sí" if stage.produces_material else "no",
+        "aprueba_material": "sí" if stage.approves_material else "no",
         "plazo_propio": stage.own_deadline.code if stage.own_deadline is not None else "",
         "regla_comite": "" if not stage.protected_roles else "uno"
         if stage.committee_quorum == 1 else f"quorum:{stage.committee_quorum}",

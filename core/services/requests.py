@@ -38,7 +38,7 @@ from core.domain.models import (
     User,
 )
 from core.domain.ports import Change, Repository
-from core.domain.requests import registering, request_row
+from core.domain.requests import registering, request_row, standing_update
 from core.domain.roles import UNIT_SCOPED_ROLES, Role
 from core.domain.workdays import WorkCalendar
 from core.domain.workflow import (
@@ -200,9 +200,7 @@ def create_request(
 
 def _status_fields(request: Request, state: RequestState) -> dict[str, Any]:
     """What the request's row shows of where it stands (the events remain the truth)."""
-    return {"status": state.status.value, "stage": state.stage, "seq": state.seq,
-            "protected": state.protected,
-            "updated_at": state.events[-1].at if state.events else request.created_at}
+    return standing_update(state)
 
 
 def _state(ledger: Ledger, request_id: str) -> RequestState:

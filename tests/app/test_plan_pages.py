@@ -136,7 +136,7 @@ def test_the_calendar_is_in_spanish_starts_on_monday_and_shows_the_days_off(
 
 def test_the_professional_drags_an_item_to_another_working_day(fresh_repo: Repository) -> None:
     target = item_by_service(fresh_repo, "Portal de trámites")
-    calendar = calendar_for(Settings(Path("x"), True, "L"))
+    calendar = calendar_for(Settings(Path("x"), "L", {}))
     day = target.start + timedelta(days=1)
     while not calendar.is_working_day(day):
         day += timedelta(days=1)

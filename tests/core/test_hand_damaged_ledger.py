@@ -49,7 +49,8 @@ def test_a_change_to_a_user_written_twice_is_refused_instead_of_hitting_the_dama
 def test_acting_on_a_request_whose_procedure_version_is_missing_names_the_cause(
         repo: InMemoryRepository) -> None:
     procedure_admin.start_draft(repo, "jefe.ugs", 3, NOW)
-    procedure_admin.publish_draft(repo, "jefe.ugs", 3, NOW)
+    procedure_admin.submit_draft(repo, "jefe.ugs", 3, NOW, description="Revisión")
+    procedure_admin.approve_draft(repo, "directora", 3, NOW, resolution="RA 1")
     request_id = services.create_request(repo, "solicitante", FORM, NOW)
     snapshot = repo.snapshot()
     tabs = {name: RawTab(raw.name, list(raw.header), [list(r) for r in raw.rows])

@@ -105,7 +105,8 @@ def test_a_hand_edit_of_a_published_row_is_reported_and_not_obeyed(
 def test_a_published_version_edited_by_hand_stops_its_requests_until_restored(
         repo: InMemoryRepository) -> None:
     procedure_admin.start_draft(repo, "jefe.ugs", 3, NOW)
-    procedure_admin.publish_draft(repo, "jefe.ugs", 3, NOW)
+    procedure_admin.submit_draft(repo, "jefe.ugs", 3, NOW, description="Revisión")
+    procedure_admin.approve_draft(repo, "directora", 3, NOW, resolution="RA 1")
     request_id = create_request(repo, "solicitante", form(3), NOW)
     assert repo.snapshot().ledger.requests[request_id].version == 2
     raw = repo.snapshot().tabs[PROCEDURES_TAB]
@@ -508,3 +509,17 @@ def test_text_from_the_table_cannot_break_out_of_a_diagram_label(
     assert '"3. Aprobar\\"]; x [label=\\"pwned\\\\\\n' in dot
     outside_quotes = re.sub(r'"(?:[^"\\]|\\.)*"', '""', dot)
     assert "pwned" not in outside_quotes and "x [" not in outside_quotes
+
+
+def test_every_shipped_stage_written_back_as_a_row_reads_the_same() -> None:
+    """A draft starts from the procedures in force written as rows: every column round-trips
+    (a column left out would publish a different procedure)."""
+    from core.domain.procedures import definition_row, load_procedures, table_record
+    from sheets_schema import default_procedures
+
+    shipped = default_procedures()
+    for number in shipped.numbers():
+        procedure = shipped.current(number)
+        rows = [definition_row(table_record(procedure_admin.stage_to_row(s),
+                                            ProcedureStatus.PUBLISHED)) for s in procedure.stages]
+        assert load_procedures(rows).current(number) == procedure
