@@ -16,7 +16,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
+# The demo ledger is made only here, when asked for: a mistyped RRSS_WORKBOOK in
+# production never becomes a new ledger (the app refuses to open a missing one).
 run: $(VENV)/.installed
+	$(PY) cli.py demo --si-no-existe
 	$(PY) -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
 
 # $(call apt_install,command,package,what is skipped without it)

@@ -54,6 +54,8 @@ def login_page() -> None:
         st.session_state["request_id"] = wanted
         st.info(f"Ingrese para abrir la solicitud {session.md_escape(wanted)}.")
     ledger = session.ledger()
+    for problem in accounts.login_problems(ledger):
+        st.error(problem, icon="🛠️")
     if accounts.needs_first_admin(ledger):
         first_admin_form()
         return
@@ -65,8 +67,9 @@ def login_page() -> None:
                 f"bloquea {accounts.LOCK_MINUTES} minutos. La sesión se cierra tras "
                 f"{session.SESSION_MINUTES} minutos sin actividad.")
     if submitted:
-        user = session.run(lambda: accounts.authenticate(session.repository(), username,
-                                                         password, now=session.now()))
+        user = session.run(lambda: accounts.authenticate(
+            session.repository(), username, password, now=session.now(),
+            guard=session.guard(), audit=session.login_audit()))
         if user is not None:
             session.start_session(user)
             st.rerun()
@@ -130,7 +133,7 @@ def main() -> None:
     if user is None:
         logged_out_navigation()
         return
-    if session.settings().demo:
+    if session.ledger().is_demo:
         st.warning("Datos de demostración: este libro contiene usuarios y solicitudes de "
                    "ejemplo (ver README).", icon="🧪")
     tampered = audit.banner_text(audit.check(caches.monitor(session.repository()),

@@ -3,6 +3,10 @@
 - ``send``: deliver pending mails (run it every few minutes to pick up retries);
 - ``digest``: queue today's digest of overdue requests (each morning);
 - ``intake``: take the rows waiting in the intake tab (as the UGS head's button does);
+- ``init`` / ``demo``: create a new local workbook (empty, or with the demo data) and its
+  key file; the only way a local ledger is created;
+- ``migrate``: add the tabs and columns a newer version of the app declares;
+- ``key``: print a new random key for ``RRSS_LEDGER_KEY`` or secrets.toml;
 - ``alertas``: mail whoever answers questions about those near their 15 minutes (every
   minute, when nobody has «Consultas y crisis» open);
 - ``bootstrap``: prepare the configured Google Sheet (tabs, headers, drop-downs,
@@ -21,22 +25,31 @@ import threading
 import time
 from collections.abc import Sequence
 
+from core.adapters import keys
 from core.adapters.smtp import mailer_from_env
+from core.domain.chain import Sealer
 from core.domain.errors import DomainError
 from core.domain.workdays import WorkCalendar
 from core.services import intake, notifications, service_logs
-from wiring import Settings, local_now, open_repository
+from wiring import (
+    Settings,
+    create_workbook,
+    local_now,
+    open_repository,
+    open_workbook,
+    sealer_for,
+)
 
 
 def _send(settings: Settings) -> int:
-    if settings.demo:
+    repo = open_repository(settings)
+    if repo.snapshot().ledger.is_demo:
         print(notifications.DEMO_NO_MAIL)
         return 1
     mailer = mailer_from_env()
     if mailer is None:
         print("RRSS_SMTP_HOST no está configurado: los correos quedan en la pestaña.")
         return 1
-    repo = open_repository(settings)
     report = notifications.deliver_pending(repo, mailer, local_now(), slot=threading.Lock())
     print(report.summary + (f" Último error: {report.error}" if report.error else ""))
     return 0 if not report.failed else 1
@@ -69,11 +82,35 @@ def _intake(settings: Settings) -> int:
     return 0
 
 
+def _create(settings: Settings, *, demo: bool, if_missing: bool) -> int:
+    if if_missing and settings.workbook.exists():
+        print(f"El libro {settings.workbook} ya existe: se usa tal como está.")
+        return 0
+    create_workbook(settings, demo=demo)
+    what = "de demostración (contraseña de todos los usuarios: demo-adsib)" if demo else \
+        "vacío: la primera persona que abra la aplicación crea la cuenta del administrador"
+    print(f"Libro {settings.workbook} creado, {what}. Su clave está en "
+          f"{keys.key_file_for(settings.workbook)} (respáldela; ver README).")
+    return 0
+
+
+def _migrate(settings: Settings) -> int:
+    added = open_workbook(settings).add_missing_tabs()
+    print("Pestañas y columnas agregadas: " + (", ".join(added) if added else "ninguna") + ".")
+    return 0
+
+
+def _key() -> int:
+    """A new random key, to put in RRSS_LEDGER_KEY or secrets.toml (never in the sheet)."""
+    print(keys.encode(Sealer.generate().keys["k1"]))
+    return 0
+
+
 def _bootstrap(args: argparse.Namespace) -> int:
     from core.adapters.gsheets.adapter import SheetsApi, make_client
     from core.adapters.gsheets.bootstrap import Bootstrap
     from core.adapters.gsheets.config import load_config
-    from core.adapters.tabular import rows_for
+    from core.adapters.tabular import rows_for, written
     from sheets_schema.demo import base_records, demo_rows, units
     from sheets_schema.tabs import SCHEMA
 
@@ -93,8 +130,12 @@ def _bootstrap(args: argparse.Namespace) -> int:
                   and not (args.sin_procedimientos and r not in units())]
         rows = rows_for(SCHEMA, chosen)
     started = time.monotonic()
+    sealer = sealer_for(Settings.from_env(), local=False)  # events signed with this key
+    tabs = written(SCHEMA, rows, sealer)
+    signed = {name: [dict(zip(raw.header, cells, strict=False)) for cells in raw.rows]
+              for name, raw in tabs.items() if raw.rows}
     report = Bootstrap(api, SCHEMA.specs, account_email=config.client_email).run(
-        rows, demo=args.demo, apply=not args.revisar)
+        signed, demo=args.demo, apply=not args.revisar)
     print(f"Hoja de cálculo «{report.title}» ({config.spreadsheet_id}):")
     for problem in report.problems:
         print(f"  PROBLEMA: {problem}")
@@ -118,6 +159,14 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("send", help="enviar los correos pendientes")
     commands.add_parser("digest", help="poner en cola el resumen diario de vencidos")
     commands.add_parser("intake", help="tomar las filas de la pestaña «ingreso»")
+    for name, text in (("init", "crear un libro local vacío (con su clave)"),
+                       ("demo", "crear un libro local con datos de demostración")):
+        create = commands.add_parser(name, help=text)
+        create.add_argument("--si-no-existe", action="store_true",
+                            help="no hacer nada si el libro ya existe")
+    commands.add_parser("migrate", help="agregar al libro las pestañas y columnas nuevas "
+                                        "del esquema (tras actualizar la aplicación)")
+    commands.add_parser("key", help="generar una clave nueva para el libro")
     commands.add_parser("alertas", help="avisar de las consultas cerca de sus 15 minutos")
     setup = commands.add_parser("bootstrap", help="preparar la hoja de cálculo de Google")
     setup.add_argument("--demo", action="store_true",
@@ -144,6 +193,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _digest(settings)
         if args.command == "intake":
             return _intake(settings)
+        if args.command in ("init", "demo"):
+            return _create(settings, demo=args.command == "demo", if_missing=args.si_no_existe)
+        if args.command == "migrate":
+            return _migrate(settings)
+        if args.command == "key":
+            return _key()
         if args.command == "alertas":
             return _alerts(settings)
         return _bootstrap(args)

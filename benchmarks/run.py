@@ -21,13 +21,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the Sheets stand-in
 os.environ.setdefault("RRSS_BCRYPT_ROUNDS", "4")
 
+from support.fixed import TEST_SEALER
+
 from benchmarks.synthetic import synthetic_tabs
 from core.adapters.tabular import RawTab, stored_tab
 from core.adapters.workbook.repository import WorkbookRepository
 from core.adapters.workbook.sheet_cache import SheetCache
 from core.domain import chain, tamper
 from core.domain.ledger import StoredTab
-from core.domain.models import PlanItem
+from core.domain.models import Event, EventKind, PlanItem
 from core.domain.workflow import acting_role
 from core.services import administration
 from core.services import requests as services
@@ -50,7 +52,7 @@ def timed(func: Callable[[], object]) -> float:
 def workbook_with(events: int, directory: Path) -> Path:
     tabs = synthetic_tabs(events, NOW)
     path = directory / f"ledger-{events}.xlsx"
-    repo = WorkbookRepository(path, SCHEMA, default_rules())
+    repo = WorkbookRepository(path, SCHEMA, default_rules(), TEST_SEALER)
     rows = {name: [dict(zip(raw.header, cells, strict=False)) for cells in raw.rows]
             for name, raw in tabs.items()}
     repo.create(rows)
@@ -63,9 +65,10 @@ def bench_workbook(repeats: int) -> None:
         size = path.stat().st_size / 1e6
 
         def cold_load() -> None:
-            repo = WorkbookRepository(path, SCHEMA, default_rules())
+            repo = WorkbookRepository(path, SCHEMA, default_rules(), TEST_SEALER)
             ledger = repo.snapshot().ledger
-            assert len(ledger.events) == 20_000 and ledger.states
+            requests = sum(e.kind is EventKind.REQUEST for _, e in ledger.events)
+            assert requests == 20_000 and ledger.states and not ledger.tab(Event).unsigned
 
         memo = SheetCache(path).path
 
@@ -82,7 +85,7 @@ def bench_workbook(repeats: int) -> None:
               f"file unchanged since the last read: memo beside it, validate rows, replay "
               f"requests): {median_of(loads)}")
 
-        repo = WorkbookRepository(path, SCHEMA, default_rules())
+        repo = WorkbookRepository(path, SCHEMA, default_rules(), TEST_SEALER)
         repo.snapshot().ledger.states  # noqa: B018 - warm the cache as a running app would
         warm = [timed(lambda: repo.snapshot().ledger.states) for _ in range(repeats)]
         print(f"workbook_page_view_cached_20k_events (file unchanged): {median_of(warm)}")
@@ -112,7 +115,8 @@ def bench_workbook(repeats: int) -> None:
 
 
 def chained_events(count: int) -> StoredTab:
-    """``count`` request events as the app writes them (schema order, hash chain)."""
+    """``count`` request events as the app writes them (schema order, each signed and
+    chained with the ledger's key)."""
     headers = TABS_BY_NAME["eventos"].headers
     rows, previous = [], chain.GENESIS
     for i in range(count):
@@ -121,8 +125,8 @@ def chained_events(count: int) -> StoredTab:
                   "avanzar", str(seq + 2), "jefe.ugs", "jefe_ugs",
                   f"2026-{1 + i % 12:02d}-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00",
                   "Observación de la revisión" if i % 5 == 0 else "", ""]
-        previous = chain.link(previous, values)
-        rows.append([*values, previous])
+        signature, previous = TEST_SEALER.seal(previous, values)
+        rows.append([*values, previous, signature])
     return stored_tab(SCHEMA.events, RawTab("eventos", list(headers), rows))
 
 
@@ -131,12 +135,12 @@ def bench_chain(repeats: int) -> None:
     samples, cpu = [], []
     for _ in range(repeats):
         start, start_cpu = time.perf_counter(), time.process_time()
-        report = tamper.verify_chain(events)
+        report = tamper.verify_chain(events, sealer=TEST_SEALER)
         samples.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
         assert report.intact and report.rows == 100_000
-    print(f"verify_chain_100k_events (cold, every row hashed): {median_of(samples)}; "
-          f"cpu median {statistics.median(cpu):.3f} s")
+    print(f"verify_chain_100k_events (cold, every row's signature and link checked with "
+          f"HMAC-SHA-256): {median_of(samples)}; cpu median {statistics.median(cpu):.3f} s")
 
 
 def bench_dashboard(repeats: int) -> None:
@@ -149,7 +153,7 @@ def bench_dashboard(repeats: int) -> None:
     from ui import caches
 
     tabs = synthetic_tabs(100_000, NOW, requests=10_000)
-    ledger = Snapshot(tabs, SCHEMA, default_rules()).ledger
+    ledger = Snapshot(tabs, SCHEMA, default_rules(), TEST_SEALER).ledger
     states = ledger.states  # the cached load every page view starts from
     calendar = WorkCalendar.for_bolivia(days_off=administration.institutional_days_off(ledger))
     today = NOW.date()
@@ -181,7 +185,7 @@ def bench_dashboard(repeats: int) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ledger-dashboard.xlsx"
-        repo = WorkbookRepository(path, SCHEMA, default_rules())
+        repo = WorkbookRepository(path, SCHEMA, default_rules(), TEST_SEALER)
         repo.create({name: [dict(zip(raw.header, cells, strict=False)) for cells in raw.rows]
                      for name, raw in tabs.items()})
         repo.snapshot().ledger.states  # noqa: B018 - the cached load

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from support.fixed import TEST_SEALER
+
 from core.services import direct_publications
 from sheets_schema.tabs import SCHEMA
 
@@ -77,7 +79,7 @@ def _repo(client: Any, sid: str, clock: Callable[[], float], ttl: float) -> Any:
     from core.adapters.gsheets.adapter import SheetsRepository
     from sheets_schema import default_rules
 
-    return SheetsRepository(client, sid, SCHEMA, default_rules(),
+    return SheetsRepository(client, sid, SCHEMA, default_rules(), TEST_SEALER,
                             cache_seconds=ttl, clock=clock)
 
 

@@ -2,8 +2,8 @@
 
 Requests walk their procedures with the right users (returns included), so every event
 is one the app could have written; rows are produced directly rather than through a
-repository (the events' hash chain is computed here the way the repository seals it) so
-that building 100,000 events takes seconds rather than minutes.
+repository (each event signed and chained here with ``sealer``, the way the repository
+seals it) so that building 100,000 events takes seconds rather than minutes.
 """
 
 from __future__ import annotations
@@ -11,8 +11,11 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 
+from core.adapters.tabular import content_headers
 from core.domain import chain
-from core.domain.models import Request, User
+from core.domain.chain import Sealer
+from core.domain.models import Request, RequestRow, User
+from core.domain.requests import registering, request_row
 from core.domain.roles import Role
 from core.domain.workflow import (
     RequestState,
@@ -24,20 +27,25 @@ from core.domain.workflow import (
 )
 from core.services.passwords import hash_password
 from sheets_schema import default_procedures
-from sheets_schema.demo import UNITS, USERS, empty_tabs, unit_rows
+from sheets_schema.demo import UNITS, USERS, seeded_tabs
 from sheets_schema.tabs import SCHEMA, TABS_BY_NAME
 
 RETURN_CODES = ("devolver:", "rechazar")
 
 
 def synthetic_tabs(  # type: ignore[no-untyped-def]
-    event_target: int, now: datetime, seed: int = 7, requests: int | None = None
+    event_target: int, now: datetime, seed: int = 7, requests: int | None = None,
+    sealer: Sealer | None = None,
 ):
     """Raw tabs holding about ``event_target`` request events, ending before ``now``.
 
     ``requests``: aim at that many requests (about ``event_target / requests`` events
     each, so returns are taken more often); by default requests walk 2 to N+2 steps.
+    ``sealer``: the ledger's key (default: the tests' key, which the benchmarks read with).
     """
+    if sealer is None:
+        from support.fixed import TEST_SEALER
+        sealer = TEST_SEALER
     rng = random.Random(seed)
     procedures = default_procedures()
     password_hash = hash_password("benchmark")
@@ -50,14 +58,15 @@ def synthetic_tabs(  # type: ignore[no-untyped-def]
         users.append(User(username=f"jefe.{code.lower()}x", full_name=f"Jefatura {code}",
                           roles=(Role.UNIT_HEAD, Role.REQUESTER), unit=code,
                           password_hash=password_hash, created_at=now - timedelta(days=400)))
-    tabs = empty_tabs()
-    tabs["unidades"].rows = [_cells("unidades", row) for row in unit_rows()]
-    tabs["usuarios"].rows = [_cells("usuarios", SCHEMA.of(User).cells(user)) for user in users]
+    tabs = seeded_tabs(users, now - timedelta(days=400), sealer)  # units, accounts, «alta»
     event_headers = TABS_BY_NAME["eventos"].headers
-    chained = [h for h in event_headers if h != chain.HASH_COLUMN]
-    event_rows: list[list[str]] = []
+    signed = content_headers(SCHEMA.events)
+    hash_column, signature_column = SCHEMA.events.column("hash"), SCHEMA.events.column(
+        "signature")
+    event_rows: list[list[str]] = list(tabs["eventos"].rows)
     request_rows: list[list[str]] = []
-    last_hash = chain.GENESIS
+    at = tabs["eventos"].column_index()[hash_column]
+    last_hash = event_rows[-1][at] if event_rows else chain.GENESIS
     actors: dict[tuple[int, int, int, bool, str, str], User | None] = {}
 
     def actor_for(state: RequestState) -> User | None:
@@ -108,16 +117,18 @@ def synthetic_tabs(  # type: ignore[no-untyped-def]
                            action.requires_comment else "", now=when,
                            event_id=f"ev{number:06d}{state.seq:02d}",
                            expected_seq=state.seq, schedule=schedule)
+            if state.seq == 0:
+                event = registering(event, request)  # the route, in the signed record
             state = evolve(state, event)
             values = SCHEMA.events.cells(event)
-            last_hash = chain.link(last_hash, [values.get(h, "") for h in chained])
-            values[chain.HASH_COLUMN] = last_hash
+            signature, last_hash = sealer.seal(last_hash, [values.get(h, "") for h in signed])
+            values[hash_column], values[signature_column] = last_hash, signature
             event_rows.append([values.get(h, "") for h in event_headers])
             events += 1
             when += timedelta(hours=rng.randint(2, 40))
-        request = request.model_copy(update={"status": state.status, "stage": state.stage,
-                                             "seq": state.seq})
-        request_rows.append(_cells("solicitudes", SCHEMA.of(Request).cells(request)))
+        row = request_row(request, state.status.value, state.stage, state.seq,
+                          state.events[-1].at if state.events else created, state.protected)
+        request_rows.append(_cells("solicitudes", SCHEMA.of(RequestRow).cells(row)))
     tabs["eventos"].rows = event_rows
     tabs["solicitudes"].rows = request_rows
     return tabs

@@ -28,7 +28,14 @@ st.title("Bandeja")
 waiting = intake.review(ledger)
 if waiting and session.permissions().can(user, Capability.TAKE_INTAKE):
     st.info(f"{len(waiting)} fila(s) de la pestaña de ingreso esperan ser registradas o "
-            "explicadas.")
+            "corregidas. La aplicación no escribe en esa pestaña: lo que falta corregir "
+            "se ve aquí.")
+    problems = [v for v in waiting if not v.valid]
+    if problems:
+        st.dataframe(pd.DataFrame([{
+            "Fila": v.row, "Marca temporal": v.record.submitted_at,
+            "Usuario": v.record.username, "Título": v.record.title, "Qué corregir": v.problem,
+        } for v in problems]), hide_index=True, width="stretch", key="intake_waiting")
     if st.button("Tomar filas del ingreso", key="intake_take"):
         report = session.run(lambda: intake.take_rows(session.repository(), user.username,
                                                       session.now(), session.public_url()))

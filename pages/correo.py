@@ -29,7 +29,7 @@ if mailer is None:
         mailer_from_env()
     except ValueError as error:
         problem = str(error)
-if mailer is None and session.settings().demo:
+if mailer is None and session.ledger().is_demo:
     st.info(notify.DEMO_NO_MAIL)
 elif problem:
     st.error(f"La configuración de correo es inválida: {problem}. Los correos quedan en cola.")

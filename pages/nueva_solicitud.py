@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from core.domain.models import Product
+from core.domain.models import MAX_CELL_CHARS, Product
 from core.domain.workflow import ROUTES
 from core.services import requests as services
 from ui import material_views, session
@@ -51,9 +51,9 @@ with st.form("new_request", clear_on_submit=False):
         route = st.selectbox("Vía por la que llegó", list(ROUTES), index=None,
                              format_func=ROUTES.__getitem__, key="new_route",
                              placeholder="Elija cómo llegó la instrucción") or ""
-    title = st.text_input("Título", key="new_title", max_chars=50_000)
-    objective = st.text_area("Objetivo", key="new_objective", max_chars=50_000)
-    summary = st.text_area("Resumen", key="new_summary", max_chars=50_000)
+    title = st.text_input("Título", key="new_title", max_chars=MAX_CELL_CHARS)
+    objective = st.text_area("Objetivo", key="new_objective", max_chars=MAX_CELL_CHARS)
+    summary = st.text_area("Resumen", key="new_summary", max_chars=MAX_CELL_CHARS)
     if explicit:
         unit = st.selectbox("Unidad solicitante (la que pide la publicación)", list(units),
                             index=None, key="new_unit",

@@ -9,7 +9,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from core.domain.models import DIRECT_TYPES, Product
+from core.domain.models import DIRECT_TYPES, MAX_CELL_CHARS, Product
 from core.domain.permissions import Capability
 from core.services import direct_publications
 from ui import formats, publication_stats, session
@@ -31,7 +31,8 @@ if may(user, Capability.PUBLISH_DIRECT):
     with st.form("direct"):
         kind = st.selectbox("Tipo", DIRECT_TYPES, format_func=lambda t: t.label,
                             key="direct_type")
-        title = st.text_input("Título o descripción", key="direct_title", max_chars=50_000)
+        title = st.text_input("Título o descripción", key="direct_title",
+                              max_chars=MAX_CELL_CHARS)
         channel = st.selectbox("Canal", CHANNELS, key="direct_channel")
         link = st.text_input("Enlace a la publicación", key="direct_link")
         left, right = st.columns(2)

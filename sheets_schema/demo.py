@@ -7,18 +7,26 @@ chain included) and its deadlines are meaningful relative to the day it is creat
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawTab, rows_for
-from core.domain.models import Record, Unit, User
+from core.domain.accounts import opening
+from core.domain.accounts import user_row as account_row
+from core.domain.chain import Sealer
+from core.domain.ledger import DEMO_OUTCOME, Rules
+from core.domain.models import Event, EventKind, Record, Unit, User, UserRow
+from core.domain.ports import Change
 from core.domain.roles import Role
 from core.domain.workdays import WorkCalendar
 from core.services import deletions, direct_publications, plan, requests, service_logs
+from core.services.common import new_event_id
 from core.services.passwords import hash_password
 from sheets_schema import default_rules, procedure_records
 from sheets_schema.tabs import SCHEMA
+
+DEMO_MARK = DEMO_OUTCOME  # the system event that says a ledger is a demo
 
 DEMO_PASSWORD = "demo-adsib"
 
@@ -71,6 +79,38 @@ def base_records() -> list[Record]:
     return [*units(), *procedure_records()]
 
 
+def seeding(users: list[User], at: datetime, *, demo: bool = False) -> Change:
+    """A change that opens ``users`` (their rows and signed «alta» events) in a new ledger;
+    with ``demo``, also the event that marks the ledger as demo data (banner, no mail)."""
+    change = Change(summary="alta de cuentas")
+    for user in users:
+        change.add(account_row(user), opening(user, "alta", "sistema", "", at,
+                                              new_event_id()))
+    if demo:
+        change.add(Event(event_id=new_event_id(), kind=EventKind.SYSTEM, subject="libro",
+                         seq=1, outcome=DEMO_MARK, actor="sistema", at=at,
+                         comment="Libro de demostración: usuarios y solicitudes de ejemplo."))
+    return change
+
+
+def seeded_tabs(users: list[User], at: datetime, sealer: Sealer, *,
+                records: list[Record] | None = None, rules: Rules | None = None,
+                demo: bool = False) -> dict[str, RawTab]:
+    """Every tab of a new ledger holding ``records`` (default: the agency's units and the
+    manual's procedures) and ``users``, their events signed with ``sealer``."""
+    repo = InMemoryRepository(tabs_with(base_records() if records is None else records),
+                              SCHEMA, rules or default_rules(), sealer)
+    repo.commit(seeding(users, at, demo=demo))
+    return {name: RawTab(raw.name, list(raw.header), [list(r) for r in raw.rows])
+            for name, raw in repo.tabs.items()}
+
+
+def as_rows(tabs: Mapping[str, RawTab]) -> dict[str, list[dict[str, str]]]:
+    """Tabs as rows (header -> text), as a new workbook or spreadsheet is created with them."""
+    return {name: [dict(zip(raw.header, cells, strict=False)) for cells in raw.rows]
+            for name, raw in tabs.items()}
+
+
 def unit_rows() -> list[dict[str, str]]:
     """The agency's units as rows of their tab (header -> text)."""
     return rows_for(SCHEMA, units())[SCHEMA.of(Unit).name]
@@ -78,8 +118,9 @@ def unit_rows() -> list[dict[str, str]]:
 
 def user_row(username: str, name: str, roles: tuple[Role, ...], unit: str, password: str,
              now: datetime) -> dict[str, str]:
-    """One user as a row of its tab (header -> text)."""
-    return SCHEMA.of(User).cells(demo_user(username, name, roles, unit, password, now))
+    """One user as a row of its tab (header -> text): a view only, without its events."""
+    return SCHEMA.of(UserRow).cells(account_row(demo_user(username, name, roles, unit,
+                                                          password, now)))
 
 
 def demo_user(username: str, name: str, roles: tuple[Role, ...], unit: str, password: str,
@@ -101,7 +142,10 @@ def demo_rows(now: datetime, calendar: WorkCalendar) -> dict[str, list[dict[str,
     """Every tab's rows for a demo ledger whose story ends at ``now``."""
     start = datetime.combine(_working_days_back(calendar, now.date(), 25), time(8, 30))
     people = [demo_user(u, n, r, unit, DEMO_PASSWORD, start) for u, n, r, unit in USERS]
-    repo = InMemoryRepository(tabs_with([*base_records(), *people]), SCHEMA, default_rules())
+    # Signed with a throwaway key: a workbook re-signs every event with its own key.
+    sealer = Sealer.generate()
+    repo = InMemoryRepository(seeded_tabs(people, start, sealer, demo=True), SCHEMA,
+                              default_rules(), sealer)
 
     def at(days_ago: int, hour: int = 10, minute: int = 0) -> datetime:
         day = _working_days_back(calendar, now.date(), days_ago)
@@ -204,12 +248,7 @@ def demo_rows(now: datetime, calendar: WorkCalendar) -> dict[str, list[dict[str,
     deletions.order_deletion(repo, "directora", {
         "publication": published, "channel": "Facebook", "via": "correo",
         "reason": "El horario cambió; se publicará uno nuevo."}, at(3, 10))
-    final = repo.tabs
-    return {
-        name: [dict(zip(raw.header, cells + [""] * (len(raw.header) - len(cells)), strict=True))
-               for cells in raw.rows]
-        for name, raw in final.items()
-    }
+    return as_rows(repo.tabs)
 
 
 def _demo_plan_and_service_logs(repo: InMemoryRepository, now: datetime,

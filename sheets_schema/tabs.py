@@ -11,6 +11,7 @@ from core.adapters.tabular import Schema, TabSpec
 from core.domain.models import (
     DIRECT_TYPES,
     AnswerMode,
+    ArchivedMail,
     CrisisIncident,
     DayOff,
     DeletionOrder,
@@ -31,10 +32,10 @@ from core.domain.models import (
     PublicationStats,
     PublicationType,
     PublicQuestion,
-    Request,
+    RequestRow,
     Status,
     Unit,
-    User,
+    UserRow,
 )
 from core.domain.procedures import DEFINITION_COLUMNS
 from core.domain.roles import Role
@@ -42,7 +43,7 @@ from core.domain.roles import Role
 YES_NO = ("sí", "no")
 
 REQUESTS = TabSpec(
-    "solicitudes", Request,
+    "solicitudes", RequestRow,
     dict(
         request_id="id_solicitud", created_at="creada_en", created_by="creada_por",
         procedure="procedimiento", version="version", title="titulo", objective="objetivo",
@@ -51,11 +52,13 @@ REQUESTS = TabSpec(
         status="estado", stage="etapa", seq="secuencia", updated_at="actualizada_en",
         promotion_bs="promocion_bs", product="producto",
     ),
-    "Una fila por solicitud de los procedimientos 1 a 3. Estado, etapa y secuencia se "
-    "copian del registro de eventos para lectura.",
+    "Una fila por solicitud de los procedimientos 1 a 3, para lectura: la ruta (unidad, "
+    "procedimiento, protegida por norma, ventana) la fija el primer evento firmado; estado, "
+    "etapa y secuencia se copian del registro de eventos.",
     choices={"procedimiento": ("1", "2", "3"), "protegida_por_norma": YES_NO,
              "estado": tuple(s.value for s in Status),
              "producto": tuple(p.value for p in Product)},
+    app_owned=True,
 )
 EVENTS = TabSpec(
     "eventos", Event,
@@ -63,20 +66,23 @@ EVENTS = TabSpec(
         event_id="id_evento", kind="tipo", subject="id_objeto", seq="secuencia", stage="etapa",
         outcome="accion", target_stage="etapa_destino", actor="usuario", role="rol",
         at="fecha_hora", comment="comentario", data="datos", hash="hash",
+        signature="firma",
     ),
     "Registro de acciones, solo se agregan filas; cada fila se encadena con la anterior.",
     choices={"tipo": tuple(k.value for k in EventKind)},
     append_only=True,
 )
 USERS = TabSpec(
-    "usuarios", User,
+    "usuarios", UserRow,
     dict(
         username="usuario", full_name="nombre", email="correo", roles="roles", unit="unidad",
         password_hash="hash_contrasena", active="activo", created_at="creado_en",
-        failed_logins="intentos_fallidos", locked_until="bloqueado_hasta",
     ),
-    "Personas que usan la aplicación; las contraseñas se guardan solo como hash bcrypt.",
+    "Personas que usan la aplicación, para lectura: los roles, la unidad y si la cuenta "
+    "está activa los decide el registro de eventos firmado; la contraseña se guarda solo "
+    "como hash bcrypt y vale si coincide con la huella que registró la aplicación.",
     choices={"activo": YES_NO},
+    app_owned=True,
 )
 UNITS = TabSpec(
     "unidades", Unit,
@@ -155,6 +161,14 @@ OUTBOX = TabSpec(
     ),
     "Correos de aviso: se envían por SMTP si está configurado; si no, quedan aquí.",
     choices={"estado": tuple(s.value for s in MailStatus)},
+    app_owned=True,
+)
+ARCHIVE = TabSpec(
+    "correo_archivo", ArchivedMail, dict(OUTBOX.columns),
+    "Correos enviados hace más de 90 días, sacados de «correo_saliente» para que siga "
+    "corta. Solo para consulta: puede vaciarse si hace falta espacio.",
+    choices={"estado": tuple(s.value for s in MailStatus)},
+    append_only=True, app_owned=True,
 )
 DELETIONS = TabSpec(
     "ordenes_eliminacion", DeletionOrder,
@@ -182,12 +196,12 @@ INTAKE = TabSpec(
         submitted_at="marca_temporal", username="usuario", unit="unidad", title="titulo",
         objective="objetivo", summary="resumen", links="fotos_enlaces",
         publish_from="publicar_desde", publish_to="publicar_hasta",
-        protected="protegida_por_norma", intake_status="estado_ingreso",
-        request_id="id_solicitud", files="archivos",
+        protected="protegida_por_norma", files="archivos",
     ),
-    "Solicitudes del procedimiento 3 agregadas a mano o por un formulario; la aplicación "
-    "las toma y escribe el resultado en «estado_ingreso». «archivos»: enlaces a los archivos "
-    "(Google Drive), uno por línea, que pasan a ser el material de la solicitud.",
+    "Solicitudes del procedimiento 3 agregadas a mano o por un formulario (con su marca "
+    "temporal). La aplicación no escribe aquí: registra cada fila una sola vez y muestra "
+    "en Bandeja y Salud de datos las que esperan corrección. «archivos»: enlaces a los "
+    "archivos (Google Drive), uno por línea, que pasan a ser el material de la solicitud.",
     choices={"protegida_por_norma": YES_NO},
     form_fed=True,
 )
@@ -211,6 +225,7 @@ MATERIALS = TabSpec(
 
 ALL_TABS: tuple[TabSpec, ...] = (
     REQUESTS, EVENTS, USERS, UNITS, DIRECT, DAYS_OFF, PLAN, QUESTIONS, INCIDENTS, OUTBOX,
+    ARCHIVE,
     DELETIONS, PROCEDURES, INTAKE, MATERIALS, STATISTICS,
 )
 SCHEMA = Schema(ALL_TABS)

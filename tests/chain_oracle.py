@@ -1,31 +1,58 @@
-"""An independent check of the events' hash chain, for tests of every backend.
+"""An independent check of the events' signatures and chain, for tests of every backend.
 
-Written apart from core.audit on purpose: the tests must not trust the code they test.
+Written apart from core.domain.chain on purpose (plain ``hmac``, the rules restated from
+its docstring): the tests must not trust the code they test.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
 
-from core.domain import chain
+from support.fixed import TEST_SEALER
+
 from sheets_schema.tabs import TABS_BY_NAME
 
 EVENT_HEADERS = TABS_BY_NAME["eventos"].headers
+CONTENT = [h for h in EVENT_HEADERS if h not in ("hash", "firma")]
+GENESIS = "0" * 64
 
 
-def chain_breaks(rows: Sequence[Sequence[str]]) -> list[int]:
-    """Sheet row numbers of «eventos» whose hash does not link to the row before."""
+def _canonical(values: Sequence[str]) -> bytes:
+    """Trailing empty values dropped; CR LF and CR read as LF; each value as
+    ``<length in characters>:<text>``, joined by ``|``, in UTF-8."""
+    values = list(values)
+    while values and values[-1] == "":
+        values.pop()
+    parts = []
+    for value in values:
+        text = value.replace("\r\n", "\n").replace("\r", "\n")
+        parts.append(f"{len(text)}:{text}")
+    return "|".join(parts).encode("utf-8")
+
+
+def _mac(keys: Mapping[str, bytes], kid: str, data: bytes) -> str:
+    return f"{kid}:" + hmac.new(keys[kid], data, hashlib.sha256).hexdigest()
+
+
+def chain_breaks(rows: Sequence[Sequence[str]],
+                 keys: Mapping[str, bytes] = TEST_SEALER.keys) -> list[int]:
+    """Sheet row numbers of «eventos» whose signature is not genuine or whose hash does
+    not link it to the row before."""
     header = list(rows[0])
     position = {h: header.index(h) for h in EVENT_HEADERS}
-    previous = chain.GENESIS
+    previous = GENESIS
     broken = []
     for number, cells in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in cells):
             continue
         padded = list(cells) + [""] * (len(header) - len(cells))
-        values = [padded[position[h]] for h in EVENT_HEADERS if h != chain.HASH_COLUMN]
-        stored = padded[position[chain.HASH_COLUMN]]
-        if stored != chain.link(previous, values):
+        signature, stored = padded[position["firma"]], padded[position["hash"]]
+        kid = signature.partition(":")[0]
+        content = _canonical([padded[position[h]] for h in CONTENT])
+        if kid not in keys or signature != _mac(keys, kid, content) or \
+                stored != _mac(keys, kid, previous.encode() + b"\n" + signature.encode()):
             broken.append(number)
-        previous = stored or chain.GENESIS  # as core.repository.last_hash does
+        previous = stored or GENESIS
     return broken

@@ -9,9 +9,9 @@ import os
 os.environ.setdefault("RRSS_BCRYPT_ROUNDS", "4")  # before anything hashes a password
 
 import pytest
-from support.fixed import DEMO_NOW
+from support.fixed import DEMO_NOW, TEST_SEALER
 
-from core.adapters.tabular import RawTab
+from core.adapters.tabular import RawTab, written
 from core.domain.workdays import WorkCalendar
 from sheets_schema.demo import demo_rows
 from sheets_schema.tabs import SCHEMA
@@ -25,17 +25,16 @@ def demo_now() -> object:
 
 
 @pytest.fixture(scope="session")
-def demo() -> DemoRows:
-    """The demo ledger's rows (header -> text), as a new workbook is created with them."""
-    return demo_rows(DEMO_NOW, WorkCalendar.for_bolivia(subdivision="L"))
+def _demo_tabs() -> dict[str, RawTab]:
+    rows = demo_rows(DEMO_NOW, WorkCalendar.for_bolivia(subdivision="L"))
+    return written(SCHEMA, rows, TEST_SEALER)  # signed with the tests' key
 
 
 @pytest.fixture(scope="session")
-def _demo_tabs(demo: DemoRows) -> dict[str, RawTab]:
-    return {spec.name: RawTab(spec.name, list(spec.headers),
-                              [[row.get(h, "") for h in spec.headers]
-                               for row in demo.get(spec.name, [])])
-            for spec in SCHEMA}
+def demo(_demo_tabs: dict[str, RawTab]) -> DemoRows:
+    """The demo ledger's rows (header -> text), its events signed with the tests' key."""
+    return {name: [dict(zip(raw.header, cells, strict=False)) for cells in raw.rows]
+            for name, raw in _demo_tabs.items()}
 
 
 @pytest.fixture

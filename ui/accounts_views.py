@@ -75,7 +75,6 @@ def account_editor(user: User, repo: Repository, may_manage: bool) -> None:
         "Usuario": a.username, "Nombre": a.full_name, "Correo": a.email, "Unidad": a.unit,
         "Roles": session.role_labels(a.roles), "Activa": "sí" if a.active else "no",
         "Creada": a.created_at,
-        "Bloqueada hasta": a.locked_until if a.locked_until else None,
     } for a in views])
     show_table(table, hide_index=True, width="stretch", key="users_table")
     usernames = [a.username for a in views]

@@ -177,15 +177,19 @@ def configured_key(env: dict[str, str] | None = None) -> str:
 
 
 def local_key(path: Path) -> bytes:
-    """The key in ``path``, created once (random, mode 0600) when it does not exist."""
+    """The key in ``path``, created once (random, mode 0600) when it does not exist; its
+    folder is never created."""
     try:
         text = path.read_text(encoding="utf-8").strip()
         if len(text) >= 32:
             return text.encode("utf-8")
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
     fresh = secrets.token_urlsafe(KEY_BYTES)
+    if not path.parent.is_dir():
+        # No ledger's folder (a mistyped path): create nothing; the log-in page says why, and
+        # no session can start anyway.
+        return fresh.encode("utf-8")
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process created it first: use theirs

@@ -14,7 +14,7 @@ import streamlit as st
 
 from core.domain.deadlines import waits_for_window
 from core.domain.ledger import Ledger
-from core.domain.models import User
+from core.domain.models import MAX_CELL_CHARS, User
 from core.domain.permissions import Capability, with_articles
 from core.domain.procedures import OutcomeKind
 from core.domain.workdays import WorkCalendar
@@ -97,7 +97,7 @@ def own_actions(state: RequestState, user: User, calendar: WorkCalendar, today: 
     kept = st.session_state.get(UNSENT)
     if "action_comment" not in st.session_state and kept and kept[0] == state.request.request_id:
         st.session_state["action_comment"] = kept[1]
-    st.text_area(_comment_label(actions), key="action_comment", max_chars=50_000)
+    st.text_area(_comment_label(actions), key="action_comment", max_chars=MAX_CELL_CHARS)
     row = state.stage_row
     if row is not None and row.records_schedule:
         st.markdown("**Cronograma** · fecha de cada etapa «de acuerdo a cronograma»")
@@ -161,7 +161,7 @@ def on_behalf(ledger: Ledger, state: RequestState, user: User, calendar: WorkCal
                  placeholder="Elija cómo llegó la instrucción")
     principal = ledger.users[st.session_state.get("behalf_principal") or people[0].username]
     actions = allowed_actions(state, principal)
-    st.text_area(_comment_label(actions), key="behalf_comment", max_chars=50_000)
+    st.text_area(_comment_label(actions), key="behalf_comment", max_chars=MAX_CELL_CHARS)
     columns = st.columns(max(1, len(actions)))
     for column, action in zip(columns, actions, strict=False):
         column.button(action.label, key=f"behalf_{action.code}",
@@ -177,7 +177,7 @@ def note(state: RequestState, user: User, calendar: WorkCalendar) -> None:
     st.subheader("Observación (usted recibió copia)")
     st.markdown("La etapa anterior se le remitió con copia. Puede dejar una observación para "
                 f"{must_act_label(state)}; la solicitud no se detiene.")
-    st.text_area("Observación", key="note_comment", max_chars=50_000)
+    st.text_area("Observación", key="note_comment", max_chars=MAX_CELL_CHARS)
     st.button("Dejar observación", key="note_add", on_click=lambda: _run(
         state, lambda: services.add_note(
             session.repository(), user.username, state.request.request_id,
@@ -212,7 +212,7 @@ def exits(ledger: Ledger, state: RequestState, user: User, calendar: WorkCalenda
                     "motivo. La solicitud sale de las bandejas y de los plazos, y se avisa a "
                     "quien debía actuar.")
         label = "Motivo (obligatorio para cancelar)" if Exit.CANCEL in offered else "Motivo"
-        st.text_area(label, key="exit_reason", max_chars=50_000)
+        st.text_area(label, key="exit_reason", max_chars=MAX_CELL_CHARS)
         st.checkbox("Confirmo que la solicitud termina aquí", key="exit_confirm")
         for exit in offered:
             st.button(exit.label, key=f"exit_{exit.value}", on_click=_exit,

@@ -11,9 +11,8 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -21,30 +20,30 @@ import streamlit as st
 from core.adapters.smtp import mailer_from_env
 from core.domain.errors import DomainError
 from core.domain.ledger import Ledger
-from core.domain.models import User
+from core.domain.models import Event, User
 from core.domain.permissions import PermissionMatrix
 from core.domain.ports import FileStore, Mailer, Repository
 from core.domain.roles import Role
 from core.domain.workdays import WorkCalendar
 from core.services import administration, intake, notifications
+from core.services.accounts import AuditWriter, LoginGuard, record_now
 from core.services.service_logs import AttentionHours
 from ui import auth, caches
-from wiring import Settings, local_now, open_file_store, open_repository, sheets_key
+from wiring import Settings, local_now, login_guard, open_file_store, open_repository, sheets_key
 
 T = TypeVar("T")
 SESSION_MINUTES = 60
 
 
 @st.cache_resource(show_spinner=False)
-def _shared_repository(path: str, demo: bool, subdivision: str | None,
-                       sheet: str = "", link: str = notifications.DEFAULT_PUBLIC_URL
-                       ) -> Repository:
+def _shared_repository(path: str, subdivision: str | None, sheet: str = "",
+                       link: str = notifications.DEFAULT_PUBLIC_URL) -> Repository:
     """The Google Sheet ``sheet`` when configured, else the workbook at ``path``.
 
     Rows waiting in the intake tab are taken once here, at start-up; afterwards intake is
     an explicit step (the UGS head's button, the CLI from cron): a page view only reads.
     """
-    repo = open_repository(Settings(Path(path), demo, subdivision))
+    repo = open_repository(settings())
     try:
         intake.process(repo, local_now(), link)
     except DomainError:  # the app still starts; Salud de datos and the button say more
@@ -80,6 +79,30 @@ def public_url() -> str:
     except Exception:  # noqa: BLE001 - no secrets file
         configured = ""
     return configured.rstrip("/") or settings().public_url
+@st.cache_resource(show_spinner=False)
+def _shared_guard(state_dir: str) -> LoginGuard:
+    """One count of failed log-ins per server process (and its file in the state dir)."""
+    return login_guard(settings())
+
+
+def guard() -> LoginGuard:
+    injected = st.session_state.get("guard")
+    if injected is not None:
+        return injected  # type: ignore[no-any-return]
+    return _shared_guard(str(settings().state_dir))
+
+
+def login_audit() -> AuditWriter:
+    """How log-in audit events are written (tests inject ``st.session_state["audit"]``)."""
+    injected = st.session_state.get("audit")
+    return injected if injected is not None else audit_in_background  # type: ignore[no-any-return]
+
+
+def audit_in_background(repo: Repository, events: Sequence[Event]) -> None:
+    """Log-in audit events are written off the request's path: a real account's refusal
+    then takes as long as an unknown name's (the guard has already counted it)."""
+    threading.Thread(target=record_now, args=(repo, events), name="rrss-ingreso",
+                     daemon=True).start()
 
 
 def repository() -> Repository:
@@ -88,8 +111,8 @@ def repository() -> Repository:
         return injected  # type: ignore[no-any-return]
     try:
         config = settings()
-        return _shared_repository(str(config.workbook), config.demo, config.subdivision,
-                                  sheets_key(), public_url())
+        return _shared_repository(str(config.workbook), config.subdivision, sheets_key(),
+                                  public_url())
     except DomainError as error:
         _stop_with(error)
         raise  # unreachable: st.stop() ends the run
@@ -151,7 +174,8 @@ def current_user() -> User | None:
 
 
 def _sessions() -> auth.Sessions:
-    return auth.sessions(settings().workbook, SESSION_MINUTES)
+    config = settings()  # the key and the ended sessions: this server's state
+    return auth.sessions(config.state_dir / config.workbook.name, SESSION_MINUTES)
 
 
 def start_session(user: User) -> None:
@@ -269,7 +293,7 @@ def mailer() -> Mailer | None:
     injected = st.session_state.get("mailer")
     if injected is not None:
         return injected  # type: ignore[no-any-return]
-    if settings().demo:
+    if ledger().is_demo:
         return None  # never mail the demo users' addresses (notifications.DEMO_NO_MAIL)
     try:
         return mailer_from_env()

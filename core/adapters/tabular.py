@@ -11,45 +11,28 @@ page and is never dropped or rewritten.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from functools import cached_property
 
 from pydantic import TypeAdapter, ValidationError
 
 from core.adapters.perf import paused_gc
 from core.domain import chain
+from core.domain.chain import Sealer
 from core.domain.errors import ConcurrentChange, StorageError
 from core.domain.issues import RowIssue
 from core.domain.ledger import Ledger, Rules, StoredTab, TabRecords
-from core.domain.models import MAX_CELL_CHARS, Event, Record
+from core.domain.models import MAX_CELL_CHARS, Event, Record, cell_length, text_of
 from core.domain.ports import Change
-from core.domain.validation import spanish_reason
+from core.domain.validation import spanish_reason, thousands
 
-DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-DATE_FORMAT = "%Y-%m-%d"
 EMPTY_CELL = "no puede estar vacío"
 
 
-def format_cell(value: object) -> str:
-    """The text a cell holds for a typed value."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "sí" if value else "no"
-    if isinstance(value, datetime):
-        return value.strftime(DATETIME_FORMAT)
-    if isinstance(value, date):
-        return value.strftime(DATE_FORMAT)
-    if isinstance(value, tuple | list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    return str(value)
+format_cell = text_of
 
 
 # -- the declaration of a tab ------------------------------------------------------------------
@@ -66,6 +49,7 @@ class TabSpec:
     choices: Mapping[str, Sequence[str]] = field(default_factory=dict)  # header -> values
     append_only: bool = False
     form_fed: bool = False  # a Google Form writes its rows: headers matched loosely
+    app_owned: bool = False  # only the app writes it: protected so people only read it
 
     def __post_init__(self) -> None:
         if list(self.columns) != self.model.fields():
@@ -180,8 +164,12 @@ def _list_adapter(model: type[Record]) -> TypeAdapter[list[Record]]:
     return adapter
 
 
-def parse_tab(spec: TabSpec, raw: RawTab | None) -> TabRecords:
-    """Validate every row; bad ones are reported, good ones returned with their row number."""
+def parse_tab(spec: TabSpec, raw: RawTab | None, sealer: Sealer | None = None) -> TabRecords:
+    """Validate every row; bad ones are reported, good ones returned with their row number.
+
+    With ``sealer``, the rows of the events tab whose signature is not genuine are listed
+    (``TabRecords.unsigned``): the ledger reports them and never obeys them.
+    """
     if raw is None:
         issue = RowIssue(spec.name, 1, "", "", "falta la pestaña en el libro")
         return TabRecords([], [issue], tuple(spec.model.fields()), present=False)
@@ -220,16 +208,21 @@ def parse_tab(spec: TabSpec, raw: RawTab | None) -> TabRecords:
                     issues.append(RowIssue(spec.name, number, spec.columns.get(name, name),
                                            str(values.get(name, "")), reason))
     missing_fields = tuple(spec.fields_by_header[h] for h in missing)
-    return TabRecords(records, issues, missing_fields, True, stored_tab(spec, raw))
+    unsigned = frozenset(unsigned_rows(spec, raw, sealer)) \
+        if sealer is not None and spec.model is Event else frozenset()
+    return TabRecords(records, issues, missing_fields, True, stored_tab(spec, raw), unsigned)
 
 
-def _extend(parsed: TabRecords, spec: TabSpec, raw: RawTab, start: int) -> TabRecords:
+def _extend(parsed: TabRecords, spec: TabSpec, raw: RawTab, start: int,
+            sealer: Sealer) -> TabRecords:
     """``parsed`` plus the rows appended to ``raw`` from index ``start`` on."""
-    more = parse_tab(spec, RawTab(raw.name, raw.header, raw.rows[start:]))
+    more = parse_tab(spec, RawTab(raw.name, raw.header, raw.rows[start:]), sealer)
     records = [*parsed.records, *((n + start, r) for n, r in more.records)]
     issues = [*parsed.issues, *(RowIssue(i.tab, i.row + start, i.column, i.value, i.reason)
                                 for i in more.issues if i.row > 1)]
-    return TabRecords(records, issues, parsed.missing_fields, True, stored_tab(spec, raw))
+    unsigned = parsed.unsigned | {n + start for n in more.unsigned}
+    return TabRecords(records, issues, parsed.missing_fields, True, stored_tab(spec, raw),
+                      frozenset(unsigned))
 
 
 # -- writing a change into tabs ------------------------------------------------------------------
@@ -237,19 +230,22 @@ def _extend(parsed: TabRecords, spec: TabSpec, raw: RawTab, start: int) -> TabRe
 
 @dataclass(frozen=True)
 class Touched:
-    """Which rows a change wrote: (tab, index into ``RawTab.rows``)."""
+    """Which rows a change wrote: (tab, index into ``RawTab.rows``); and the tabs it took
+    rows out of, with the indices they had (their other rows moved up)."""
 
     rows: list[tuple[str, int]]
+    removed: dict[str, list[int]] = field(default_factory=dict)
 
 
 def _check_cell_lengths(rows: Sequence[Mapping[str, str]]) -> None:
-    limit = f"{MAX_CELL_CHARS:,}".replace(",", ".")
+    limit = thousands(MAX_CELL_CHARS)
     for row in rows:
         for header, value in row.items():
-            if len(value) > MAX_CELL_CHARS:
+            if len(value) > MAX_CELL_CHARS // 2 and cell_length(value) > MAX_CELL_CHARS:
                 raise StorageError(
-                    f"El texto de «{header}» supera {limit} caracteres (lo que cabe en una "
-                    "celda de Google Sheets); acórtelo. No se guardó nada."
+                    f"El texto de «{header}» supera {limit} caracteres (lo que guarda una "
+                    "celda cuando Excel o LibreOffice graban el libro); acórtelo o déjelo en "
+                    "un documento y anote el enlace. No se guardó nada."
                 )
 
 
@@ -297,8 +293,17 @@ def _merged(raw: RawTab, cells: list[str], values: Mapping[str, str]) -> list[st
     return row
 
 
-def last_hash(raw: RawTab) -> str:
-    position = raw.column_index().get(chain.HASH_COLUMN)
+SEALS = ("hash", "signature")  # the event fields the sealer writes
+
+
+def content_headers(spec: TabSpec) -> list[str]:
+    """The headers whose text an event's signature covers, in the schema's order."""
+    sealed = {spec.columns[name] for name in SEALS}
+    return [h for h in spec.headers if h not in sealed]
+
+
+def last_hash(raw: RawTab, spec: TabSpec) -> str:
+    position = raw.column_index().get(spec.columns["hash"])
     if position is None:
         return chain.GENESIS
     for cells in reversed(raw.rows):
@@ -307,10 +312,29 @@ def last_hash(raw: RawTab) -> str:
     return chain.GENESIS
 
 
-def seal(raw: RawTab, spec: TabSpec, values: Mapping[str, str]) -> dict[str, str]:
-    """The event row with its ``hash`` linked to the last row of the events tab."""
-    ordered = [values.get(h, "") for h in spec.headers if h != chain.HASH_COLUMN]
-    return {**values, chain.HASH_COLUMN: chain.link(last_hash(raw), ordered)}
+def seal(raw: RawTab, spec: TabSpec, values: Mapping[str, str], sealer: Sealer
+         ) -> dict[str, str]:
+    """The event row signed, and linked to the last row of the events tab."""
+    ordered = [values.get(h, "") for h in content_headers(spec)]
+    signature, link = sealer.seal(last_hash(raw, spec), ordered)
+    return {**values, spec.columns["signature"]: signature, spec.columns["hash"]: link}
+
+
+def unsigned_rows(spec: TabSpec, raw: RawTab, sealer: Sealer, start: int = 0) -> set[int]:
+    """Sheet rows (from raw index ``start``) whose signature is missing or not genuine."""
+    index = raw.column_index()
+    positions = [index.get(h) for h in content_headers(spec)]
+    at = index.get(spec.columns["signature"])
+    found: set[int] = set()
+    for offset, cells in enumerate(raw.rows[start:], start):
+        if not any(c.strip() for c in cells if c):
+            continue
+        width = len(cells)
+        stored = cells[at] if at is not None and at < width else ""
+        content = [cells[p] if p is not None and p < width else "" for p in positions]
+        if not sealer.signed(content, stored):
+            found.add(offset + 2)
+    return found
 
 
 @dataclass
@@ -357,13 +381,16 @@ def _trimmed(cells: Sequence[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class Planned:
-    """A change as rows: (tab, cells) to append; (tab, row index, cells) to update."""
+    """A change as rows: (tab, cells) to append; (tab, row index, cells) to update;
+    (tab, row index) to remove."""
 
     appends: list[tuple[str, dict[str, str]]]
     updates: list[tuple[str, int, dict[str, str]]]
+    removes: list[tuple[str, int]] = field(default_factory=list)
 
     def tabs(self) -> set[str]:
-        return {t for t, _ in self.appends} | {t for t, _, _ in self.updates}
+        return ({t for t, _ in self.appends} | {t for t, _, _ in self.updates}
+                | {t for t, _ in self.removes})
 
 
 def plan_change(tabs: Mapping[str, RawTab], schema: Schema, change: Change) -> Planned:
@@ -417,29 +444,59 @@ def plan_change(tabs: Mapping[str, RawTab], schema: Schema, change: Change) -> P
         index = find_record(tabs[spec.name], spec, replace.old)
         updates.append((spec.name, index, spec.values(replace.values)))
     _check_cell_lengths([row for _, _, row in updates])
-    return Planned(appends, updates)
+    removes: list[tuple[str, int]] = []
+    for removal in change.removes:
+        spec = schema.of(removal.kind)
+        index = find_key(tabs[spec.name], spec, removal.key)
+        if index is None:
+            raise StorageError(f"No se encontró «{removal.key}» en la pestaña «{spec.name}»; "
+                               "no se guardó nada.")
+        removes.append((spec.name, index))
+    written = {t for t, _ in appends} | {t for t, _, _ in updates}
+    if written & {t for t, _ in removes}:
+        raise ValueError("a change that removes rows from a tab may not write to it")
+    return Planned(appends, updates, sorted(set(removes)))
 
 
-def apply_planned(tabs: dict[str, RawTab], schema: Schema, planned: Planned) -> Touched:
+def apply_planned(tabs: dict[str, RawTab], schema: Schema, planned: Planned,
+                  sealer: Sealer) -> Touched:
     """Write ``planned`` into ``tabs`` in place (the caller works on copies or a lock)."""
     touched: list[tuple[str, int]] = []
     for name, index, values in planned.updates:
         raw = tabs[name]
         raw.rows[index] = _merged(raw, raw.rows[index], values)
         touched.append((name, index))
+    removed: dict[str, list[int]] = defaultdict(list)
+    for name, index in sorted(planned.removes, reverse=True):
+        del tabs[name].rows[index]
+        removed[name].insert(0, index)
     for name, values in planned.appends:
         raw = tabs[name]
         spec = schema.by_name[name]
         if spec.model is Event:
-            values = seal(raw, spec, values)
+            values = seal(raw, spec, values, sealer)
         raw.rows.append(_merged(raw, [], values))
         touched.append((name, len(raw.rows) - 1))
-    return Touched(touched)
+    return Touched(touched, dict(removed))
 
 
-def apply_change(tabs: dict[str, RawTab], schema: Schema, change: Change) -> Touched:
+def apply_change(tabs: dict[str, RawTab], schema: Schema, change: Change,
+                 sealer: Sealer) -> Touched:
     """Apply ``change`` to ``tabs`` in place; nothing is touched if it is refused."""
-    return apply_planned(tabs, schema, plan_change(tabs, schema, change))
+    return apply_planned(tabs, schema, plan_change(tabs, schema, change), sealer)
+
+
+def written(schema: Schema, rows: Mapping[str, Sequence[Mapping[str, str]]],
+            sealer: Sealer) -> dict[str, RawTab]:
+    """Every tab holding ``rows`` (header -> text) as the app writes them: each event
+    signed and chained again with ``sealer`` (a new ledger's own key)."""
+    tabs = {spec.name: RawTab(spec.name, list(spec.headers), []) for spec in schema}
+    change = RawChange(summary="libro nuevo")
+    for name, tab_rows in rows.items():
+        for row in tab_rows:
+            change.append_cells(name, row)
+    apply_change(tabs, schema, change, sealer)
+    return tabs
 
 
 def rows_for(schema: Schema, records: Sequence[Record]) -> dict[str, list[dict[str, str]]]:
@@ -458,16 +515,18 @@ class Snapshot:
     """The ledger's raw tabs at one moment, with the typed view derived once and cached."""
 
     def __init__(
-        self, tabs: Mapping[str, RawTab], schema: Schema, rules: Rules, token: object = None,
+        self, tabs: Mapping[str, RawTab], schema: Schema, rules: Rules, sealer: Sealer,
+        token: object = None,
     ) -> None:
         self.tabs = tabs
         self.schema = schema
         self.rules = rules
+        self.sealer = sealer
         self.token = token
         self.previous: tuple[Snapshot, Touched] | None = None
 
-    def _parsed(self, previous: Snapshot | None,
-                touched: Sequence[tuple[str, int]]) -> dict[str, TabRecords]:
+    def _parsed(self, previous: Snapshot | None, touched: Sequence[tuple[str, int]],
+                reshaped: Collection[str] = ()) -> dict[str, TabRecords]:
         """Every tab parsed, re-using what ``previous`` parsed where nothing changed."""
         rows_touched: dict[str, set[int]] = defaultdict(set)
         for name, index in touched:
@@ -478,14 +537,15 @@ class Snapshot:
             raw = self.tabs.get(spec.name)
             old_raw = previous.tabs.get(spec.name) if previous is not None else None
             if before is None or raw is None or spec.name not in before or old_raw is None \
-                    or old_raw.header != raw.header:
-                parsed[spec.name] = parse_tab(spec, raw)
+                    or old_raw.header != raw.header or spec.name in reshaped:
+                parsed[spec.name] = parse_tab(spec, raw, self.sealer)
             elif spec.name not in rows_touched:
                 parsed[spec.name] = before[spec.name]
             elif min(rows_touched[spec.name]) >= len(old_raw.rows):
-                parsed[spec.name] = _extend(before[spec.name], spec, raw, len(old_raw.rows))
+                parsed[spec.name] = _extend(before[spec.name], spec, raw, len(old_raw.rows),
+                                            self.sealer)
             else:
-                parsed[spec.name] = parse_tab(spec, raw)
+                parsed[spec.name] = parse_tab(spec, raw, self.sealer)
         return parsed
 
     def _affected(self, touched: Sequence[tuple[str, int]]) -> set[str]:
@@ -506,14 +566,15 @@ class Snapshot:
         previous, touched = self.previous if self.previous is not None else (None, None)
         self.previous = None  # do not keep a chain of old snapshots alive
         with paused_gc():
-            parsed = self._parsed(previous, touched.rows if touched else ())
+            parsed = self._parsed(previous, touched.rows if touched else (),
+                                  touched.removed if touched else ())
             self.__dict__["parsed"] = parsed
             base = None
             if previous is not None and touched is not None and "ledger" in previous.__dict__:
                 base = (previous.ledger, self._affected(touched.rows))
             ledger = Ledger({self.schema.by_name[name].model: tab
                              for name, tab in parsed.items()},
-                            self.rules, self.schema, base=base)
+                            self.rules, self.schema, self.sealer, base=base)
             ledger.states  # noqa: B018 - replayed here, while the collector rests
         return ledger
 

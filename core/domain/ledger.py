@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol, TypeVar, cast
 
+from core.domain.accounts import fingerprint, fold_accounts
+from core.domain.chain import Sealer
 from core.domain.issues import RowIssue
 from core.domain.models import (
     DirectPublication,
@@ -25,14 +27,39 @@ from core.domain.models import (
     ProcedureTableRow,
     Record,
     Request,
+    RequestRow,
     Unit,
     User,
+    UserRow,
 )
 from core.domain.permissions import PermissionMatrix
-from core.domain.procedures import ProcedureSet, definition_row, published_procedures
+from core.domain.procedures import (
+    FINGERPRINT,
+    Procedure,
+    ProcedureSet,
+    definition_row,
+    procedure_subject,
+    published_procedures,
+)
+from core.domain.requests import ROUTE, request_from, route_cells, standing_cells
 from core.domain.workflow import RequestState, replay
 
 R = TypeVar("R", bound=Record)
+DEMO_OUTCOME = "datos_de_demostracion"  # the signed system event of a demo ledger
+PROCEDURE_SUBJECT = procedure_subject(0)[:-1]
+UNSIGNED = ("la fila no lleva la firma de la aplicación (la escribió o cambió una persona): "
+            "no se obedece; revise Auditoría")
+
+
+def _same(shown: str, wanted: str) -> bool:
+    """A view cell agrees with the record (booleans and dates as people may type them)."""
+    if shown == wanted:
+        return True
+    yes, no = {"sí", "si", "s", "x", "true", "verdadero", "1"}, {"no", "n", "false", "falso",
+                                                                 "0", ""}
+    if wanted in ("sí", "no"):
+        return shown.lower() in (yes if wanted == "sí" else no)
+    return shown.replace(";", ",").replace(" ", "") == wanted.replace(" ", "")
 
 
 class Naming(Protocol):
@@ -86,6 +113,7 @@ class TabRecords:
     missing_fields: Sequence[str] = ()
     present: bool = True
     stored: StoredTab | None = None
+    unsigned: frozenset[int] = frozenset()  # rows whose app signature is missing or wrong
 
     @property
     def complete(self) -> bool:
@@ -137,6 +165,7 @@ class Ledger:
         tabs: Mapping[type[Record], TabRecords],
         rules: Rules,
         naming: Naming,
+        sealer: Sealer,
         base: tuple[Ledger, set[str] | None] | None = None,
     ) -> None:
         """``base``: the ledger before a write and the request ids the write touched
@@ -144,6 +173,7 @@ class Ledger:
         self.tabs = tabs
         self.rules = rules
         self.naming = naming
+        self.sealer = sealer
         self._base = _Base(*base) if base is not None else None
         if base is not None and "_procedures" in base[0].__dict__ \
                 and self.tab(ProcedureTableRow) is base[0].tab(ProcedureTableRow) \
@@ -200,7 +230,21 @@ class Ledger:
         rows = [(number, definition_row(record))
                 for number, record in self.records(ProcedureTableRow)
                 if record.status is ProcedureStatus.PUBLISHED]
-        found, problems = published_procedures(rows, self.rules.procedures)
+        vouched: dict[str, set[tuple[object, object]]] = {}
+        for _, event in self.events:
+            if event.kind is EventKind.SYSTEM and event.subject.startswith(PROCEDURE_SUBJECT):
+                try:
+                    data = event.payload()
+                except ValueError:
+                    continue
+                vouched.setdefault(event.subject, set()).add(
+                    (data.get("version"), data.get(FINGERPRINT)))
+
+        def signed(procedure: Procedure) -> bool:
+            return (procedure.version, procedure.fingerprint()) in vouched.get(
+                procedure_subject(procedure.number), set())
+
+        found, problems = published_procedures(rows, self.rules.procedures, signed)
         tab = self.naming.tab(ProcedureTableRow)
         return found, [RowIssue(tab, p.row, p.column, p.value, p.reason) for p in problems]
 
@@ -212,10 +256,68 @@ class Ledger:
     # -- derived records ------------------------------------------------------------------
 
     @cached_property
+    def _accounts(self) -> tuple[dict[str, User], list[RowIssue]]:
+        accounts, problems = fold_accounts(self.events)
+        issues = [self.issue(Event, p.row, "subject", "", p.reason) for p in problems]
+        rows: dict[str, tuple[int, UserRow | None]] = {}
+        for number, listed in self.records(UserRow):
+            if listed.username.strip() in rows:
+                issues.append(self.issue(UserRow, number, "username", listed.username,
+                                         "identificador repetido: vale la primera fila"))
+                continue
+            rows[listed.username.strip()] = (number, listed)
+        # A password hash counts wherever it sits in the tab, if the account's record holds
+        # its fingerprint: a sort that moved a reset onto another row hands it to no one.
+        hashes = {fingerprint(listed.password_hash): listed.password_hash
+                  for _, listed in self.records(UserRow) if listed.password_hash}
+        users: dict[str, User] = {}
+        for username, account in accounts.items():
+            number, row = rows.get(username, (0, None))
+            user = account.user(hashes.get(account.password, ""))
+            users[username] = user
+            if row is None:
+                if self.tab(UserRow).present:
+                    issues.append(self.issue(UserRow, 1, "username", username,
+                                             "falta la fila de esta cuenta: no puede ingresar"
+                                             " hasta que se restaure"))
+                continue
+            if row.password_hash and fingerprint(row.password_hash) != account.password:
+                issues.append(self.issue(
+                    UserRow, number, "password_hash", "",
+                    "la contraseña de esta fila no es la que registró la aplicación para "
+                    "esta cuenta: no la abre (restablézcala desde Usuarios)"))
+            elif account.password and not user.password_hash:
+                issues.append(self.issue(
+                    UserRow, number, "password_hash", "",
+                    "la contraseña no es la que registró la aplicación: no se acepta "
+                    "(restablézcala desde Usuarios)"))
+            issues.extend(self._differences(UserRow, number, row, {
+                "full_name": user.full_name, "email": user.email, "unit": user.unit,
+                "roles": ", ".join(r.value for r in user.roles),
+                "active": "sí" if user.active else "no"}))
+        for username, (number, _row) in rows.items():
+            if username not in accounts:
+                issues.append(self.issue(UserRow, number, "username", username,
+                                         "cuenta sin registro firmado de la aplicación: no "
+                                         "puede ingresar ni actuar"))
+        return users, issues
+
+    @property
     def users(self) -> dict[str, User]:
-        found: dict[str, User] = {}
-        for _, user in self.records(User):
-            found.setdefault(user.username, user)  # the first row of a name wins
+        """Accounts as their signed events establish them (see core.domain.accounts)."""
+        return self._accounts[0]
+
+    def _differences(self, kind: type[Record], number: int, row: Record,
+                     record: Mapping[str, str]) -> list[RowIssue]:
+        """A view cell that differs from the record: reported, never obeyed."""
+        found = []
+        for name, wanted in record.items():
+            shown = str(getattr(row, name)).strip()
+            if _same(shown, wanted):
+                continue
+            found.append(self.issue(kind, number, name, shown,
+                                    f"la celda no coincide con el registro, que dice "
+                                    f"«{wanted}»: vale el registro"))
         return found
 
     @cached_property
@@ -223,11 +325,62 @@ class Ledger:
         return {u.code: u for _, u in self.records(Unit)}
 
     @cached_property
-    def requests(self) -> dict[str, Request]:
-        found: dict[str, Request] = {}
-        for _, request in self.records(Request):
-            found.setdefault(request.request_id, request)
+    def _request_rows(self) -> dict[str, tuple[int, RequestRow | None]]:
+        found: dict[str, tuple[int, RequestRow | None]] = {}
+        for number, row in self.records(RequestRow):
+            found.setdefault(row.request_id.strip(), (number, row))
         return found
+
+    def _request_of(self, request_id: str, events: Sequence[tuple[int, Event]]
+                    ) -> tuple[Request | None, list[RowIssue]]:
+        """One request as its first signed event fixes it, and the issues of its row."""
+        first = min(((n, e) for n, e in events if e.seq == 1), default=None)
+        route = first[1].payload().get(ROUTE) if first is not None else None
+        if first is None or not isinstance(route, dict):
+            return None, []  # events of an unknown request are reported by the replay
+        number, row = self._request_rows.get(request_id, (0, None))
+        try:
+            request = request_from(first[1], route, row)
+        except ValueError as error:
+            return None, [self.issue(Event, first[0], "data", "", str(error))]
+        if row is None:
+            return request, []
+        return request, self._differences(RequestRow, number, row, route_cells(request))
+
+    @cached_property
+    def _request_results(self) -> dict[str, tuple[Request | None, list[RowIssue]]]:
+        """Per request; after a write, only the requests it touched are read again."""
+        base = self._base
+        previous = base.ledger.__dict__.get("_request_results") \
+            if base is not None and base.affected is not None else None
+        found: dict[str, tuple[Request | None, list[RowIssue]]] = {}
+        for request_id, events in self._events_by_request.items():
+            if previous is not None and request_id in previous \
+                    and request_id not in (base.affected or set()):  # type: ignore[union-attr]
+                found[request_id] = previous[request_id]
+            else:
+                found[request_id] = self._request_of(request_id, events)
+        return found
+
+    @cached_property
+    def _requests(self) -> tuple[dict[str, Request], list[RowIssue]]:
+        found: dict[str, Request] = {}
+        issues: list[RowIssue] = []
+        for request_id, (request, problems) in self._request_results.items():
+            issues += problems
+            if request is not None:
+                found[request_id] = request
+        for request_id, (number, _row) in self._request_rows.items():
+            if request_id not in found:
+                issues.append(self.issue(
+                    RequestRow, number, "request_id", request_id,
+                    "solicitud sin registro firmado de la aplicación: no se obedece"))
+        return found, issues
+
+    @property
+    def requests(self) -> dict[str, Request]:
+        """Requests whose first signed event fixes their route (see core.domain.requests)."""
+        return self._requests[0]
 
     @cached_property
     def direct_publications(self) -> list[DirectPublication]:
@@ -235,7 +388,24 @@ class Ledger:
 
     @cached_property
     def events(self) -> list[tuple[int, Event]]:
-        return self.records(Event)
+        """The events the app signed, in sheet order; any other row is reported, unused."""
+        unsigned = self.tab(Event).unsigned
+        if not unsigned:
+            return self.records(Event)
+        return [(n, e) for n, e in self.records(Event) if n not in unsigned]
+
+    @cached_property
+    def is_demo(self) -> bool:
+        """Whether the ledger was made as demo data (its users' addresses are not real)."""
+        return any(e.kind is EventKind.SYSTEM and e.outcome == DEMO_OUTCOME
+                   for _, e in self.events)
+
+    @property
+    def has_no_events(self) -> bool:
+        """A ledger that never recorded anything (not even a row someone typed)."""
+        stored = self.stored(Event)
+        return self.tab(Event).present and not self.tab(Event).records and (
+            stored is None or not any(any(c.strip() for c in r) for r in stored.rows))
 
     @cached_property
     def _events_by_request(self) -> dict[str, list[tuple[int, Event]]]:
@@ -277,7 +447,8 @@ class Ledger:
                 continue
             procedure = self.procedures.get(request.procedure, request.version)
             if procedure is None:
-                issue = self.issue(Request, self._request_rows.get(request_id, 0), "version",
+                first = min(n for n, e in self.events_of(request_id) if e.seq == 1)
+                issue = self.issue(Event, first, "data",
                                    f"{request.procedure}/{request.version}",
                                    "no existe esa versión del procedimiento")
                 result[request_id] = (None, [issue])
@@ -298,10 +469,6 @@ class Ledger:
                               for number, _ in events)
         return states, issues
 
-    @cached_property
-    def _request_rows(self) -> dict[str, int]:
-        return {r.request_id: n for n, r in self.records(Request)}
-
     @property
     def states(self) -> dict[str, RequestState]:
         return self._replayed[0]
@@ -312,12 +479,24 @@ class Ledger:
     @cached_property
     def issues(self) -> list[RowIssue]:
         found = [i for tab in self.tabs.values() for i in tab.issues]
-        for kind, attribute in ((Request, "request_id"), (User, "username")):
-            seen: set[str] = set()
-            for number, record in self.records(kind):
-                key = getattr(record, attribute)
-                if key in seen:
-                    found.append(self.issue(kind, number, attribute, key,
-                                            "identificador repetido: vale la primera fila"))
-                seen.add(key)
-        return found + self._procedures[1] + self._replayed[1]
+        seen: set[str] = set()
+        for number, row in self.records(RequestRow):
+            if row.request_id in seen:
+                found.append(self.issue(RequestRow, number, "request_id", row.request_id,
+                                        "identificador repetido: vale la primera fila"))
+            seen.add(row.request_id)
+        found += [self.issue(Event, n, "signature", "", UNSIGNED)
+                  for n in sorted(self.tab(Event).unsigned)]
+        return found + self._accounts[1] + self._requests[1] + self._procedures[1] \
+            + self._replayed[1] + self._standing_issues
+
+    @cached_property
+    def _standing_issues(self) -> list[RowIssue]:
+        """Rows whose status, stage, sequence or «protected» differ from the replay (a hand
+        edit, or an update a sort moved onto the wrong row): reported, never obeyed."""
+        found = []
+        for request_id, (number, row) in self._request_rows.items():
+            state = self.states.get(request_id)
+            if row is not None and state is not None:
+                found += self._differences(RequestRow, number, row, standing_cells(state))
+        return found

@@ -8,6 +8,7 @@ columns: ``sheets_schema`` maps each field to its column, and only adapters read
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
@@ -24,7 +25,12 @@ from pydantic import (
 
 from core.domain.roles import Role, parse_roles
 
-MAX_CELL_CHARS = 50_000  # what one Google Sheets cell holds
+MAX_CELL_CHARS = 32_767  # what one cell keeps after Excel or LibreOffice saves the file
+
+
+def cell_length(text: str) -> int:
+    """Length as spreadsheets count it: UTF-16 code units (an emoji counts two)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _empty_to_none(value: object) -> object:
@@ -44,13 +50,26 @@ def _parse_bool(value: object) -> object:
     return value
 
 
+_DAY_MONTH_YEAR = re.compile(
+    r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+def people_datetime(text: str) -> datetime:
+    """A date and time as the app writes it (AAAA-MM-DD HH:MM:SS) or as people in Bolivia
+    type it (DD/MM/AAAA, optionally with HH:MM): «05/02/2027» is 5 February."""
+    match = _DAY_MONTH_YEAR.match(text.strip())
+    if match:
+        day, month, year, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+        return datetime(year, month, day, hour, minute, second)
+    return datetime.fromisoformat(text.strip())
+
+
 def _parse_datetime(value: object) -> object:
     if isinstance(value, str):
-        text = value.strip()
         try:
-            parsed = datetime.fromisoformat(text)
+            parsed = people_datetime(value)
         except ValueError:
-            raise ValueError("no es una fecha y hora válida (use AAAA-MM-DD HH:MM)") from None
+            raise ValueError("no es una fecha y hora válida (use DD/MM/AAAA HH:MM)") from None
         if parsed.tzinfo is not None:
             raise ValueError("use la hora local de Bolivia, sin zona horaria")
         return parsed
@@ -61,10 +80,12 @@ def _parse_date(value: object) -> object:
     if isinstance(value, str):
         text = value.strip()
         try:
+            if _DAY_MONTH_YEAR.match(text):
+                return people_datetime(text).date()
             return date.fromisoformat(text[:10]) if len(text) in (10, 19, 16) else \
                 date.fromisoformat(text)
         except ValueError:
-            raise ValueError("no es una fecha válida (use AAAA-MM-DD)") from None
+            raise ValueError("no es una fecha válida (use DD/MM/AAAA)") from None
     return value
 
 
@@ -99,6 +120,10 @@ def _naive(value: datetime) -> datetime:
 # Parsed by pydantic itself (fast, in Rust): the events tab holds tens of thousands of these.
 Stamp = Annotated[datetime, AfterValidator(_naive)]
 Flag = Annotated[bool, BeforeValidator(_parse_bool)]
+# A moment people type in the sheet (a question received, a crisis opened): DD/MM/AAAA too.
+TypedStamp = Annotated[datetime, BeforeValidator(_parse_datetime), AfterValidator(_naive)]
+
+
 def _not_negative(value: float | None) -> float | None:
     if value is not None and value < 0:
         raise ValueError("el monto no puede ser negativo")
@@ -107,6 +132,28 @@ def _not_negative(value: float | None) -> float | None:
 
 Amount = Annotated[float | None, BeforeValidator(_parse_amount), AfterValidator(_not_negative)]
 Text = Annotated[str, Field(max_length=MAX_CELL_CHARS)]
+
+
+DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+DATE_FORMAT = "%Y-%m-%d"
+
+
+def text_of(value: object) -> str:
+    """The text a sheet cell holds for a typed value (ISO dates, «sí»/«no», lists with
+    commas): what the app writes, and what a row's view of the record shows."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "sí" if value else "no"
+    if isinstance(value, datetime):
+        return value.strftime(DATETIME_FORMAT)
+    if isinstance(value, date):
+        return value.strftime(DATE_FORMAT)
+    if isinstance(value, tuple | list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return str(value)
 
 
 class Record(BaseModel):
@@ -215,10 +262,12 @@ OptProduct = Annotated[Product | None, BeforeValidator(_product)]
 
 
 class Request(Record):
-    """A request of procedure 1, 2 or 3 (tab «solicitudes»).
+    """A request of procedure 1, 2 or 3, as the record establishes it.
 
-    ``estado``, ``etapa`` and ``secuencia`` are written for people reading the sheet;
-    the events tab is the truth and wins when they disagree.
+    What the procedure routes on (procedure and version, requesting unit, requester,
+    protected by norm, publication window) comes from the request's first signed event;
+    its text (title, objective, summary, links, reference) from its row of the requests'
+    tab, which people read. ``status``, ``stage`` and ``seq`` come from replaying the events.
     """
 
     key_field: ClassVar[str | None] = "request_id"
@@ -244,6 +293,37 @@ class Request(Record):
     # Paid promotion (7.1: any type, with the DE's approval) and the product (section 10).
     promotion_bs: Amount = Field(default=None)
     product: OptProduct = Field(default=None)
+
+
+class RequestRow(Record):
+    """A request's row as people read it in the sheet: text, a view of the record.
+
+    The app writes it; the request's text is read from it; everything else in it is only
+    shown (a cell that differs from the record is reported, never obeyed).
+    """
+
+    key_field: ClassVar[str | None] = "request_id"
+
+    request_id: str = Field(min_length=1)
+    created_at: str = ""
+    created_by: str = ""
+    procedure: str = ""
+    version: str = ""
+    title: Text = ""
+    objective: Text = ""
+    summary: Text = ""
+    unit: str = ""
+    links: Text = ""
+    publish_from: str = ""
+    publish_to: str = ""
+    protected: str = ""
+    reference: Text = ""
+    status: str = ""
+    stage: str = ""
+    seq: str = ""
+    updated_at: str = ""
+    promotion_bs: str = ""
+    product: str = ""
 
 
 class EventKind(StrEnum):
@@ -275,6 +355,7 @@ class Event(Record):
     comment: Text = Field(default="")
     data: Text = Field(default="")
     hash: str = Field(default="")
+    signature: str = Field(default="")
 
     @field_validator("data")
     @classmethod
@@ -293,7 +374,12 @@ class Event(Record):
 
 
 class User(Record):
-    """A person who logs in (tab «usuarios»). Passwords are stored only as bcrypt hashes."""
+    """A person who logs in, as the record establishes it.
+
+    Who holds which role, in which unit, and whether the account is active follow from
+    the account's signed events; the bcrypt hash is read from the users' tab and obeyed
+    only when it matches the fingerprint the last password event recorded.
+    """
 
     key_field: ClassVar[str | None] = "username"
 
@@ -305,13 +391,6 @@ class User(Record):
     password_hash: str = Field(default="")
     active: Flag = Field(default=True)
     created_at: Stamp
-    failed_logins: int = Field(default=0, ge=0)
-    locked_until: OptStamp = Field(default=None)
-
-    @field_validator("failed_logins", mode="before")
-    @classmethod
-    def _failed(cls, value: object) -> object:
-        return 0 if _empty_to_none(value) is None else value
 
     @field_validator("roles", mode="before")
     @classmethod
@@ -325,6 +404,22 @@ class User(Record):
 
     def has(self, role: Role) -> bool:
         return role in self.roles
+
+
+class UserRow(Record):
+    """An account's row as people read it in the sheet: a view of the record, plus the
+    password's bcrypt hash (checked against the record's fingerprint before it counts)."""
+
+    key_field: ClassVar[str | None] = "username"
+
+    username: str = Field(min_length=1)
+    full_name: str = ""
+    email: str = ""
+    roles: str = ""
+    unit: str = ""
+    password_hash: str = ""
+    active: str = ""
+    created_at: str = ""
 
 
 class Unit(Record):
@@ -347,7 +442,7 @@ class DirectPublication(Record):
     title: Text = Field(min_length=1)
     channel: str = Field(min_length=1)
     link: Text = Field(default="")
-    published_at: Stamp
+    published_at: TypedStamp
     recorded_by: str = Field(min_length=1)
     notes: Text = Field(default="")
     product: OptProduct = Field(default=None)
@@ -470,7 +565,7 @@ class PublicQuestion(Record):
     key_field: ClassVar[str | None] = "question_id"
 
     question_id: str = Field(min_length=1)
-    received_at: Stamp
+    received_at: TypedStamp
     channel: str = Field(min_length=1)
     summary: Text = Field(default="")
     answered_at: OptStamp = Field(default=None)
@@ -493,7 +588,7 @@ class CrisisIncident(Record):
     leader: str = Field(min_length=1)
     staff: Text = Field(default="")
     actions: Text = Field(default="")
-    opened_at: Stamp
+    opened_at: TypedStamp
     closed_at: OptStamp = Field(default=None)
     strategy: Text = Field(default="")  # 5 f: «creará las estrategias»
     contacts: Text = Field(default="")  # 5 f: resolved «con los ciudadanos afectados»
@@ -530,6 +625,11 @@ class OutboxMail(Record):
         return 0 if _empty_to_none(value) is None else value
 
 
+class ArchivedMail(OutboxMail):
+    """A mail delivered long ago, moved out of the outbox so that it stays short (tab
+    «correo_archivo»); nothing reads it but people."""
+
+
 class DeletionOrder(Record):
     """DE's order to remove a published item (tab «ordenes_eliminacion»), manual 6 a)."""
 
@@ -541,7 +641,7 @@ class DeletionOrder(Record):
     reason: Text = Field(min_length=1)
     via: str = Field(min_length=1)
     ordered_by: str = Field(min_length=1)
-    ordered_at: Stamp
+    ordered_at: TypedStamp
     confirmed_by: str = Field(default="")
     confirmed_at: OptStamp = Field(default=None)
 
@@ -549,7 +649,7 @@ class DeletionOrder(Record):
 class IntakeRow(Record):
     """A row that staff or a Google Form add to the intake tab («ingreso»).
 
-    Kept as text: the intake step validates it and writes its verdict in ``estado_ingreso``.
+    Kept as text: the intake step validates it; the app never writes into this tab.
     """
 
     key_field: ClassVar[str | None] = None
@@ -564,8 +664,6 @@ class IntakeRow(Record):
     publish_from: str = Field(default="")
     publish_to: str = Field(default="")
     protected: str = Field(default="")
-    intake_status: str = Field(default="")
-    request_id: str = Field(default="")
     files: str = Field(default="")  # links to files (Drive links): material of the request
 
 

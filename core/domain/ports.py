@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from core.domain.ledger import Ledger
@@ -45,6 +46,14 @@ class Replace:
     values: Mapping[str, object]
 
 
+@dataclass(frozen=True)
+class Removal:
+    """Take the record of ``kind`` whose key is ``key`` out of its tab (found by key)."""
+
+    kind: type[Record]
+    key: str
+
+
 @dataclass
 class Change:
     """Everything one action writes, applied whole by the adapter."""
@@ -52,6 +61,7 @@ class Change:
     adds: list[Record] = field(default_factory=list)
     updates: list[Update] = field(default_factory=list)
     replaces: list[Replace] = field(default_factory=list)
+    removes: list[Removal] = field(default_factory=list)
     guard: Guard | None = None
     summary: str = ""
 
@@ -69,12 +79,18 @@ class Change:
         self.replaces.append(Replace(old, values))
         return self
 
+    def remove(self, kind: type[Record], key: str) -> Change:
+        """Take a row out of its tab (archiving: only tabs that are not the record; a
+        change that removes rows from a tab writes nothing else to it)."""
+        self.removes.append(Removal(kind, key))
+        return self
+
     def kinds(self) -> set[type[Record]]:
         return ({type(r) for r in self.adds} | {u.kind for u in self.updates}
-                | {type(r.old) for r in self.replaces})
+                | {type(r.old) for r in self.replaces} | {r.kind for r in self.removes})
 
     def __bool__(self) -> bool:
-        return bool(self.adds or self.updates or self.replaces)
+        return bool(self.adds or self.updates or self.replaces or self.removes)
 
 
 class Snapshot(Protocol):
@@ -92,6 +108,17 @@ class Repository(Protocol):
     def commit(self, change: Change) -> Snapshot:
         """Write ``change`` whole, after its guard passes on the freshest content."""
         ...
+
+
+# -- failed log-ins ---------------------------------------------------------------------------
+
+
+class GuardStore(Protocol):
+    """Where a server keeps its count of failed log-ins across restarts (beside the ledger)."""
+
+    def load(self) -> dict[str, tuple[int, datetime | None, str]]: ...
+
+    def save(self, state: Mapping[str, tuple[int, datetime | None, str]]) -> None: ...
 
 
 # -- mail ------------------------------------------------------------------------------------

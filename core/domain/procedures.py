@@ -7,6 +7,8 @@ failing later in the middle of someone's approval.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -295,6 +297,14 @@ class Procedure:
 
     def stage(self, number: int) -> StageRow:
         return self.stages[number - 1]
+
+    def fingerprint(self) -> str:
+        """SHA-256 of this version's stages as the app reads them (fields left at their
+        defaults are left out, so a column added later keeps older fingerprints): what the
+        signed event that publishes the version records."""
+        stages = [s.model_dump(mode="json", exclude_defaults=True) for s in self.stages]
+        text = json.dumps(stages, ensure_ascii=False, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     @property
     def last_stage(self) -> int:
@@ -607,14 +617,29 @@ class TableProblem:
     reason: str
 
 
+def procedure_subject(number: int) -> str:
+    """The subject of the system events that record changes to procedure ``number``."""
+    return f"procedimiento:{number}"
+
+
+FINGERPRINT = "huella"  # the key of a version's fingerprint in its publishing event's data
+UNVOUCHED = ("la versión publicada en la pestaña no es la que registró la aplicación al "
+             "publicarla (se editó a mano): no se aplica; restaure sus filas desde el "
+             "historial de versiones de la hoja")
+
+
 def published_procedures(
-    rows: Sequence[tuple[int, Mapping[str, str]]], shipped: ProcedureSet
+    rows: Sequence[tuple[int, Mapping[str, str]]], shipped: ProcedureSet,
+    vouched: Callable[[Procedure], bool] = lambda _: True,
 ) -> tuple[ProcedureSet, list[TableProblem]]:
     """The published versions of a ledger tab, each validated on its own, over ``shipped``.
 
     A broken version does not hide the others: it is reported and skipped, and where a
     procedure is left with no valid version in the tab, the shipped one (the manual's)
-    applies. Shipped versions stay readable for requests that started on them.
+    applies. Shipped versions stay readable for requests that started on them. A version
+    that differs from the shipped one of its number must be ``vouched`` for (a signed
+    event recorded its fingerprint): the tab is a sheet people can edit, and who acts at
+    each stage must not follow a typed cell.
     """
     fallback = "rigen los procedimientos del manual incluidos en la aplicación"
     if not rows:
@@ -634,8 +659,12 @@ def published_procedures(
             problems.append(TableProblem(error.row, error.column, error.value,
                                          f"{error.reason} (esta versión no se aplica)"))
             continue
-        found.update(table.procedures)
-        loaded.update(n for n, _ in table.procedures)
+        for (number, version), procedure in table.procedures.items():
+            if procedure != shipped.get(number, version) and not vouched(procedure):
+                problems.append(TableProblem(items[0][0], "version", str(version), UNVOUCHED))
+                continue
+            found[(number, version)] = procedure
+            loaded.add(number)
     for number in shipped.numbers():
         if number not in loaded:
             problems.append(TableProblem(

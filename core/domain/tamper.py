@@ -42,12 +42,14 @@ from enum import StrEnum
 from typing import Any
 
 from core.domain import chain
+from core.domain.chain import Sealer
 from core.domain.ledger import StoredTab
 from core.domain.models import Event, EventKind
 from core.domain.roles import Role
 
 HASH = "hash"  # the event field that holds each row's link
-EVENT_FIELDS: tuple[str, ...] = tuple(Event.fields())
+SIGNATURE = "signature"  # and the one that holds its signature
+EVENT_FIELDS: tuple[str, ...] = tuple(f for f in Event.fields() if f != SIGNATURE)
 CONTENT_FIELDS: tuple[str, ...] = tuple(f for f in EVENT_FIELDS if f != HASH)
 ACK_OUTCOME = "acuse_auditoria"
 ACK_SUBJECT = "auditoria"
@@ -194,6 +196,7 @@ class _Rows:
     positions: tuple[int, ...]  # index of each content field's column in the stored row
     width: int
     hash_at: int
+    sealer: Sealer
     index: list[int] = field(default_factory=list)  # raw index of each non-blank row
     stored: list[str] = field(default_factory=list)  # its hash cell
     broken: list[int] = field(default_factory=list)  # positions whose hash does not verify
@@ -213,6 +216,13 @@ class _Rows:
     def sheet_row(self, p: int) -> int:
         return self.index[p] + 2
 
+    def link(self, previous: str, values: Sequence[str], like: str) -> str:
+        """What a row holding ``values`` below ``previous`` would store as its hash, in the
+        form ``like`` has (keyed, or legacy plain SHA-256)."""
+        if chain.is_keyed(like):
+            return self.sealer.row_hash(previous, values, like)
+        return row_hash(previous, values)
+
     def label(self, name: str) -> str:
         """The header people see for an event field."""
         return self.raw.columns.get(name, name)
@@ -229,15 +239,22 @@ def _is_blank(cells: Sequence[str]) -> bool:
     return not any(c.strip() for c in cells if c)
 
 
-def _scan(raw: StoredTab, start: int = 0, previous: str = chain.GENESIS) -> _Rows | None:
-    """Hash every row from raw index ``start``; None when a column is missing."""
+def _scan(raw: StoredTab, sealer: Sealer, start: int = 0, previous: str = chain.GENESIS,
+          keyed: bool = False) -> _Rows | None:
+    """Hash every row from raw index ``start``; None when a column is missing.
+
+    A keyed row is broken when its link, or its signature, is not what its content and
+    the row above give; once a keyed row appeared, a row in the legacy form is broken too
+    (only the app, with the key, writes rows after that).
+    """
     columns = raw.positions
     if any(f not in columns for f in EVENT_FIELDS):
         return None
     positions = tuple(columns[f] for f in CONTENT_FIELDS)
     hash_at = columns[HASH]
-    width = max(*positions, hash_at) + 1
-    rows = _Rows(raw, positions, width, hash_at)
+    sig_at = columns.get(SIGNATURE)
+    width = max(*positions, hash_at, sig_at if sig_at is not None else 0) + 1
+    rows = _Rows(raw, positions, width, hash_at, sealer)
     take = operator.itemgetter(*positions)
     action_at = columns["outcome"]
     index, stored, broken, acks = rows.index, rows.stored, rows.broken, rows.acks
@@ -246,9 +263,17 @@ def _scan(raw: StoredTab, start: int = 0, previous: str = chain.GENESIS) -> _Row
             continue
         if len(cells) < width:
             cells = [*cells, *[""] * (width - len(cells))]
-        computed = row_hash(previous, take(cells))
         mine = cells[hash_at]
-        if computed != mine:
+        if sealer.knows(mine):
+            keyed = True
+            kid = mine.partition(":")[0]
+            signature = sealer.sign(take(cells), kid)
+            ok = sealer.chain(previous, signature, kid) == mine and (
+                sig_at is None or cells[sig_at] == signature)
+        else:
+            ok = not keyed and not chain.is_keyed(mine) \
+                and row_hash(previous, take(cells)) == mine
+        if not ok:
             broken.append(len(index))
         if cells[action_at] == ACK_OUTCOME:
             acks.append(len(index))
@@ -280,7 +305,7 @@ def _find_predecessor(rows: _Rows, p: int, budget: _Budget) -> int | None:
     mine = rows.stored[p]
     if not mine:
         return None
-    if p > 0 and budget.spend() and row_hash(chain.GENESIS, values) == mine:
+    if p > 0 and budget.spend() and rows.link(chain.GENESIS, values, mine) == mine:
         return -1
     count = len(rows.stored)
     for distance in range(1, SEARCH_WINDOW + 1):
@@ -288,7 +313,7 @@ def _find_predecessor(rows: _Rows, p: int, budget: _Budget) -> int | None:
             if 0 <= q < count and rows.stored[q]:
                 if not budget.spend():
                     return None
-                if row_hash(rows.stored[q], values) == mine:
+                if rows.link(rows.stored[q], values, mine) == mine:
                     return q
     return None
 
@@ -351,7 +376,7 @@ def _recover(rows: _Rows, p: int, budget: _Budget) -> tuple[CellChange, ...] | N
             if not budget.spend():
                 return None
             values[where] = candidate
-            if row_hash(previous, values) == mine:
+            if rows.link(previous, values, mine) == mine:
                 return (CellChange(name, candidate, current),)
         values[where] = current
     return None
@@ -387,10 +412,10 @@ def _explain(rows: _Rows, anchors: set[str]) -> _Explained:
         if out.predecessor[p] is not None or p in out.hash_edits or p in out.copies \
                 or not search.spend(2):
             continue
-        expected = row_hash(rows.previous_hash(p), rows.values(p))
+        expected = rows.link(rows.previous_hash(p), rows.values(p), _form(rows, p))
         nxt = p + 1
         follows = nxt < count and nxt in broken and out.predecessor.get(nxt) is None \
-            and row_hash(expected, rows.values(nxt)) == rows.stored[nxt]
+            and rows.link(expected, rows.values(nxt), rows.stored[nxt]) == rows.stored[nxt]
         if follows or (expected in anchors and not nxt < count):
             out.hash_edits[p] = expected
             out.predecessor[p] = p - 1
@@ -407,6 +432,15 @@ def _explain(rows: _Rows, anchors: set[str]) -> _Explained:
             out.predecessor[p] = p - 1
     out.incomplete = search.exhausted or recover.exhausted or len(unexplained) > RECOVERY_ROWS
     return out
+
+
+def _form(rows: _Rows, p: int) -> str:
+    """A stored hash in the form row ``p`` was written in: its own when keyed, else a
+    keyed neighbour's (a hash cell edited by hand no longer says its form)."""
+    for q in (p, p - 1, p + 1):
+        if 0 <= q < len(rows.stored) and rows.sealer.knows(rows.stored[q]):
+            return rows.stored[q]
+    return rows.stored[p]
 
 
 def _key(rows: _Rows, p: int) -> str:
@@ -751,6 +785,7 @@ def _anyone(role: str) -> bool:
 def verify_chain(
     events: StoredTab,
     *,
+    sealer: Sealer,
     requests: StoredTab | None = None,
     anchors: Iterable[Anchor] = (),
     auditor: Auditor = _anyone,
@@ -761,7 +796,7 @@ def verify_chain(
     remembered from earlier checks, to notice rows deleted from the end; ``auditor`` says
     which roles' acknowledgements count.
     """
-    rows = _scan(events)
+    rows = _scan(events, sealer)
     if rows is None:
         missing = [events.columns.get(f, f) for f in EVENT_FIELDS
                    if events.position(f) is None]
@@ -825,7 +860,8 @@ class ChainMonitor:
     then the appended rows would not verify). ``full=True`` re-checks everything.
     """
 
-    def __init__(self, auditor: Auditor = _anyone) -> None:
+    def __init__(self, sealer: Sealer, auditor: Auditor = _anyone) -> None:
+        self._sealer = sealer
         self._auditor = auditor
         self._lock = threading.Lock()
         self._last: tuple[StoredTab | None, StoredTab | None, AuditReport] | None = None
@@ -849,8 +885,8 @@ class ChainMonitor:
             elif report is None:
                 assert events is not None
                 anchors = [self._head] if self._head else []
-                report = verify_chain(events, requests=requests, anchors=anchors,
-                                      auditor=self._auditor)
+                report = verify_chain(events, sealer=self._sealer, requests=requests,
+                                      anchors=anchors, auditor=self._auditor)
             if events is not None:
                 self._base = (events, len(events.rows), report)
                 if not any(f.row >= report.head_row for f in report.pending):
@@ -871,7 +907,9 @@ class ChainMonitor:
             return None
         if len(events.rows) == length:
             return report
-        rows = _scan(events, start=length, previous=report.head_hash or chain.GENESIS)
+        rows = _scan(events, self._sealer, start=length,
+                     previous=report.head_hash or chain.GENESIS,
+                     keyed=chain.is_keyed(report.head_hash))
         if rows is None or rows.broken:
             return None
         if not rows.stored:

@@ -12,17 +12,22 @@ _REASONS = {
     "float_parsing": "debe ser un número",
     "greater_than_equal": "el número es demasiado pequeño",
     "less_than_equal": "el número es demasiado grande",
-    "date_parsing": "no es una fecha válida (use AAAA-MM-DD)",
-    "date_from_datetime_parsing": "no es una fecha válida (use AAAA-MM-DD)",
-    "date_from_datetime_inexact": "debe ser una fecha sin hora (AAAA-MM-DD)",
-    "datetime_parsing": "no es una fecha y hora válida (use AAAA-MM-DD HH:MM)",
-    "datetime_from_date_parsing": "no es una fecha y hora válida (use AAAA-MM-DD HH:MM)",
+    "date_parsing": "no es una fecha válida (use DD/MM/AAAA)",
+    "date_from_datetime_parsing": "no es una fecha válida (use DD/MM/AAAA)",
+    "date_from_datetime_inexact": "debe ser una fecha sin hora (DD/MM/AAAA)",
+    "datetime_parsing": "no es una fecha y hora válida (use DD/MM/AAAA HH:MM)",
+    "datetime_from_date_parsing": "no es una fecha y hora válida (use DD/MM/AAAA HH:MM)",
     "bool_parsing": "use «sí» o «no»",
     "string_too_long": "el texto es demasiado largo",
     "literal_error": "valor no permitido",
     "enum": "valor no permitido",
     "string_pattern_mismatch": "formato no válido",
 }
+
+
+def thousands(number: object) -> str:
+    """A whole number as Bolivians write it: 32.767."""
+    return f"{int(str(number)):,}".replace(",", ".")
 
 
 def spanish_reason(error: Any) -> str:
@@ -36,5 +41,5 @@ def spanish_reason(error: Any) -> str:
         return f"valor no permitido (se espera {expected})" if expected else "valor no permitido"
     if kind == "string_too_long":
         limit = error.get("ctx", {}).get("max_length")
-        return f"el texto supera {limit} caracteres" if limit else _REASONS[kind]
+        return f"el texto supera {thousands(limit)} caracteres" if limit else _REASONS[kind]
     return _REASONS.get(kind, str(error.get("msg", "valor no válido")))

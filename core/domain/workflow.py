@@ -33,6 +33,7 @@ from core.domain.procedures import (
     next_stages,
 )
 from core.domain.roles import UNIT_SCOPED_ROLES, Role
+from core.domain.validation import thousands
 
 
 class Exit(StrEnum):
@@ -437,7 +438,7 @@ def _check_open(state: RequestState, expected_seq: int) -> None:
 
 def _check_length(text: str) -> None:
     if len(text) > MAX_CELL_CHARS:
-        raise InvalidInput(f"El comentario supera {MAX_CELL_CHARS} caracteres.")
+        raise InvalidInput(f"El comentario supera {thousands(MAX_CELL_CHARS)} caracteres.")
 
 
 def check_route(route: str) -> str:

@@ -24,9 +24,10 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core.domain.accounts import PASSWORD, fingerprint, snapshot, user_row
 from core.domain.errors import ConcurrentChange, InvalidInput, NotAllowed, NotFound
 from core.domain.ledger import Ledger
-from core.domain.models import DayOff, Event, EventKind, Unit, User
+from core.domain.models import DayOff, Event, EventKind, Unit, User, UserRow, text_of
 from core.domain.permissions import Capability, grant_capability, with_articles
 from core.domain.ports import Change, Repository
 from core.domain.roles import UNIT_SCOPED_ROLES, Role, parse_roles
@@ -122,8 +123,7 @@ def _event(ledger: Ledger, kind: EventKind, subject: str, outcome: str, actor: U
 
 def _public(user: User) -> dict[str, object]:
     """What an audit event may say about an account: never the password hash."""
-    return {"nombre": user.full_name, "correo": user.email, "unidad": user.unit,
-            "roles": [r.value for r in user.roles], "activo": user.active}
+    return snapshot(user)
 
 
 def _role_values(roles: Iterable[Role]) -> list[str]:
@@ -258,12 +258,13 @@ def create_user(repo: Repository, actor_name: str, form: Mapping[str, object], n
     user = User(username=data.username, full_name=data.full_name, email=data.email,
                 roles=data.roles, unit=data.unit, password_hash=hash_password(secret),
                 created_at=now)
-    details: dict[str, object] = {"despues": _public(user)}
+    details: dict[str, object] = {"despues": _public(user),
+                                  PASSWORD: fingerprint(user.password_hash)}
     if by_vacancy:
         details["por_vacante"] = _role_values(by_vacancy)
     change = Change(guard=_guard(data.username, None, actor_name, check),
                     summary=f"nueva cuenta {user.username}")
-    change.add(user, _event(
+    change.add(user_row(user), _event(
         ledger, EventKind.USER, user.username, "crear_usuario", actor, now, details,
         role=ledger.permissions.holding_role(actor, Capability.CREATE_ACCOUNTS)))
     repo.commit(change)
@@ -300,7 +301,7 @@ def set_roles(repo: Repository, actor_name: str, username: str, roles: Iterable[
         details["por_vacante"] = _role_values(by_vacancy)
     change = Change(guard=_guard(username, target, actor_name, check),
                     summary=f"roles de {username}")
-    change.update(User, username, roles=wanted)
+    change.update(UserRow, username, roles=text_of(wanted))
     change.add(_event(
         ledger, EventKind.USER, username, "asignar_rol", actor, now, details, comment,
         role=_granting_role(ledger, actor, before ^ after)))
@@ -322,7 +323,7 @@ def _account_change(repo: Repository, actor_name: str, username: str, now: datet
     full_check(ledger, actor)
     change = Change(guard=_guard(username, target, actor_name, full_check),
                     summary=f"{outcome} {username}")
-    change.update(User, username, **values)
+    change.update(UserRow, username, **{k: text_of(v) for k, v in values.items()})
     change.add(_event(
         ledger, EventKind.USER, username, outcome, actor, now, details, comment,
         role=ledger.permissions.holding_role(actor, Capability.MANAGE_ACCOUNTS)))
@@ -362,7 +363,7 @@ def reactivate_user(repo: Repository, actor_name: str, username: str, now: datet
                 )
 
     _account_change(repo, actor_name, username, now, outcome="reactivar",
-                    values={"active": True, "failed_logins": 0, "locked_until": None},
+                    values={"active": True},
                     details={"antes": {"activo": False}, "despues": {"activo": True}},
                     check=check, comment=comment)
 
@@ -381,10 +382,11 @@ def reset_password(repo: Repository, actor_name: str, username: str, now: dateti
         if not _target(fresh, username).active:
             raise InvalidInput(f"La cuenta «{username}» está desactivada; reactívela primero.")
 
+    hashed = hash_password(secret)
     _account_change(repo, actor_name, username, now, outcome="restablecer_contrasena",
-                    values={"password_hash": hash_password(secret), "failed_logins": 0,
-                            "locked_until": None},
-                    details={"generada": password is None}, check=check)
+                    values={"password_hash": hashed},
+                    details={"generada": password is None, PASSWORD: fingerprint(hashed)},
+                    check=check)
     return secret
 
 
@@ -526,13 +528,12 @@ class AccountView:
     roles: tuple[Role, ...]
     active: bool
     created_at: datetime
-    locked_until: datetime | None
 
 
 def accounts(ledger: Ledger) -> list[AccountView]:
     return sorted(
         (AccountView(u.username, u.full_name, u.email, u.unit, u.roles, u.active,
-                     u.created_at, u.locked_until) for u in ledger.users.values()),
+                     u.created_at) for u in ledger.users.values()),
         key=lambda a: (not a.active, a.username),
     )
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from core.domain.ledger import Ledger
-from core.domain.models import OutboxMail, User
+from core.domain.models import MAX_CELL_CHARS, OutboxMail, User
 from core.domain.permissions import Capability
 from core.domain.ports import Change
 from core.services.notifications import FOOTER, SUBJECT_PREFIX, outbox_ready
@@ -38,7 +38,7 @@ def queue(change: Change, ledger: Ledger, people: Iterable[User], key: str, at: 
     text = "\n".join(lines)
     mails = [OutboxMail(mail_id=f"{key}-{user.username}", created_at=at, to=user.email.strip(),
                         subject=f"{SUBJECT_PREFIX} {subject}"[:500],
-                        body=f"{user.full_name}:\n\n{text}\n\n{FOOTER}"[:50_000])
+                        body=f"{user.full_name}:\n\n{text}\n\n{FOOTER}"[:MAX_CELL_CHARS])
              for user in people]
     change.add(*mails)
     return len(mails)

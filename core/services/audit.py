@@ -12,7 +12,7 @@ from datetime import datetime
 from core.domain.errors import InvalidInput
 from core.domain.issues import RowIssue
 from core.domain.ledger import Ledger
-from core.domain.models import MAX_CELL_CHARS, Event, EventKind, Request
+from core.domain.models import MAX_CELL_CHARS, Event, EventKind, RequestRow
 from core.domain.permissions import Capability
 from core.domain.ports import Change, Repository
 from core.domain.roles import Role
@@ -25,6 +25,7 @@ from core.domain.tamper import (
     header_report,
     verify_chain,
 )
+from core.domain.validation import thousands
 from core.services.common import current_user, new_event_id
 
 KEYS_PER_ACK_ROW = 1500  # 1,500 keys of 16 characters fit well inside one cell
@@ -38,12 +39,12 @@ def auditor_check(ledger: Ledger) -> Callable[[str], bool]:
 
 def new_monitor(ledger: Ledger) -> ChainMonitor:
     """A monitor for one repository; the entry point keeps it (one per process)."""
-    return ChainMonitor(auditor_check(ledger))
+    return ChainMonitor(ledger.sealer, auditor_check(ledger))
 
 
 def check(monitor: ChainMonitor, ledger: Ledger, full: bool = False) -> AuditReport:
     """The monitor's report on this ledger (hashed once per snapshot; ``full``: again)."""
-    return monitor.check(ledger.stored(Event), ledger.stored(Request), full=full,
+    return monitor.check(ledger.stored(Event), ledger.stored(RequestRow), full=full,
                          missing=_missing(ledger))
 
 
@@ -52,8 +53,8 @@ def report(ledger: Ledger, anchors: Iterable[Anchor] = ()) -> AuditReport:
     events = ledger.stored(Event)
     if events is None:
         return header_report(_missing(ledger))
-    return verify_chain(events, requests=ledger.stored(Request), anchors=anchors,
-                        auditor=auditor_check(ledger))
+    return verify_chain(events, sealer=ledger.sealer, requests=ledger.stored(RequestRow),
+                        anchors=anchors, auditor=auditor_check(ledger))
 
 
 def _missing(ledger: Ledger) -> str:
@@ -96,7 +97,7 @@ def acknowledge(
     if not comment:
         raise InvalidInput("Comentario: explique qué revisó y qué se hizo con el hallazgo.")
     if len(comment) > MAX_CELL_CHARS:
-        raise InvalidInput(f"Comentario: el texto supera {MAX_CELL_CHARS} caracteres.")
+        raise InvalidInput(f"Comentario: el texto supera {thousands(MAX_CELL_CHARS)} caracteres.")
     ledger = repo.snapshot().ledger
     role = _auditor_role(ledger, username)
     found = report(ledger, anchors)
@@ -137,26 +138,45 @@ def _auditor_role(ledger: Ledger, username: str) -> Role:
 # -- data health: how to fix a row that fails validation ----------------------------------
 
 _HINTS: tuple[tuple[str, str], ...] = (
-    ("falta la pestaña", "Reinicie la aplicación: crea la pestaña «{tab}» con su encabezado. "
-     "Si la borró por error, restáurela desde una copia del libro."),
+    ("falta la pestaña", "Restaure la pestaña «{tab}» (en Google Sheets: Archivo > Historial "
+     "de versiones; el libro local, desde su respaldo). La aplicación no la vuelve a crear: "
+     "una pestaña vacía cambiaría lo que el libro dice. Si el libro es de una versión "
+     "anterior de la aplicación, «python cli.py migrate» agrega las pestañas nuevas."),
+    ("no coincide con el registro", "No cambia nada: vale el registro firmado (lo dice el "
+     "motivo). Escriba ese valor para que la hoja lo muestre; para cambiarlo de verdad use "
+     "la aplicación (Usuarios y unidades, o la página de la solicitud)."),
+    ("firma de la aplicación", "Una persona escribió o cambió esta fila de «{tab}»: no se "
+     "obedece. Restáurela desde el historial de versiones de la hoja o el respaldo del "
+     "libro, o acuse el hallazgo en Auditoría."),
+    ("sin registro firmado", "La fila no corresponde a nada que haya registrado la "
+     "aplicación: bórrela, o cree la cuenta o la solicitud desde la aplicación."),
+    ("falta la fila de esta cuenta", "Restaure la fila de la cuenta desde el historial de "
+     "versiones, o restablezca su contraseña en Usuarios y unidades (vuelve a escribirla)."),
+    ("contraseña de esta fila no es", "Restablezca la contraseña de esta cuenta desde "
+     "Usuarios y unidades: un hash escrito, pegado o movido a esta fila no la abre."),
+    ("contraseña no es la que registró", "Restablezca la contraseña desde Usuarios y "
+     "unidades: un hash escrito o pegado a mano no abre ninguna cuenta."),
+    ("versión publicada en la pestaña no es", "Restaure las filas de esa versión desde el "
+     "historial de versiones de la hoja; hasta entonces sus solicitudes no avanzan. Los "
+     "cambios de un procedimiento se hacen en Procedimientos, como borrador."),
     ("columna desconocida", "No hace falta corregirla: la aplicación no la usa. Si es una "
      "columna de la aplicación escrita de otra forma, restaure su nombre exacto."),
     ("falta esta columna", "Restaure el encabezado «{column}» en la fila 1 de «{tab}» "
      "(escrito exactamente así, en cualquier columna libre)."),
-    ("fecha y hora", "Escriba la fecha y hora como AAAA-MM-DD HH:MM, por ejemplo "
-     "2026-03-10 09:30."),
+    ("fecha y hora", "Escriba la fecha y hora como DD/MM/AAAA HH:MM, por ejemplo "
+     "10/03/2026 09:30."),
     ("zona horaria", "Quite la zona horaria: escriba la hora local de Bolivia, "
-     "AAAA-MM-DD HH:MM."),
-    ("fecha", "Escriba la fecha como AAAA-MM-DD, por ejemplo 2026-03-10."),
+     "DD/MM/AAAA HH:MM."),
+    ("fecha", "Escriba la fecha como DD/MM/AAAA, por ejemplo 10/03/2026."),
     ("«sí» o «no»", "Escriba «sí» o «no»."),
     ("número entero", "Escriba un número entero, sin decimales ni texto."),
     ("presupuesto", "Escriba el monto en bolivianos como número, por ejemplo 1500,50."),
     ("debe ser un número", "Escriba un número, sin texto."),
     ("demasiado pequeño", "Escriba un número mayor: el valor no puede ser negativo."),
     ("demasiado grande", "Escriba un número menor."),
-    ("demasiado largo", "Acorte el texto (una celda admite 50.000 caracteres) o muévalo a "
+    ("demasiado largo", "Acorte el texto (una celda admite 32.767 caracteres) o muévalo a "
      "un documento y deje el enlace."),
-    ("supera", "Acorte el texto (una celda admite 50.000 caracteres) o muévalo a un "
+    ("supera", "Acorte el texto (una celda admite 32.767 caracteres) o muévalo a un "
      "documento y deje el enlace."),
     ("valor no permitido", "Elija uno de los valores permitidos de la columna «{column}»."),
     ("rol desconocido", "Use los roles de la página Permisos, separados por comas "

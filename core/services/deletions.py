@@ -32,7 +32,7 @@ from core.domain.models import MAX_CELL_CHARS, DeletionOrder, Event, EventKind, 
 from core.domain.permissions import Capability
 from core.domain.ports import Change, Repository
 from core.domain.roles import Role
-from core.domain.validation import spanish_reason
+from core.domain.validation import spanish_reason, thousands
 from core.domain.workflow import ON_BEHALF_KEY, ROUTES
 from core.services import alerts, notifications
 from core.services.common import commit_numbered, current_user, new_event_id
@@ -246,7 +246,7 @@ def confirm_deletion(
     """The Administrador Principal confirms the item was removed from the network."""
     note = note.strip()
     if len(note) > MAX_CELL_CHARS:
-        raise InvalidInput(f"Nota: el texto supera {MAX_CELL_CHARS} caracteres.")
+        raise InvalidInput(f"Nota: el texto supera {thousands(MAX_CELL_CHARS)} caracteres.")
 
     def check(ledger: Ledger) -> tuple[DeletionOrder, Role]:
         actor = current_user(ledger, username)

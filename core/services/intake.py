@@ -1,44 +1,39 @@
-"""Intake: rows that staff type (or a Google Form adds) to the tab «ingreso».
+"""Intake: rows that staff type (or a Google Form adds) to the tab of intake rows.
 
-Each row asks for a publication of procedure 3 (información específica). On the next
-refresh the app looks at the rows not yet taken:
+Each row asks for a publication of procedure 3 (información específica). When intake runs
+(at start-up, the UGS head's button on Bandeja, or ``python cli.py intake`` from cron):
 
-- a complete, valid row becomes a request, registered in the name of the row's
-  «usuario», and in the SAME change the row gets ``estado_ingreso = "registrada SOL-…"``
-  and ``id_solicitud`` (and its «archivos» links become the request's material, version
-  1): a row is never taken twice (the write is refused if the row
-  changed or was taken since it was read, and a taken row is skipped);
-- a row with a missing or invalid field gets ``estado_ingreso`` explaining the problem in
-  Spanish and waits; it is looked at again on every refresh, so correcting the cells is
-  enough (nothing is written while the verdict stays the same). No row is dropped.
+- a complete, valid row becomes a request, registered in the name of the row's user; the
+  registering event (signed, in the events tab) records the row's *identity*, the SHA-256
+  of its time stamp and user. A row whose identity the record already holds is never
+  taken again — wherever the row is now, after a sort, an inserted row or an edit;
+- a row with a missing or invalid field waits; its problem is shown in the app (Bandeja,
+  Salud de datos), and correcting the cells is enough.
+- its «archivos» links become the request's material, version 1, in the same change;
 
-:func:`review` is pure (ledger in, verdicts out); :func:`process` runs the verdicts
-through the repository, one change per new request plus one for all the status cells.
-Intake is an explicit step (a button for the UGS head, the CLI for cron, once after
-start-up): a page view only reads.
+The app never writes into the intake tab: its rows are people's, and people move them.
+:func:`review` is pure (ledger in, verdicts out); :func:`process` registers the valid rows.
 """
 
 from __future__ import annotations
 
-import contextlib
-import re
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from core.domain.errors import DomainError
+from core.domain.errors import ConcurrentChange, DomainError
 from core.domain.ledger import Ledger
-from core.domain.models import MAX_CELL_CHARS, IntakeRow
+from core.domain.models import MAX_CELL_CHARS, EventKind, IntakeRow, people_datetime
 from core.domain.permissions import Capability
 from core.domain.ports import Change, Repository
+from core.domain.validation import thousands
 from core.services import materials, notifications, requests
 from core.services.common import current_user
 
 PROCEDURE = 3
+ORIGIN = "fila_ingreso"  # the registering event's data key holding the intake row's identity
 FILES = "files"  # the form entry carrying the «archivos» links (not a request field)
-REGISTERED = "registrada"
-WAITING = "pendiente"
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s.*)?$")
 
 
 @dataclass(frozen=True)
@@ -47,17 +42,14 @@ class Verdict:
 
     row: int
     record: IntakeRow
+    identity: str
     username: str = ""
     form: Mapping[str, object] | None = None  # set when the row is valid
     problem: str = ""  # Spanish, set when it is not
-    status: str = ""  # the status cell as read
 
     @property
     def valid(self) -> bool:
         return self.form is not None
-
-    def waiting_status(self) -> str:
-        return f"{WAITING}: {self.problem}"
 
 
 @dataclass
@@ -67,21 +59,29 @@ class IntakeReport:
     skipped: list[int] = field(default_factory=list)  # taken by someone else meanwhile
 
 
-def is_taken(record: IntakeRow) -> bool:
-    return bool(record.request_id.strip()) or \
-        record.intake_status.strip().lower().startswith(REGISTERED)
+def identity(record: IntakeRow) -> str:
+    """Who asked and when (a Form's time stamp): stays the row's through sorts and edits."""
+    stamp = record.submitted_at.strip()
+    with_time = people_datetime(stamp).isoformat() if stamp else ""
+    text = f"{with_time}|{record.username.strip().lower()}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def taken(ledger: Ledger) -> dict[str, str]:
+    """Identities of the intake rows already registered -> their request ids."""
+    found: dict[str, str] = {}
+    for _, event in ledger.events:
+        if event.kind is EventKind.REQUEST and event.seq == 1 and ORIGIN in event.data:
+            origin = event.payload().get(ORIGIN)
+            if isinstance(origin, str):
+                found.setdefault(origin, event.subject)
+    return found
 
 
 def parse_day(text: str) -> date | None:
-    """A date as people and Google Forms write it: AAAA-MM-DD or D/M/AAAA."""
+    """A date as people and Google Forms write it: DD/MM/AAAA or AAAA-MM-DD."""
     value = text.strip()
-    if not value:
-        return None
-    match = _DMY.match(value)
-    if match:
-        day, month, year = (int(g) for g in match.groups())
-        return date(year, month, day)
-    return date.fromisoformat(value[:10])
+    return people_datetime(value).date() if value else None
 
 
 def _yes_no(text: str) -> bool | None:
@@ -125,7 +125,7 @@ def _check(ledger: Ledger, record: IntakeRow) -> tuple[str, dict[str, object]] |
         if not value.strip():
             return f"falta «{label}»"
         if len(value) > MAX_CELL_CHARS:
-            return f"«{label}» supera {MAX_CELL_CHARS} caracteres"
+            return f"«{label}» supera {thousands(MAX_CELL_CHARS)} caracteres"
     days: dict[str, date | None] = {}
     for name, value in (("publish_from", record.publish_from),
                         ("publish_to", record.publish_to)):
@@ -151,7 +151,7 @@ def _check(ledger: Ledger, record: IntakeRow) -> tuple[str, dict[str, object]] |
         "objective": record.objective.strip(), "summary": record.summary.strip(),
         "links": record.links.strip(), "publish_from": start, "publish_to": end,
         "protected": protected,
-        "reference": "Pestaña «ingreso»" + (f", marca temporal {stamp}" if stamp else ""),
+        "reference": f"Pestaña «{ledger.naming.tab(IntakeRow)}», marca temporal {stamp}",
     }
     if files:
         form[FILES] = files
@@ -159,33 +159,55 @@ def _check(ledger: Ledger, record: IntakeRow) -> tuple[str, dict[str, object]] |
 
 
 def review(ledger: Ledger) -> list[Verdict]:
-    """Verdicts for the rows that need a write: valid new rows, and waiting rows whose
-    explanation must change."""
+    """Verdicts for the rows not registered yet: valid ones, and those that wait."""
     verdicts: list[Verdict] = []
     if not ledger.writable(IntakeRow):
         return verdicts
+    done = taken(ledger)
+    stamp = ledger.naming.column(IntakeRow, "submitted_at")
+    keyed: list[tuple[int, IntakeRow, str]] = []
     for number, record in ledger.records(IntakeRow):
-        if is_taken(record):
+        if not record.submitted_at.strip():
+            verdicts.append(Verdict(number, record, "", problem=(
+                f"falta «{stamp}» (la fecha y hora en que se pidió; un formulario de Google "
+                "la escribe solo)")))
             continue
-        status = record.intake_status.strip()
+        try:
+            keyed.append((number, record, identity(record)))
+        except ValueError:
+            verdicts.append(Verdict(number, record, "", problem=(
+                f"«{stamp}» no es una fecha y hora (use DD/MM/AAAA HH:MM)")))
+    rows_of: dict[str, list[int]] = {}
+    for number, _, key in keyed:
+        rows_of.setdefault(key, []).append(number)
+    for number, record, key in keyed:
+        twins = [n for n in rows_of[key] if n != number]
+        if twins and key in done:
+            verdicts.append(Verdict(number, record, key, problem=(
+                f"la fila {', '.join(map(str, twins))} tiene la misma «{stamp}» y el mismo "
+                f"usuario, y una de ellas ya se registró como {done[key]}: si esta es otra "
+                f"solicitud, cambie su «{stamp}» (por ejemplo, un minuto después)")))
+            continue
+        if key in done:
+            continue
+        if twins:
+            verdicts.append(Verdict(number, record, key, problem=(
+                f"la fila {', '.join(map(str, twins))} tiene la misma «{stamp}» y el mismo "
+                f"usuario: cambie la «{stamp}» de una de ellas para registrarlas por "
+                "separado")))
+            continue
         found = _check(ledger, record)
         if isinstance(found, str):
-            verdict = Verdict(number, record, problem=found, status=status)
-            if status != verdict.waiting_status():
-                verdicts.append(verdict)
+            verdicts.append(Verdict(number, record, key, problem=found))
         else:
             username, form = found
-            verdicts.append(Verdict(number, record, username, form, status=status))
+            verdicts.append(Verdict(number, record, key, username, form))
     return verdicts
 
 
 def pending(ledger: Ledger) -> bool:
-    """Whether an intake pass would write anything."""
-    return bool(review(ledger))
-
-
-class _RowTaken(DomainError):
-    """The intake row changed or was taken since it was read."""
+    """Whether an intake pass would register anything."""
+    return any(v.valid for v in review(ledger))
 
 
 def take_rows(repo: Repository, username: str, now: datetime,
@@ -198,48 +220,49 @@ def take_rows(repo: Repository, username: str, now: datetime,
 
 def process(repo: Repository, now: datetime,
             public_url: str = notifications.DEFAULT_PUBLIC_URL) -> IntakeReport:
-    """Register the valid rows and explain the others (see the module docstring)."""
+    """Register the valid rows; report the others (see the module docstring)."""
     report = IntakeReport()
-    verdicts = review(repo.snapshot().ledger)
-    statuses = Change(summary="ingreso: filas que esperan corrección")
-    for verdict in verdicts:
+    for verdict in review(repo.snapshot().ledger):
         if not verdict.valid:
-            statuses.update_where(verdict.record, intake_status=verdict.waiting_status())
             report.waiting.append((verdict.row, verdict.problem))
             continue
         form = dict(verdict.form or {})
         files = form.pop(FILES, [])
         try:
             request_id = requests.create_request(
-                repo, verdict.username, form, now,
-                extend=_mark_taken(verdict, files, now), public_url=public_url)
+                repo, verdict.username, form, now, origin={ORIGIN: verdict.identity},
+                extend=_not_taken(verdict.identity, files, verdict.username, now),
+                public_url=public_url)
         except _RowTaken:
             report.skipped.append(verdict.row)
             continue
         except DomainError as error:
             # Valid on paper but refused by the service (e.g. a role changed meanwhile):
             # the row waits with the service's own explanation.
-            problem = error.message.rstrip(".")
-            waiting = Verdict(verdict.row, verdict.record, problem=problem)
-            if verdict.status != waiting.waiting_status():
-                statuses.update_where(verdict.record, intake_status=waiting.waiting_status())
-            report.waiting.append((verdict.row, problem))
+            report.waiting.append((verdict.row, error.message.rstrip(".")))
             continue
         report.registered.append((verdict.row, request_id))
-    if statuses:
-        # Refused when a row changed meanwhile: the next refresh looks at it again.
-        with contextlib.suppress(DomainError):
-            repo.commit(statuses)
     return report
 
 
-def _mark_taken(verdict: Verdict, files: object = (),
-                now: datetime | None = None) -> requests.RequestExtension:
+class _RowTaken(ConcurrentChange):
+    """Another server registered this intake row a moment ago."""
+
+
+def _not_taken(key: str, files: object, username: str, now: datetime
+               ) -> requests.RequestExtension:
     def extend(ledger: Ledger, request_id: str, change: Change) -> None:
-        if verdict.record not in ledger.all(IntakeRow):
-            raise _RowTaken("La fila de ingreso cambió o ya fue tomada.")
-        change.update_where(verdict.record, intake_status=f"{REGISTERED} {request_id}",
-                            request_id=request_id)
-        if isinstance(files, list) and files and now is not None:
-            materials.carry_links(request_id, files, change, verdict.username, now)
+        if key in taken(ledger):
+            raise _RowTaken("La fila de ingreso ya fue registrada.")
+        if isinstance(files, list) and files:
+            materials.carry_links(request_id, files, change, username, now)
+        base = change.guard
+
+        def guard(fresh: Ledger) -> None:
+            if base is not None:
+                base(fresh)
+            if key in taken(fresh):
+                raise _RowTaken("La fila de ingreso ya fue registrada.")
+
+        change.guard = guard
     return extend

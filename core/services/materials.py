@@ -41,11 +41,12 @@ from core.domain.models import (
     Network,
     PlanItem,
     PlanStatus,
-    Request,
+    RequestRow,
     Status,
 )
 from core.domain.permissions import Capability
 from core.domain.ports import Change, FileStore, Repository, Snapshot
+from core.domain.requests import standing_update
 from core.domain.workdays import WorkCalendar
 from core.domain.workflow import RequestState, evolve
 from core.services import notifications
@@ -323,8 +324,7 @@ def change_after_approval(
     change = Change(guard=lambda fresh: _ignore(decision(fresh)),
                     summary=f"{request_id}: material cambiado tras aprobación")
     change.add(event)
-    change.update(Request, request_id, status=after.status, stage=after.stage, seq=after.seq,
-                  updated_at=now)
+    change.update(RequestRow, request_id, **standing_update(after))
     notifications.queue_transition(change, ledger, state, after, event, calendar, public_url)
     commit_version(repo, change, prepared, submission.store,
                    lambda ready: ready.records(stage=state.stage, actor=username, now=now,

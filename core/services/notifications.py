@@ -30,9 +30,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from core.domain.deadlines import due_info, stage_due
-from core.domain.errors import ConcurrentChange, InvalidInput
+from core.domain.errors import ConcurrentChange, DomainError, InvalidInput
 from core.domain.ledger import Ledger
-from core.domain.models import MAX_CELL_CHARS, DayOff, Event, MailStatus, OutboxMail, Status, User
+from core.domain.models import (
+    MAX_CELL_CHARS,
+    ArchivedMail,
+    DayOff,
+    Event,
+    MailStatus,
+    OutboxMail,
+    Status,
+    User,
+)
 from core.domain.permissions import Capability
 from core.domain.ports import Change, Mailer, MailError, Repository
 from core.domain.procedures import OutcomeKind
@@ -65,8 +74,9 @@ DEFAULT_SUBDIVISION = "L"  # ADSIB sits in La Paz
 FOOTER = ("—\nAviso automático de la aplicación de Publicaciones en RRSS de la ADSIB "
           "(manual ADSIB-INST-MPROC-12). No responda a este correo.")
 
-DEMO_NO_MAIL = ("Datos de demostración (RRSS_DEMO=1): no se envía ningún correo, para no "
-                "escribir a las direcciones de los usuarios de ejemplo; quedan en la pestaña.")
+DEMO_NO_MAIL = ("Datos de demostración (libro creado con «python cli.py demo»): no se envía "
+                "ningún correo, para no escribir a las direcciones de los usuarios de "
+                "ejemplo; quedan en la pestaña.")
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -369,8 +379,8 @@ def build_daily_digest(
 
 
 def _mail_ids(ledger: Ledger) -> set[str]:
-    """Every id in the outbox tab, rows that fail validation included."""
-    return ledger.keys_in_use(OutboxMail)
+    """Every id in the outbox tab and its archive, rows that fail validation included."""
+    return ledger.keys_in_use(OutboxMail) | ledger.keys_in_use(ArchivedMail)
 
 
 def queue_daily_digest(repo: Repository, calendar: WorkCalendar, now: datetime,
@@ -413,6 +423,7 @@ class DeliveryReport:
     waiting: int = 0  # pending mails still waiting for their next attempt
     error: str = ""  # the last error, as the server said it
     busy: bool = False  # another delivery was running; nothing done
+    archived: int = 0  # delivered long ago, moved to the archive tab in this run
 
     @property
     def summary(self) -> str:
@@ -487,6 +498,35 @@ def _failure(mail: OutboxMail, error: MailError, max_attempts: int) -> Outcome:
                   "last_error": _one_line(error.message, ERROR_CHARS)}
 
 
+ARCHIVE_AFTER = timedelta(days=90)  # a delivered mail leaves the outbox after this long
+
+
+def archive_delivered(repo: Repository, now: datetime, *, after: timedelta = ARCHIVE_AFTER,
+                      limit: int = 500) -> int:
+    """Move mails delivered more than ``after`` ago from the outbox to its archive tab, in
+    one change (each found by its id, never by position); returns how many. Nothing
+    happens on a ledger without the archive tab (``python cli.py migrate`` adds it) or
+    whose outbox has a mail id written twice (Salud de datos names it)."""
+    ledger = repo.snapshot().ledger
+    if not (ledger.writable(ArchivedMail) and ledger.writable(OutboxMail)):
+        return 0
+    cutoff = now - after
+    old = sorted((m for m in _current(ledger).values() if m.status is MailStatus.SENT
+                  and m.sent_at is not None and m.sent_at <= cutoff),
+                 key=lambda m: (m.sent_at or now, m.mail_id))[:limit]
+    if not old:
+        return 0
+    change = Change(summary=f"archivar {len(old)} correo(s) enviados")
+    for mail in old:
+        change.remove(OutboxMail, mail.mail_id)
+        change.add(ArchivedMail(**mail.model_dump()))
+    try:
+        repo.commit(change)
+    except DomainError:
+        return 0
+    return len(old)
+
+
 def deliver_pending(
     repo: Repository, mailer: Mailer, now: datetime, max_attempts: int = MAX_ATTEMPTS, *,
     force: bool = False, include_failed: bool = False, limit: int = 200, wait: float = 0,
@@ -507,6 +547,7 @@ def deliver_pending(
         report.busy = True
         return report
     try:
+        report.archived = archive_delivered(repo, now)
         wanted = {MailStatus.PENDING} | ({MailStatus.FAILED} if include_failed else set())
         candidates = [m for m in _current(repo.snapshot().ledger).values()
                       if m.status in wanted]

@@ -33,6 +33,7 @@ from core.domain.models import (
 from core.domain.permissions import Capability
 from core.domain.ports import Change, Repository
 from core.domain.procedures import (
+    FINGERPRINT,
     TABLE_COLUMNS,
     OutcomeKind,
     Procedure,
@@ -41,17 +42,18 @@ from core.domain.procedures import (
     definition_row,
     load_procedures,
     next_stages,
+    procedure_subject,
     table_record,
 )
 from core.domain.roles import Role
+from core.domain.validation import thousands
 from core.services.common import current_user, new_event_id
 
 FIXED_COLUMNS = ("procedimiento", "nombre", "version")
 EDITABLE_COLUMNS = tuple(c for c in TABLE_COLUMNS if c not in FIXED_COLUMNS)
 
 
-def subject(number: int) -> str:
-    return f"procedimiento:{number}"
+subject = procedure_subject
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -147,6 +149,8 @@ def stage_to_row(stage: StageRow, *, version: int | None = None) -> dict[str, st
         "accion": stage.action_label, "registra_cronograma": "sí" if stage.records_schedule
         else "no", "clausula": stage.clause, "interpretacion": stage.interpretation,
         "permite_autoaprobacion": "sí" if stage.allows_self_approval else "no",
+        "produce_material": "sí" if stage.produces_material else "no",
+        "aprueba_material": "sí" if stage.approves_material else "no",
         "plazo_propio": stage.own_deadline.code if stage.own_deadline is not None else "",
         "regla_comite": "" if not stage.protected_roles else "uno"
         if stage.committee_quorum == 1 else f"quorum:{stage.committee_quorum}",
@@ -306,7 +310,7 @@ def _clean(rows: Sequence[Mapping[str, object]], number: int, name: str,
         for column, value in cells.items():
             if len(value) > MAX_CELL_CHARS:
                 raise InvalidInput(f"Fila {index}, columna «{column}»: el texto supera "
-                                   f"{MAX_CELL_CHARS} caracteres.")
+                                   f"{thousands(MAX_CELL_CHARS)} caracteres.")
         cleaned.append({"procedimiento": str(number), "nombre": name,
                         "version": str(version), **cells})
     return cleaned
@@ -518,7 +522,7 @@ def approve_draft(repo: Repository, username: str, number: int, now: datetime, *
          "descripcion": sent.description, "revisado_por": sent.reviewed_by,
          "fecha_revision": sent.at.date().isoformat(),
          "aprobado_por": current_user(ledger, username).full_name,
-         "resolucion": resolution}, comment))
+         "resolucion": resolution, FINGERPRINT: procedure.fingerprint()}, comment))
     repo.commit(change)
     return version
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import (
     BaseModel,
@@ -32,12 +33,14 @@ from core.domain.models import (
     OptProduct,
     ProcedureTableRow,
     Request,
+    RequestRow,
     Status,
     User,
 )
 from core.domain.permissions import Capability
 from core.domain.ports import Change, Repository
 from core.domain.procedures import Procedure
+from core.domain.requests import registering, request_row, standing_update
 from core.domain.roles import UNIT_SCOPED_ROLES, Role
 from core.domain.workdays import WorkCalendar
 from core.domain.workflow import (
@@ -147,7 +150,7 @@ def _refuse_unstaffed(ledger: Ledger, procedure: Procedure, request: Request) ->
 def _request_ids_in_use(ledger: Ledger) -> set[str]:
     """Every request id the ledger mentions, rows that fail validation included: a number
     on a damaged row (or only in the events) must not be given to a new request."""
-    return ledger.keys_in_use(Request) | ledger.values_in_use(Event, "subject")
+    return ledger.keys_in_use(RequestRow) | ledger.values_in_use(Event, "subject")
 
 
 def next_request_id(ledger: Ledger, now: datetime) -> str:
@@ -165,6 +168,7 @@ RequestExtension = Callable[[Ledger, str, Change], None]
 def create_request(
     repo: Repository, username: str, form: Mapping[str, object], now: datetime,
     *, extend: RequestExtension | None = None, calendar: WorkCalendar | None = None,
+    origin: Mapping[str, object] | None = None,
     material: materials.Submission | None = None,
     public_url: str = DEFAULT_PUBLIC_URL, on_behalf_of: str | None = None, route: str = "",
 ) -> str:
@@ -236,10 +240,12 @@ def create_request(
         _refuse_unstaffed(ledger, procedure, request)
 
         state = initial_state(request, procedure)
-        event = decide(state, actor, "avanzar", comment="", now=now,
-                       event_id=new_event_id(), expected_seq=0, schedule=data.schedule,
-                       permissions=ledger.permissions,
-                       recorded_by=recorder if on_behalf_of else None, route=route)
+        event = registering(decide(state, actor, "avanzar", comment="", now=now,
+                                   event_id=new_event_id(), expected_seq=0,
+                                   schedule=data.schedule, permissions=ledger.permissions,
+                                   recorded_by=recorder if on_behalf_of else None,
+                                   route=route),
+                            request, origin)
         after = evolve(state, event)
 
         def guard(fresh: Ledger, rid: str = request_id, role: Role = role) -> None:
@@ -252,7 +258,7 @@ def create_request(
                                           Capability.RECORD_ON_BEHALF)
 
         change = Change(guard=guard, summary=f"nueva solicitud {request_id}")
-        change.add(request.model_copy(update=_status_fields(request, after)), event)
+        change.add(request_row(request, **_status_fields(request, after)), event)
         notifications.queue_transition(change, ledger, state, after, event, calendar,
                                        public_url)
         if extend is not None:
@@ -262,10 +268,9 @@ def create_request(
     return commit_numbered(repo, build)
 
 
-def _status_fields(request: Request, state: RequestState) -> dict[str, object]:
+def _status_fields(request: Request, state: RequestState) -> dict[str, Any]:
     """What the request's row shows of where it stands (the events remain the truth)."""
-    return {"status": state.status, "stage": state.stage, "seq": state.seq,
-            "updated_at": state.events[-1].at if state.events else request.created_at}
+    return standing_update(state)
 
 
 def _state(ledger: Ledger, request_id: str) -> RequestState:
@@ -365,7 +370,7 @@ def _commit(repo: Repository, request_id: str,
 
     change = Change(guard=guard, summary=f"{request_id}: {event.outcome}")
     change.add(event)
-    change.update(Request, request_id, **_status_fields(state.request, after))
+    change.update(RequestRow, request_id, **_status_fields(state.request, after))
     notifications.queue_transition(change, ledger, state, after, event, calendar, public_url)
     if write is None:
         repo.commit(change)

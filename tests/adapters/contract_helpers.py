@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from support.fixed import DEMO_NOW
+from support.fixed import DEMO_NOW, TEST_SEALER
 
 from core.adapters.gsheets.adapter import RetryPolicy, SheetsApi, SheetsRepository
 from core.adapters.gsheets.bootstrap import Bootstrap
@@ -55,6 +55,22 @@ class Backend:
         """A person changes one cell by hand."""
         raise NotImplementedError
 
+    def person_inserts(self, tab: str, row_number: int, row: Mapping[str, str]) -> None:
+        """A person inserts a row above sheet row ``row_number`` and fills it."""
+        raise NotImplementedError
+
+    def person_sorts(self, tab: str, column: str, *, descending: bool = False) -> None:
+        """A person sorts the tab's data rows by ``column`` (header row kept on top)."""
+        raise NotImplementedError
+
+    def person_deletes_tab(self, tab: str) -> None:
+        """A person deletes a whole tab."""
+        raise NotImplementedError
+
+    def person_renames_header(self, tab: str, old: str, new: str) -> None:
+        """A person retypes one header cell of row 1."""
+        raise NotImplementedError
+
 
 class WorkbookBackend(Backend):
     name = "workbook"
@@ -64,7 +80,7 @@ class WorkbookBackend(Backend):
         assert self.open().create(rows)
 
     def open(self) -> WorkbookRepository:
-        return WorkbookRepository(self.path, SCHEMA, default_rules())
+        return WorkbookRepository(self.path, SCHEMA, default_rules(), TEST_SEALER)
 
     def content(self) -> Rows:
         return dict(read_workbook(self.path))
@@ -88,6 +104,30 @@ class WorkbookBackend(Backend):
         cells[header.index(column)] = value
         self._save(content)
 
+    def person_inserts(self, tab: str, row_number: int, row: Mapping[str, str]) -> None:
+        content = self.content()
+        header = content[tab][0]
+        content[tab].insert(row_number - 1, [row.get(h, "") for h in header])
+        self._save(content)
+
+    def person_deletes_tab(self, tab: str) -> None:
+        content = self.content()
+        del content[tab]
+        self._save(content)
+
+    def person_renames_header(self, tab: str, old: str, new: str) -> None:
+        content = self.content()
+        content[tab][0] = [new if h == old else h for h in content[tab][0]]
+        self._save(content)
+
+    def person_sorts(self, tab: str, column: str, *, descending: bool = False) -> None:
+        content = self.content()
+        header, *rows = content[tab]
+        at = header.index(column)
+        rows.sort(key=lambda r: r[at] if at < len(r) else "", reverse=descending)
+        content[tab] = [header, *rows]
+        self._save(content)
+
 
 class SheetsBackend(Backend):
     """A Google Sheet; ``server`` is the stand-in, or None for a real spreadsheet."""
@@ -104,7 +144,7 @@ class SheetsBackend(Backend):
 
     def open(self, cache_seconds: float = 0.2, **options: Any) -> SheetsRepository:
         return SheetsRepository(self.client, self.spreadsheet_id, SCHEMA, default_rules(),
-                                cache_seconds=cache_seconds,
+                                TEST_SEALER, cache_seconds=cache_seconds,
                                 retry=options.pop("retry", self.retry),
                                 account_email=self.account_email, **options)
 
@@ -114,9 +154,11 @@ class SheetsBackend(Backend):
 
     def content(self) -> Rows:
         if self.server is not None:
+            titles = {s["properties"]["title"]
+                      for s in self.server.metadata(self.spreadsheet_id)["sheets"]}
             return {spec.name: [[str(c) for c in r]
                                 for r in self.server.values(self.spreadsheet_id, spec.name)]
-                    for spec in ALL_TABS}
+                    for spec in ALL_TABS if spec.name in titles}
         api = self.api()
         answer = api.with_retries(api.clock(), lambda: api.batch_get(
             [f"'{s.name}'" for s in ALL_TABS], {"valueRenderOption": "FORMATTED_VALUE"}))
@@ -143,6 +185,40 @@ class SheetsBackend(Backend):
             return
         worksheet = self.client.open_by_key(self.spreadsheet_id).worksheet(tab)
         worksheet.update([[value]], f"{letter}{row_number}", value_input_option="RAW")
+
+    def person_inserts(self, tab: str, row_number: int, row: Mapping[str, str]) -> None:
+        header = self.content()[tab][0]
+        cells = [row.get(h, "") for h in header]
+        if self.server is not None:
+            self.server.insert_rows(self.spreadsheet_id, tab, row_number)
+            self.server.set_values(self.spreadsheet_id, tab, [cells], f"A{row_number}",
+                                   input_option="RAW")
+            return
+        worksheet = self.client.open_by_key(self.spreadsheet_id).worksheet(tab)
+        worksheet.insert_row(cells, row_number, value_input_option="RAW")
+
+    def person_deletes_tab(self, tab: str) -> None:
+        if self.server is not None:
+            self.server.delete_sheet(self.spreadsheet_id, tab)
+            return
+        book = self.client.open_by_key(self.spreadsheet_id)
+        book.del_worksheet(book.worksheet(tab))
+
+    def person_renames_header(self, tab: str, old: str, new: str) -> None:
+        if self.server is not None:
+            self.server.rename_header(self.spreadsheet_id, tab, old, new)
+            return
+        self.person_sets(tab, 1, old, new)
+
+    def person_sorts(self, tab: str, column: str, *, descending: bool = False) -> None:
+        if self.server is not None:
+            self.server.sort_rows(self.spreadsheet_id, tab, column, descending=descending)
+            return
+        worksheet = self.client.open_by_key(self.spreadsheet_id).worksheet(tab)
+        rows = worksheet.get_all_values()
+        at = rows[0].index(column) + 1
+        worksheet.sort((at, "des" if descending else "asc"),
+                       range=f"A2:{column_letter(len(rows[0]) - 1)}{len(rows)}")
 
 
 def column_letter(index: int) -> str:

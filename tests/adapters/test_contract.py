@@ -8,8 +8,11 @@ the loser. Also the intake tab, which every backend runs through the same code p
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import pytest
 from contract_helpers import (
@@ -23,9 +26,10 @@ from contract_helpers import (
 )
 
 from core.adapters.tabular import RawChange
-from core.domain.errors import ConcurrentChange, StorageError
+from core.domain.errors import ConcurrentChange, NotAllowed, StorageError
 from core.domain.models import Event, EventKind, Status
-from core.services import intake
+from core.services import accounts, intake, notifications
+from core.services import administration as admin
 from sheets_schema.tabs import ALL_TABS
 
 TABS_BY_HEADERS = {spec.name: spec.headers for spec in ALL_TABS}
@@ -142,16 +146,16 @@ def test_a_change_that_cannot_apply_writes_none_of_its_rows(backend: Backend) ->
 
 def test_a_row_update_is_refused_when_a_person_edited_that_row_since_it_was_read(
         backend: Backend) -> None:
-    number = backend.person_appends("ingreso", {"usuario": "nadie", "titulo": "Primera"})
+    number = backend.person_appends("unidades", {"codigo": "NUEVA", "nombre": "Primera",
+                                                 "activa": "sí"})
     repo = backend.open()
-    cells = repo.snapshot().tabs["ingreso"].rows[number - 2]
-    backend.person_sets("ingreso", number, "titulo", "Primera (corregida)")
+    cells = repo.snapshot().tabs["unidades"].rows[number - 2]
+    backend.person_sets("unidades", number, "nombre", "Primera (corregida)")
     with pytest.raises(ConcurrentChange):
-        repo.commit(RawChange().update_row("ingreso", number, cells,
-                                        {"estado_ingreso": "revisada"}))
-    rows = backend.content()["ingreso"]
-    assert column(rows, "estado_ingreso") == [""]
-    assert column(rows, "titulo") == ["Primera (corregida)"]
+        repo.commit(RawChange().update_row("unidades", number, cells, {"activa": "no"}))
+    rows = backend.content()["unidades"]
+    assert column(rows, "activa")[-1] == "sí"
+    assert column(rows, "nombre")[-1] == "Primera (corregida)"
 
 
 def test_threads_on_two_servers_racing_for_one_stage_produce_one_event_and_tell_the_others(
@@ -251,14 +255,69 @@ def test_a_valid_intake_row_becomes_a_procedure_3_request_once(backend: Backend)
     assert str(request.publish_to) == "2026-12-05"
     state = ledger.state(request_id)
     assert state is not None and state.status is Status.IN_PROGRESS and state.stage == 2
-    rows = backend.content()["ingreso"]
-    assert column(rows, "estado_ingreso") == [f"registrada {request_id}"]
-    assert column(rows, "id_solicitud") == [request_id]
+    assert list(intake.taken(ledger).values()) == [request_id]
+    assert intake.review(ledger) == []
 
     before = backend.content()
     again = intake.process(backend.open(), NOW)
     assert again.registered == [] and backend.content() == before
     assert not intake.pending(backend.open().snapshot().ledger)
+
+
+def test_the_app_never_writes_into_the_intake_tab(backend: Backend) -> None:
+    backend.person_appends("ingreso", VALID)
+    backend.person_appends("ingreso", {**VALID, "marca_temporal": "1/12/2026 8:00:00",
+                                       "titulo": ""})
+    before = backend.content()["ingreso"]
+    report = intake.process(backend.open(), NOW)
+    assert len(report.registered) == 1 and len(report.waiting) == 1
+    assert backend.content()["ingreso"] == before
+
+
+@pytest.mark.parametrize("move", ["inserted above", "sorted", "title corrected"])
+def test_an_intake_row_people_move_or_edit_after_it_was_taken_is_not_taken_again(
+        backend: Backend, move: str) -> None:
+    first = backend.person_appends("ingreso", VALID)
+    [(_, request_id)] = intake.process(backend.open(), NOW).registered
+    later = {**VALID, "marca_temporal": "1/12/2026 8:00:00", "titulo": "Otra feria"}
+    if move == "inserted above":
+        backend.person_inserts("ingreso", first, later)
+    elif move == "sorted":
+        backend.person_appends("ingreso", later)
+        backend.person_sorts("ingreso", "marca_temporal", descending=True)
+    else:
+        backend.person_sets("ingreso", first, "titulo", "Feria (título corregido)")
+    report = intake.process(backend.open(), NOW)
+    ledger = backend.open().snapshot().ledger
+    titles = Counter(r.title for r in ledger.requests.values())
+    assert titles["Feria de servicios digitales"] == 1
+    assert titles["Otra feria"] == (0 if move == "title corrected" else 1)
+    assert len(report.registered) == (0 if move == "title corrected" else 1)
+    assert request_id in intake.taken(ledger).values()
+
+
+def test_two_rows_with_one_time_stamp_and_user_wait_until_one_is_told_apart(
+        backend: Backend) -> None:
+    first = backend.person_appends("ingreso", VALID)
+    second = backend.person_appends("ingreso", {**VALID, "titulo": "Otra feria"})
+    report = intake.process(backend.open(), NOW)
+    assert report.registered == [] and [row for row, _ in report.waiting] == [first, second]
+    assert "misma «marca_temporal» y el mismo usuario" in report.waiting[0][1]
+    backend.person_sets("ingreso", second, "marca_temporal", "30/11/2026 9:16:00")
+    assert len(intake.process(backend.open(), NOW).registered) == 2
+
+
+def test_a_row_inserted_between_the_read_and_the_write_is_taken_once(
+        backend: Backend) -> None:
+    backend.person_appends("ingreso", VALID)
+    server = backend.open()
+    server.snapshot()  # the server has read the tab: one row waits
+    later = {**VALID, "marca_temporal": "1/12/2026 8:00:00", "titulo": "Otra feria"}
+    backend.person_inserts("ingreso", 2, later)  # the old row moves down before the write
+    intake.process(server, NOW)
+    intake.process(backend.open(), NOW)
+    titles = Counter(r.title for r in backend.open().snapshot().ledger.requests.values())
+    assert (titles["Feria de servicios digitales"], titles["Otra feria"]) == (1, 1)
 
 
 @pytest.mark.parametrize(("cell", "value", "explained"), [
@@ -276,8 +335,8 @@ def test_a_broken_intake_row_is_explained_and_waits_until_corrected(
 
     report = intake.process(backend.open(), NOW)
     assert report.registered == [] and report.waiting and explained in report.waiting[0][1]
-    status = column(backend.content()["ingreso"], "estado_ingreso")
-    assert status[0].startswith("pendiente: ") and explained in status[0]
+    [verdict] = intake.review(backend.open().snapshot().ledger)
+    assert (verdict.row, verdict.valid) == (number, False) and explained in verdict.problem
     assert set(backend.open().snapshot().ledger.requests) == requests_before
 
     before = backend.content()
@@ -287,14 +346,15 @@ def test_a_broken_intake_row_is_explained_and_waits_until_corrected(
     backend.person_sets("ingreso", number, cell, VALID[cell])
     fixed = intake.process(backend.open(), NOW)
     assert [row for row, _ in fixed.registered] == [number]
-    assert column(backend.content()["ingreso"], "estado_ingreso") == \
-        [f"registrada {fixed.registered[0][1]}"]
+    assert list(intake.taken(backend.open().snapshot().ledger).values()) == \
+        [fixed.registered[0][1]]
 
 
 def test_two_servers_taking_the_same_intake_rows_at_once_register_each_row_once(
         backend: Backend) -> None:
     for i in range(3):
-        backend.person_appends("ingreso", {**VALID, "titulo": f"Formulario {i}"})
+        backend.person_appends("ingreso", {**VALID, "titulo": f"Formulario {i}",
+                                           "marca_temporal": f"30/11/2026 9:1{i}:00"})
     servers = [backend.open(), backend.open()]
     for repo in servers:
         repo.snapshot()
@@ -303,6 +363,96 @@ def test_two_servers_taking_the_same_intake_rows_at_once_register_each_row_once(
     ledger = backend.open().snapshot().ledger
     titles = Counter(r.title for r in ledger.requests.values())
     assert [titles[f"Formulario {i}"] for i in range(3)] == [1, 1, 1]
-    ids = column(backend.content()["ingreso"], "id_solicitud")
+    ids = list(intake.taken(ledger).values())
     assert len(set(ids)) == 3 and all(ledger.requests[i].title.startswith("Formulario")
                                       for i in ids)
+
+
+# -- a damaged ledger fails closed (issue 9) ---------------------------------------------------
+
+
+def _try(call: Callable[[], object]) -> Exception | None:
+    try:
+        call()
+    except Exception as error:  # noqa: BLE001 - the test looks at what was raised
+        return error
+    return None
+
+
+@pytest.mark.parametrize("tab", ["usuarios", "solicitudes"])
+def test_a_deleted_tab_is_never_recreated_and_a_write_to_it_is_refused_naming_it(
+        backend: Backend, tab: str) -> None:
+    rid = new_request(backend.open(), "Antes del borrado")
+    backend.person_deletes_tab(tab)
+    before = backend.content()
+    repo = backend.open()
+    outcome = _try(lambda: repo.snapshot().ledger)
+    if outcome is None:  # the workbook reads on, naming the missing tab
+        ledger = repo.snapshot().ledger
+        assert not accounts.needs_first_admin(ledger)
+        assert any(i.tab == tab and "falta la pestaña" in i.reason for i in ledger.issues)
+        write = (lambda: admin.reset_password(repo, "admin", "editor", NOW)) \
+            if tab == "usuarios" else (lambda: advance(repo, rid))
+        outcome = _try(write)
+    assert isinstance(outcome, StorageError) and f"«{tab}»" in str(outcome), outcome
+    assert backend.content() == before  # nothing re-created, nothing written
+
+
+@pytest.mark.parametrize(("tab", "header"), [
+    ("usuarios", "hash_contrasena"), ("solicitudes", "secuencia"), ("eventos", "firma"),
+])
+def test_a_renamed_header_is_never_recreated_and_no_one_becomes_administrator(
+        backend: Backend, tab: str, header: str) -> None:
+    backend.person_renames_header(tab, header, f"{header} (editado)")
+    before = backend.content()
+    repo = backend.open()
+    outcome = _try(lambda: repo.snapshot().ledger)
+    if outcome is None:
+        ledger = repo.snapshot().ledger
+        assert not accounts.needs_first_admin(ledger)
+        outcome = _try(lambda: accounts.create_first_admin(
+            repo, "intruso", "Intruso", "clave-larga-1", NOW))
+        assert isinstance(outcome, NotAllowed)
+        assert "intruso" not in repo.snapshot().ledger.users
+    else:
+        assert isinstance(outcome, StorageError) and f"«{header}»" in str(outcome)
+    assert backend.content() == before
+
+
+class _Accepting:
+    """A mailer whose server takes every mail (no SMTP needed for the outbox's rows)."""
+
+    def describe(self) -> str:
+        return "prueba"
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[_Accepting]:
+        yield self
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        pass
+
+
+def test_delivered_mails_move_whole_to_the_archive_and_nothing_else_changes(
+        backend: Backend) -> None:
+    repo = backend.open()
+    for title in ("Uno", "Dos"):
+        new_request(repo, title)
+    notifications.deliver_pending(repo, _Accepting(), NOW)
+    delivered = column(backend.content()["correo_saliente"], "id_correo")
+    assert delivered
+    new_request(repo, "Tres")  # a mail still pending when the others are archived
+    before = backend.content()
+    report = notifications.deliver_pending(backend.open(), _Accepting(),
+                                           NOW + timedelta(days=91))
+    after = backend.content()
+    assert report.archived == len(delivered)
+    assert sorted(column(after["correo_archivo"], "id_correo")) == sorted(delivered)
+    archived = {r[0]: r for r in after["correo_archivo"][1:]}
+    assert all(archived[r[0]] == r for r in before["correo_saliente"][1:] if r[0] in archived)
+    assert not set(column(after["correo_saliente"], "id_correo")) & set(delivered)
+    assert {n: rows for n, rows in after.items() if n not in (
+        "correo_saliente", "correo_archivo", "eventos")} == {
+        n: rows for n, rows in before.items() if n not in (
+            "correo_saliente", "correo_archivo", "eventos")}
+    assert backend.open().snapshot().ledger.issues == []

@@ -14,16 +14,17 @@ from pathlib import Path
 import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import app_test
+from support.fixed import TEST_ENV, TEST_KEY
 
 from core.domain.ports import Repository
-from wiring import Settings, open_workbook
+from wiring import Settings, create_workbook
 
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RRSS_WORKBOOK", str(tmp_path / "ledger.xlsx"))
     monkeypatch.setenv("RRSS_BCRYPT_ROUNDS", "4")
-    monkeypatch.delenv("RRSS_DEMO", raising=False)
+    monkeypatch.setenv("RRSS_LEDGER_KEY", TEST_KEY)  # the tests' key, as a server configures it
 
 
 class _NavigationPagesManager(PagesManager):
@@ -46,10 +47,22 @@ def _navigation_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(app_test, "PagesManager", _NavigationPagesManager)
 
 
+@pytest.fixture
+def demo_workbook(_isolated_environment: None) -> Repository:
+    """The demo workbook at ``RRSS_WORKBOOK``, as ``python cli.py demo`` makes it."""
+    return create_workbook(Settings.from_env(), demo=True)
+
+
+@pytest.fixture
+def empty_workbook(_isolated_environment: None) -> Repository:
+    """An empty ledger at ``RRSS_WORKBOOK``, as ``python cli.py init`` makes it."""
+    return create_workbook(Settings.from_env(), demo=False)
+
+
 @pytest.fixture(scope="module")
 def demo_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repository]:
     """A fresh demo workbook for the whole module."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RRSS_BCRYPT_ROUNDS", "4")
         path = tmp_path_factory.mktemp("ledger") / "ledger.xlsx"
-        yield open_workbook(Settings(path, demo=True, subdivision="L"))
+        yield create_workbook(Settings(path, "L", TEST_ENV), demo=True)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from support.fixed import TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
 from core.domain.ports import Repository
 from core.domain.roles import Role
 from core.services import procedure_versions as procedure_admin
-from core.services.accounts import authenticate
+from core.services.accounts import LoginGuard, authenticate
 from sheets_schema import default_rules
 from sheets_schema.demo import USERS
 from sheets_schema.tabs import SCHEMA
@@ -29,11 +30,11 @@ VISIBLE = [(user, page) for user, _, roles, _ in USERS for page in TITLES
 @pytest.fixture
 def repo(demo_repo: Repository) -> InMemoryRepository:
     """A private copy of the demo ledger: these tests write."""
-    return InMemoryRepository(demo_repo.snapshot().tabs, SCHEMA, default_rules())
+    return InMemoryRepository(demo_repo.snapshot().tabs, SCHEMA, default_rules(), TEST_SEALER)
 
 
 # Read-only tables carry no key in AppTest: each is told by a column only it has.
-FRAME_COLUMNS = {"users_table": "Bloqueada hasta", "units_table": "Cuentas activas",
+FRAME_COLUMNS = {"users_table": "Correo", "units_table": "Cuentas activas",
                  "admin_history": "Detalle", "permissions_matrix": "Cláusula",
                  "permissions_mine": "Ámbito", "proc_table": "Fija cronograma",
                  "proc_history": "Comentario", "proc_revisions": "Res. Adm."}
@@ -112,7 +113,8 @@ def test_a_generated_password_is_shown_once_and_never_again(
     session.button("Restablecer contraseña").click()
     session.run()
     [shown] = [c.value for c in session.at.code]
-    assert authenticate(repo, "editor", shown).username == "editor"
+    assert authenticate(repo, "editor", shown, now=local_now(), guard=LoginGuard()).username \
+        == "editor"
     assert any("no se volverá a mostrar" in w.value for w in session.at.warning)
     session.run()
     assert [c.value for c in session.at.code] == []

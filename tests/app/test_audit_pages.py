@@ -10,12 +10,13 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
+from support.fixed import TEST_ENV
 
 from core.adapters.workbook.xlsx import read_workbook
 from core.domain.ports import Repository
 from sheets_schema.tabs import TABS_BY_NAME
 from tests.app.user_session import UserSession
-from wiring import Settings, open_workbook
+from wiring import Settings, create_workbook
 
 BANNER = "El registro de eventos fue modificado fuera de la aplicación"
 EVENTS = TABS_BY_NAME["eventos"].headers
@@ -25,7 +26,7 @@ EVENTS = TABS_BY_NAME["eventos"].headers
 def workbook(tmp_path: Path) -> tuple[Path, Repository]:
     """A demo workbook of this test's own, since these tests edit it."""
     path = tmp_path / "ledger.xlsx"
-    return path, open_workbook(Settings(path, demo=True, subdivision="L"))
+    return path, create_workbook(Settings(path, "L", TEST_ENV), demo=True)
 
 
 def edit(path: Path, tab: str, change: Callable[[Any], None]) -> None:
@@ -145,10 +146,10 @@ def test_data_health_lists_each_bad_row_with_how_to_fix_it(
     assert set(health) == {"plan_promocion", "usuarios", "publicaciones_directas"}
     plan = health["plan_promocion"]
     assert (plan["Fila"][0], plan["Columna"][0], plan["Valor"][0]) == (2, "fecha_desde", "mañana")
-    assert "AAAA-MM-DD" in plan["Cómo corregirlo"][0]
-    users = health["usuarios"]
+    assert "DD/MM/AAAA" in plan["Cómo corregirlo"][0]
+    users = health["usuarios"]  # «activo» is a view: the signed record decides
     assert (users["Fila"][0], users["Valor"][0]) == (3, "quizá")
-    assert "Escriba «sí» o «no»" in users["Cómo corregirlo"][0]
+    assert "vale el registro firmado" in users["Cómo corregirlo"][0]
     direct = health["publicaciones_directas"]
     assert list(direct["Fila"]) == [1, 1, 2, 3, 4]
     hints = dict(zip(direct["Columna"] + "@" + direct["Fila"].astype(str),

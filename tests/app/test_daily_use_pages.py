@@ -11,12 +11,12 @@ from datetime import timedelta
 
 import pytest
 
-from core.adapters.tabular import RawChange
 from core.domain.ports import Repository
 from core.domain.workdays import WorkCalendar
 from core.services.requests import create_request, inbox
 from tests.app.test_concurrency_and_hostile_text import ReadsFrozenUntilThawed
 from tests.app.user_session import UserSession
+from tests.support.accounts import change_account
 from ui import auth
 from wiring import Settings, local_now
 
@@ -205,21 +205,22 @@ def test_the_ugs_head_sees_requests_nobody_can_take_on_the_bandeja(
     design = request_titled(demo_repo, "Serie de tarjetas: servicios de la ADSIB")  # at 2.6
     head = UserSession("jefe.ugs", demo_repo)
     assert not any(h.value.startswith("Sin responsable") for h in head.at.header)
-    demo_repo.commit(RawChange().update_cells("usuarios", "jefe.nic", {"activo": "no"}))
+    change_account(demo_repo, "jefe.nic", local_now(), active=False)
     try:
         head.run()
         assert any(h.value.startswith("Sin responsable (") for h in head.at.header)
         card = " ".join(head.texts(f"stuck_{design}"))
         assert "Jefatura de unidad solicitante (NIC)" in card
     finally:
-        demo_repo.commit(RawChange().update_cells("usuarios", "jefe.nic", {"activo": "sí"}))
+        change_account(demo_repo, "jefe.nic", local_now(), active=True)
 
 
 def test_closing_the_session_ends_its_token(demo_repo: Repository) -> None:
     session = UserSession(repo=demo_repo)
     session.log_in("jefe.ugs")
     sid = session.at.session_state["sid"]
-    sessions = auth.sessions(Settings.from_env().workbook, 60)
+    config = Settings.from_env()
+    sessions = auth.sessions(config.state_dir / config.workbook.name, 60)
     user = demo_repo.snapshot().ledger.users["jefe.ugs"]
     token = sessions.issue(user, sid, local_now())
     assert sessions.valid_for(token, user, local_now()) is not None

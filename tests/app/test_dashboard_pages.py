@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from support.fixed import TEST_ENV
 
 from core.domain.ports import Repository
 from core.domain.workdays import WorkCalendar
 from sheets_schema.demo import USERS
 from tests.app.user_session import UserSession
 from ui.navigation import may_see
-from wiring import Settings, local_now, open_workbook
+from wiring import Settings, create_workbook, local_now
 
 
 def users_for(page: str) -> list[str]:
@@ -38,7 +39,7 @@ def download_keys(session: UserSession) -> set[str]:
 @pytest.fixture
 def fresh_repo(tmp_path: Path) -> Iterator[Repository]:
     """A demo workbook of its own, for a test that writes."""
-    yield open_workbook(Settings(tmp_path / "own.xlsx", demo=True, subdivision="L"))
+    yield create_workbook(Settings(tmp_path / "own.xlsx", "L", TEST_ENV), demo=True)
 
 
 # -- the deadline dashboard ------------------------------------------------------------------

@@ -143,7 +143,7 @@ def test_ten_megabytes_in_a_form_field_are_refused_with_nothing_written(
     session.at.text_input(key="new_reference").input("R" * (10 * 1024 * 1024))
     session.button("Registrar solicitud").click()
     session.run()
-    assert session.errors() == ["Referencia: el texto supera 50000 caracteres."]
+    assert session.errors() == ["Referencia: el texto supera 32.767 caracteres."]
     assert {name: len(raw.rows) for name, raw in demo_repo.snapshot().tabs.items()} == before
 
 

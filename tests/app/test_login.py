@@ -1,13 +1,18 @@
 """Log-in, the first-administrator setup of an empty ledger, and the demo banner.
 
 These go through the environment (``RRSS_WORKBOOK`` points at a fresh path per test), as
-``streamlit run app.py`` does, so the workbook is created by the app itself.
+``streamlit run app.py`` does; the workbook there is made as ``python cli.py demo`` or
+``init`` make it, never by the app.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
+from core.adapters.workbook.xlsx import XlsxWriter, read_workbook
 from tests.app.user_session import UserSession
 
 DEMO_BANNER = "Datos de demostración"
@@ -18,7 +23,7 @@ def warnings(session: UserSession) -> list[str]:
     return [w.value for w in session.at.warning]
 
 
-def test_logging_in_with_the_right_password_opens_the_bandeja() -> None:
+def test_logging_in_with_the_right_password_opens_the_bandeja(demo_workbook: object) -> None:
     session = UserSession()
     assert session.at.title[0].value == "Publicaciones en redes sociales · ADSIB"
     session.log_in("jefe.ugs")
@@ -27,7 +32,7 @@ def test_logging_in_with_the_right_password_opens_the_bandeja() -> None:
     assert "Rosa Condori" in session.at.sidebar.markdown[0].value
 
 
-def test_the_user_name_is_matched_without_regard_to_case_or_spaces() -> None:
+def test_the_user_name_is_matched_without_regard_to_case_or_spaces(demo_workbook: object) -> None:
     session = UserSession()
     session.log_in("  Jefe.UGS ")
     assert session.at.session_state["username"] == "jefe.ugs"
@@ -39,7 +44,7 @@ def test_the_user_name_is_matched_without_regard_to_case_or_spaces() -> None:
     ("jefe.ugs", ""),
 ])
 def test_a_wrong_user_or_password_is_refused_with_one_spanish_message(
-        username: str, password: str) -> None:
+        username: str, password: str, demo_workbook: object) -> None:
     session = UserSession()
     session.log_in(username, password)
     assert [e.value for e in session.at.error] == [BAD_LOGIN]
@@ -47,13 +52,13 @@ def test_a_wrong_user_or_password_is_refused_with_one_spanish_message(
     assert session.at.text_input(key="login_user").value == username
 
 
-def test_the_demo_banner_shows_in_demo_mode() -> None:
+def test_the_demo_banner_shows_in_demo_mode(demo_workbook: object) -> None:
     session = UserSession()
     session.log_in("profesional")
     assert any(DEMO_BANNER in text for text in warnings(session))
 
 
-def test_logging_out_returns_to_the_login_form() -> None:
+def test_logging_out_returns_to_the_login_form(demo_workbook: object) -> None:
     session = UserSession()
     session.log_in("directora")
     session.at.sidebar.button(key="logout").click()
@@ -63,8 +68,7 @@ def test_logging_out_returns_to_the_login_form() -> None:
 
 
 def test_an_empty_ledger_asks_for_the_first_admin_who_can_then_log_in(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RRSS_DEMO", "0")
+        empty_workbook: object) -> None:
     session = UserSession()
     assert any("El libro está vacío" in i.value for i in session.at.info)
     with pytest.raises(KeyError):
@@ -90,8 +94,7 @@ def test_an_empty_ledger_asks_for_the_first_admin_who_can_then_log_in(
 
 
 def test_the_first_admin_needs_a_password_of_eight_characters(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RRSS_DEMO", "0")
+        empty_workbook: object) -> None:
     session = UserSession()
     session.at.text_input(key="setup_user").input("admin")
     session.at.text_input(key="setup_name").input("Administración")
@@ -100,3 +103,59 @@ def test_the_first_admin_needs_a_password_of_eight_characters(
     session.run()
     assert session.errors() == ["La contraseña debe tener al menos 8 caracteres."]
     assert any("El libro está vacío" in i.value for i in session.at.info)
+
+
+# -- a ledger that is missing or damaged fails closed -------------------------------------------
+
+
+def test_a_mistyped_workbook_path_creates_nothing_and_says_how_to_create_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wrong = tmp_path / "datos" / "ledgr.xlsx"
+    monkeypatch.setenv("RRSS_WORKBOOK", str(wrong))
+    session = UserSession()
+    [error] = session.errors()
+    assert str(wrong) in error and "python cli.py demo" in error and "python cli.py init" in error
+    assert not wrong.exists() and not wrong.parent.exists()
+    with pytest.raises(KeyError):
+        session.at.text_input(key="setup_user")
+
+
+def damaged(path: Path, tab: str, header: str | None = None, renamed: str = "") -> None:
+    """The workbook re-saved by a person without ``tab`` (or with ``header`` renamed)."""
+    content = dict(read_workbook(path))
+    if header is None:
+        del content[tab]
+    else:
+        content[tab][0] = [renamed if h == header else h for h in content[tab][0]]
+    XlsxWriter().write(path, [(name, rows[0], rows[1:]) for name, rows in content.items()])
+
+
+@pytest.mark.parametrize(("tab", "header", "renamed"), [
+    ("usuarios", None, ""), ("usuarios", "hash_contrasena", "clave"),
+    ("eventos", None, ""), ("eventos", "firma", "firma (no tocar)"),
+])
+def test_a_damaged_accounts_tab_never_offers_a_first_administrator(
+        demo_workbook: object, tab: str, header: str | None, renamed: str) -> None:
+    path = Path(os.environ["RRSS_WORKBOOK"])
+    damaged(path, tab, header, renamed)
+    before = path.read_bytes()
+    session = UserSession()
+    with pytest.raises(KeyError):
+        session.at.text_input(key="setup_user")
+    session.log_in("admin")
+    assert "username" not in session.at.session_state
+    assert any(tab in e for e in session.errors())
+    assert path.read_bytes() == before  # nothing re-created, nothing written
+
+
+@pytest.mark.parametrize(("header", "renamed"), [("activo", "activa"), ("roles", "rol")])
+def test_a_renamed_view_column_changes_no_one_s_rights(
+        demo_workbook: object, header: str, renamed: str) -> None:
+    """Accounts follow their signed events: the column was only ever a view."""
+    damaged(Path(os.environ["RRSS_WORKBOOK"]), "usuarios", header, renamed)
+    session = UserSession()
+    session.log_in("ex.directora")  # deactivated in the demo: still out
+    assert "username" not in session.at.session_state
+    session.log_in("editor")
+    assert session.at.session_state["username"] == "editor"
+    session.page("publicaciones_directas")  # the editor's role, not a typed cell, decides

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.domain.ports import Repository
-from core.services.accounts import LOCK_MINUTES, MAX_FAILED_LOGINS
+from core.services.accounts import LOCK_MINUTES, MAX_FAILED_LOGINS, record_now
 from sheets_schema.demo import USERS
 from tests.app.user_session import UserSession
 from ui.session import SESSION_MINUTES
@@ -70,40 +70,46 @@ def rendered_text(at: AppTest) -> str:
 # -- log-in lock-out and session expiry -------------------------------------------------------
 
 
-def test_five_wrong_passwords_lock_the_account_with_the_same_message(
+def test_five_wrong_passwords_lock_the_name_and_say_until_when(
         demo_repo: Repository) -> None:
     session = UserSession(repo=demo_repo)
+    session.at.session_state["audit"] = record_now  # written at once, not in the background
     assert any(f"Tras {MAX_FAILED_LOGINS} intentos fallidos" in c.value
                for c in session.at.markdown)  # an instruction: plain text, not a caption
-    for _ in range(MAX_FAILED_LOGINS):
+    for _ in range(MAX_FAILED_LOGINS - 1):
         session.log_in("moderador", "no-es-la-clave")
         assert session.errors() == [BAD_LOGIN]
+    session.log_in("moderador", "no-es-la-clave")
+    [locked] = session.errors()
+    assert locked.startswith("Demasiados intentos fallidos con este usuario: espere hasta las ")
+    assert f"({LOCK_MINUTES} minutos)" in locked and "restablezca su contraseña" in locked
     session.log_in("moderador")  # the right password, too late
-    assert session.errors() == [BAD_LOGIN]
+    assert session.errors() == [locked]
     assert not logged_in(session)
-    user = demo_repo.snapshot().ledger.users["moderador"]
-    assert user.locked_until is not None
-    assert user.locked_until - local_now() <= timedelta(minutes=LOCK_MINUTES)
     outcomes = [e.outcome for _, e in demo_repo.snapshot().ledger.events
                 if e.subject == "moderador"]
     assert outcomes[-MAX_FAILED_LOGINS - 1:] == ["login_fallido"] * MAX_FAILED_LOGINS + [
         "bloqueo"]
 
 
-def test_an_unknown_user_gets_the_same_message_and_leaves_no_trace(
+def test_an_unknown_user_gets_the_same_answers_and_leaves_no_trace(
         demo_repo: Repository) -> None:
     rows = {name: len(raw.rows) for name, raw in demo_repo.snapshot().tabs.items()}
     session = UserSession(repo=demo_repo)
+    session.at.session_state["audit"] = record_now
+    answers = []
     for _ in range(MAX_FAILED_LOGINS + 1):
         session.log_in("no.existe", "no-es-la-clave")
-        assert session.errors() == [BAD_LOGIN]
+        answers += session.errors()
+    assert answers[:MAX_FAILED_LOGINS - 1] == [BAD_LOGIN] * (MAX_FAILED_LOGINS - 1)
+    assert all(a.startswith("Demasiados intentos fallidos") for a in answers[-2:])
     after = {name: len(raw.rows) for name, raw in demo_repo.snapshot().tabs.items()}
-    assert after["eventos"] == rows["eventos"] and after["usuarios"] == rows["usuarios"]
+    assert after == rows
 
 
-def test_a_session_expires_after_the_idle_limit_and_not_before(demo_repo: Repository) -> None:
+def test_a_session_expires_after_the_idle_limit_and_not_before(demo_workbook: object) -> None:
     clock = Clock(local_now())
-    session = UserSession(repo=demo_repo)
+    session = UserSession()  # through the environment: expiry clears the whole session
     session.at.session_state["clock"] = clock
     session.log_in("jefe.ugs")
     assert logged_in(session)

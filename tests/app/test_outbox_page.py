@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from support.fixed import TEST_ENV
+from support.ledgers import real_workbook
 
 from core.domain.models import MailStatus
 from core.domain.ports import Repository
@@ -20,7 +22,7 @@ from core.services import notifications as notify
 from sheets_schema.demo import USERS
 from tests.app.user_session import UserSession
 from tests.core.test_smtp import LocalSmtpServer
-from wiring import Settings, open_workbook
+from wiring import Settings, create_workbook
 
 BAD_LOGIN = "Usuario o contraseña incorrectos."
 EXPIRED = "Su sesión expiró por inactividad; ingrese de nuevo."
@@ -77,9 +79,16 @@ def rendered_text(at: AppTest) -> str:
 
 @pytest.fixture
 def fresh_repo(tmp_path: Path) -> Repository:
-    """A demo workbook of its own (its mails are counted by these tests)."""
-    return open_workbook(Settings(tmp_path / "mail" / "ledger.xlsx", demo=True,
-                                  subdivision="L"))
+    """The demo's people and requests in a workbook of its own, not marked as demo data:
+    its mails go out, and these tests count them."""
+    return real_workbook(tmp_path / "mail" / "ledger.xlsx")
+
+
+@pytest.fixture
+def demo_copy(tmp_path: Path) -> Repository:
+    """A demo workbook of its own, as ``python cli.py demo`` makes it."""
+    return create_workbook(Settings(tmp_path / "demo" / "ledger.xlsx", "L", TEST_ENV),
+                           demo=True)
 
 
 @pytest.fixture
@@ -90,8 +99,7 @@ def smtp_server() -> Iterator[LocalSmtpServer]:
 
 
 def use_smtp(monkeypatch: pytest.MonkeyPatch, server: LocalSmtpServer) -> None:
-    """Real data (not demo) and the local server, through the environment as in production."""
-    monkeypatch.setenv("RRSS_DEMO", "0")
+    """The local server, through the environment as in production."""
     for name, value in server.env().items():
         monkeypatch.setenv(name, value)
 
@@ -102,8 +110,9 @@ def counts(repo: Repository) -> dict[MailStatus, int]:
 
 
 def test_the_outbox_shows_the_queued_mails_and_never_mails_demo_users(
-        fresh_repo: Repository, smtp_server: LocalSmtpServer,
+        demo_copy: Repository, smtp_server: LocalSmtpServer,
         monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh_repo = demo_copy
     for name, value in smtp_server.env().items():  # a server, but demo data
         monkeypatch.setenv(name, value)
     session = UserSession("jefe.ugs", fresh_repo)
@@ -127,7 +136,6 @@ def test_the_outbox_shows_the_queued_mails_and_never_mails_demo_users(
 
 def test_without_a_server_the_page_says_mail_stays_in_the_tab(
         fresh_repo: Repository, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RRSS_DEMO", "0")
     monkeypatch.delenv("RRSS_SMTP_HOST", raising=False)
     session = UserSession("admin", fresh_repo)
     session.page("correo")

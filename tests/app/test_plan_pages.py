@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from support.fixed import TEST_ENV
 
 from core.domain.models import OutboxMail, PlanItem, PlanStatus
 from core.domain.ports import Repository
@@ -20,7 +21,7 @@ from core.services import plan, service_logs
 from sheets_schema.demo import USERS, demo_rows
 from tests.app.user_session import UserSession
 from ui.navigation import may_see
-from wiring import Settings, calendar_for, local_now, open_workbook
+from wiring import Settings, calendar_for, create_workbook, local_now
 
 
 def users_for(page: str, visible: bool = True) -> list[str]:
@@ -30,7 +31,7 @@ def users_for(page: str, visible: bool = True) -> list[str]:
 @pytest.fixture
 def fresh_repo(tmp_path: Path) -> Iterator[Repository]:
     """A demo workbook of its own, for a test that writes."""
-    yield open_workbook(Settings(tmp_path / "own.xlsx", demo=True, subdivision="L"))
+    yield create_workbook(Settings(tmp_path / "own.xlsx", "L", TEST_ENV), demo=True)
 
 
 def table(session: UserSession, column: str) -> pd.DataFrame:
@@ -135,7 +136,7 @@ def test_the_calendar_is_in_spanish_starts_on_monday_and_shows_the_days_off(
 
 def test_the_professional_drags_an_item_to_another_working_day(fresh_repo: Repository) -> None:
     target = item_by_service(fresh_repo, "Portal de trámites")
-    calendar = calendar_for(Settings(Path("x"), True, "L"))
+    calendar = calendar_for(Settings(Path("x"), "L", {}))
     day = target.start + timedelta(days=1)
     while not calendar.is_working_day(day):
         day += timedelta(days=1)
@@ -437,9 +438,9 @@ def test_an_open_question_shows_its_running_clock_and_warns_before_minute_15(
 def test_the_demo_plan_covers_the_coming_weeks() -> None:
     """A sanity check of the demo data itself, so every view has something to show."""
     today = local_now().date()
-    rows = demo_rows(local_now(), calendar_for(Settings(Path("x"), True, "L")))
+    rows = demo_rows(local_now(), calendar_for(Settings(Path("x"), "L", TEST_ENV)))
     starts = [date.fromisoformat(r["fecha_desde"]) for r in rows["plan_promocion"]]
     assert min(starts) > today and max(starts) <= today + timedelta(days=35)
     assert {r["estado"] for r in rows["plan_promocion"]} == {
         "planificado", "solicitado", "cancelado"}
-    assert {bool(r["cerrado_en"]) for r in rows["incidentes"]} == {True, False}
+    assert {bool(r.get("cerrado_en")) for r in rows["incidentes"]} == {True, False}

@@ -75,7 +75,9 @@ def test_a_closed_session_stays_closed_for_every_process_that_shares_the_list(
 
 def test_without_a_configured_key_one_is_generated_once_readable_only_by_its_owner(
         tmp_path: Path) -> None:
-    path = auth.key_file(tmp_path / "datos" / "ledger.xlsx")
+    assert auth.local_key(auth.key_file(tmp_path / "falta" / "ledger.xlsx"))
+    assert not (tmp_path / "falta").exists()  # a mistyped folder is never created
+    path = auth.key_file(tmp_path / "ledger.xlsx")
     assert path.name == ".ledger.xlsx.session-key"
     first = auth.local_key(path)
     assert len(first) >= 32 and auth.local_key(path) == first

@@ -41,3 +41,13 @@ def test_the_import_contracts_hold() -> None:
     result = subprocess.run([str(linter)], cwd=ROOT, capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+PAGES = sorted((ROOT / "pages").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[p.name for p in PAGES])
+def test_every_page_stays_thin_under_150_lines(path: Path) -> None:
+    # A page reads widgets, calls one service and renders; views live in ui/.
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines < 150, f"{path.name}: {lines} líneas; lleve sus vistas a ui/"

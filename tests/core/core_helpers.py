@@ -7,15 +7,13 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
-import pytest
-
 from core.adapters.memory import InMemoryRepository
-from core.domain.errors import AuthenticationFailed
 from core.domain.models import Event, EventKind, Request, Status, User
+from core.domain.ports import Repository
 from core.domain.procedures import Procedure
 from core.domain.roles import Role
 from core.domain.workflow import RequestState, decide, evolve, initial_state
-from core.services.accounts import LOGIN_FAILED, authenticate
+from core.services.accounts import LoginGuard, authenticate
 from sheets_schema.tabs import TABS_BY_NAME
 
 # Tuesday 10 March 2026, 09:00: a working day in La Paz, far from any holiday.
@@ -115,17 +113,15 @@ def request_form(**changes: object) -> dict[str, object]:
 
 
 TEN_MB = "x" * (10 * 1024 * 1024)
-LIMIT_MESSAGE = re.compile(r"^El texto de «(?P<column>[^»]+)» supera 50\.000 caracteres")
+LIMIT_MESSAGE = re.compile(r"^El texto de «(?P<column>[^»]+)» supera 32\.767 caracteres")
 
 
 def login_events(repo: InMemoryRepository, username: str) -> list[tuple[str, str]]:
     return [(e.outcome, e.comment) for _, e in repo.snapshot().ledger.events
-            if e.kind is EventKind.USER and e.subject == username]
+            if e.kind is EventKind.USER and e.subject == username
+            and e.outcome in ("login_fallido", "bloqueo")]
 
 
-def fail(repo: InMemoryRepository, username: str, when: datetime, times: int = 1) -> None:
-    """``times`` wrong passwords for ``username``, each refused with the same words."""
-    for _ in range(times):
-        with pytest.raises(AuthenticationFailed) as caught:
-            authenticate(repo, username, "clave-equivocada", now=when)
-        assert caught.value.message == LOGIN_FAILED
+def log_in(repo: Repository, username: str, password: str, when: datetime = NOW) -> User:
+    """A log-in with a guard of its own (no failures counted before)."""
+    return authenticate(repo, username, password, now=when, guard=LoginGuard())

@@ -10,16 +10,16 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from core_helpers import NOW, count_rows
+from core_helpers import NOW, count_rows, log_in
 
 from core.adapters.memory import InMemoryRepository
-from core.adapters.tabular import RawChange, Snapshot
+from core.adapters.tabular import Snapshot
+from core.domain.accounts import fingerprint
 from core.domain.errors import AuthenticationFailed, ConcurrentChange, InvalidInput, NotAllowed
 from core.domain.models import Event, EventKind
 from core.domain.ports import Change
 from core.domain.roles import Role
 from core.services import administration as admin
-from core.services.accounts import authenticate
 from core.services.requests import create_request
 from sheets_schema.demo import DEMO_PASSWORD
 
@@ -176,7 +176,7 @@ def test_the_ugs_head_opens_an_editor_account_whose_first_password_works_once_ha
     user = repo.snapshot().ledger.users["nuevo.editor"]
     assert (user.roles, user.unit, user.active) == ((Role.EDITOR,), "UGS", True)
     assert user.password_hash.startswith("$2b$") and password not in user.password_hash
-    assert authenticate(repo, "nuevo.editor", password).username == "nuevo.editor"
+    assert log_in(repo, "nuevo.editor", password).username == "nuevo.editor"
     event = last_event(repo)
     assert (event.outcome, event.subject, event.actor) == ("crear_usuario", "nuevo.editor",
                                                            "jefe.ugs")
@@ -187,7 +187,7 @@ def test_an_account_may_be_opened_with_a_password_the_administrator_chose(
         repo: InMemoryRepository) -> None:
     assert admin.create_user(repo, "admin", new_account(roles=[Role.REQUESTER], unit="NIC"),
                              NOW, password="clave-elegida-1") == "clave-elegida-1"
-    assert authenticate(repo, "nuevo.editor", "clave-elegida-1")
+    assert log_in(repo, "nuevo.editor", "clave-elegida-1")
 
 
 @pytest.mark.parametrize(("changes", "password", "message"), [
@@ -217,11 +217,12 @@ def test_a_deactivated_account_cannot_log_in_and_its_row_and_history_stay(
     assert count_rows(repo)["usuarios"] == rows_before
     assert repo.snapshot().ledger.users["editor"].active is False
     with pytest.raises(AuthenticationFailed):
-        authenticate(repo, "editor", DEMO_PASSWORD)
+        log_in(repo, "editor", DEMO_PASSWORD)
     admin.reactivate_user(repo, "admin", "editor", NOW)
-    assert authenticate(repo, "editor", DEMO_PASSWORD).username == "editor"
-    assert [e.outcome for e in events(repo)[-2:]] == ["desactivar", "reactivar"]
-    assert events(repo)[-2].payload() == {"antes": {"activo": True},
+    assert log_in(repo, "editor", DEMO_PASSWORD).username == "editor"
+    changes = [e for e in events(repo) if e.outcome != "login_fallido"]
+    assert [e.outcome for e in changes[-2:]] == ["desactivar", "reactivar"]
+    assert changes[-2].payload() == {"antes": {"activo": True},
                                           "despues": {"activo": False}}
 
 
@@ -241,18 +242,17 @@ def test_only_the_system_administrator_deactivates_and_nobody_deactivates_themse
         admin.deactivate_user(repo, "admin", "admin", NOW)
 
 
-def test_a_reset_password_replaces_the_old_one_and_lifts_a_lock_out(
+def test_a_reset_password_replaces_the_old_one_and_the_record_vouches_for_it(
         repo: InMemoryRepository) -> None:
-    repo.commit(RawChange().update_cells("usuarios", "editor", {
-        "intentos_fallidos": "5", "bloqueado_hasta": "2026-03-10 10:00:00"}))
     password = admin.reset_password(repo, "admin", "editor", NOW)
-    user = repo.snapshot().ledger.users["editor"]
-    assert (user.failed_logins, user.locked_until) == (0, None)
-    assert authenticate(repo, "editor", password)
+    assert log_in(repo, "editor", password)
     with pytest.raises(AuthenticationFailed):
-        authenticate(repo, "editor", DEMO_PASSWORD)
-    assert last_event(repo).outcome == "restablecer_contrasena"
-    assert last_event(repo).payload() == {"generada": True}
+        log_in(repo, "editor", DEMO_PASSWORD)
+    event = [e for e in events(repo) if e.outcome != "login_fallido"][-1]
+    stored = repo.snapshot().ledger.users["editor"].password_hash
+    assert event.outcome == "restablecer_contrasena"
+    assert event.payload() == {"generada": True, "huella": fingerprint(stored)}
+    assert stored not in event.data
 
 
 def test_correcting_an_account_s_data_records_only_what_changed(

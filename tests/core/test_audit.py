@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 
 import pytest
-from support.fixed import DEMO_NOW
+from support.fixed import DEMO_NOW, TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawChange, RawTab, Snapshot, stored_tab
@@ -15,7 +15,7 @@ from core.domain import chain, tamper
 from core.domain.errors import InvalidInput, NotAllowed
 from core.domain.issues import RowIssue
 from core.domain.ledger import StoredTab
-from core.domain.models import Request
+from core.domain.models import RequestRow
 from core.domain.roles import Role
 from core.domain.tamper import Anchor, CellChange, FindingKind
 from core.domain.validation import _REASONS
@@ -42,7 +42,7 @@ def col(name: str) -> int:
 
 
 def verify(rows: Rows, **options: object) -> tamper.AuditReport:
-    return tamper.verify_chain(events_tab(rows), **options)  # type: ignore[arg-type]
+    return tamper.verify_chain(events_tab(rows), sealer=TEST_SEALER, **options)  # type: ignore[arg-type]
 
 
 def events_tab(rows: Rows) -> StoredTab:
@@ -52,7 +52,7 @@ def events_tab(rows: Rows) -> StoredTab:
 def check(monitor: tamper.ChainMonitor, tabs: dict[str, RawTab]) -> tamper.AuditReport:
     """What the running app's monitor says of these tabs."""
     return monitor.check(stored_tab(SCHEMA.events, tabs["eventos"]),
-                         stored_tab(SCHEMA.of(Request), tabs["solicitudes"]))
+                         stored_tab(SCHEMA.of(RequestRow), tabs["solicitudes"]))
 
 
 def cell(rows: Rows, sheet_row: int, column: str) -> str:
@@ -199,7 +199,8 @@ def test_a_copied_row_is_reported_as_an_insertion_naming_the_original(events: Ro
     events.insert(10, list(events[source - 2]))
     finding = only(verify(events))
     assert (finding.kind, finding.row) == (FindingKind.INSERTED, 12)
-    assert f"copia de la fila {source}" in finding.detail
+    original = source + 1 if source >= 12 else source  # the copy pushed it down a row
+    assert f"copia de la fila {original}" in finding.detail
 
 
 def test_swapped_rows_are_both_reported_as_moved(events: Rows) -> None:
@@ -223,10 +224,10 @@ def test_rows_deleted_from_the_end_are_found_only_against_a_remembered_head(
 def test_a_missing_column_is_one_finding_instead_of_every_row(events: Rows) -> None:
     header = [h for h in HEADERS if h != "comentario"]
     rows = [[v for h, v in zip(HEADERS, r, strict=True) if h != "comentario"] for r in events]
-    finding = only(tamper.verify_chain(stored_tab(SCHEMA.events, RawTab("eventos", header,
-                                                                        rows))))
+    stored = stored_tab(SCHEMA.events, RawTab("eventos", header, rows))
+    finding = only(tamper.verify_chain(sealer=TEST_SEALER, events=stored))
     assert finding.kind is FindingKind.HEADER and "«comentario»" in finding.detail
-    no_tab = Snapshot({}, SCHEMA, default_rules()).ledger
+    no_tab = Snapshot({}, SCHEMA, default_rules(), TEST_SEALER).ledger
     assert only(audit.report(no_tab)).kind is FindingKind.HEADER
 
 
@@ -243,7 +244,8 @@ def test_blank_rows_are_ignored_and_findings_keep_sheet_row_numbers(events: Rows
 def test_columns_in_another_order_verify_the_same(events: Rows) -> None:
     header = list(reversed(HEADERS))
     rows = [list(reversed(r)) for r in events]
-    assert tamper.verify_chain(stored_tab(SCHEMA.events, RawTab("eventos", header, rows))).intact
+    assert tamper.verify_chain(stored_tab(SCHEMA.events, RawTab("eventos", header, rows)),
+                               sealer=TEST_SEALER).intact
 
 
 def test_a_finding_keeps_its_key_and_a_new_tampering_gets_a_new_one(events: Rows) -> None:
@@ -261,7 +263,7 @@ def test_a_finding_keeps_its_key_and_a_new_tampering_gets_a_new_one(events: Rows
 def repo_with(demo_tabs: dict[str, RawTab], edit: Callable[[Rows], None]) -> InMemoryRepository:
     tabs = copy.deepcopy(demo_tabs)
     edit(tabs["eventos"].rows)
-    return InMemoryRepository(tabs, SCHEMA, default_rules())
+    return InMemoryRepository(tabs, SCHEMA, default_rules(), TEST_SEALER)
 
 
 def report_of(repo: InMemoryRepository) -> tamper.AuditReport:
@@ -299,7 +301,7 @@ def test_a_later_tampering_raises_a_new_banner(demo_tabs: dict[str, RawTab]) -> 
                       NOW)
     tabs = copy.deepcopy(dict(repo.snapshot().tabs))
     set_cell(tabs["eventos"].rows, 15, "accion", "rechazar")
-    again = InMemoryRepository(tabs, SCHEMA, default_rules())
+    again = InMemoryRepository(tabs, SCHEMA, default_rules(), TEST_SEALER)
     report = report_of(again)
     assert [(f.row, f.kind) for f in report.pending] == [(15, FindingKind.EDITED)]
     assert "fila 15" in (audit.banner_text(report) or "")
@@ -312,7 +314,7 @@ def test_a_tampered_acknowledgement_acknowledges_nothing(demo_tabs: dict[str, Ra
     tabs = copy.deepcopy(dict(repo.snapshot().tabs))
     ack_row = len(tabs["eventos"].rows) + 1
     set_cell(tabs["eventos"].rows, ack_row, "comentario", "Nada que revisar.")
-    report = report_of(InMemoryRepository(tabs, SCHEMA, default_rules()))
+    report = report_of(InMemoryRepository(tabs, SCHEMA, default_rules(), TEST_SEALER))
     assert sorted(f.row for f in report.pending) == [8, ack_row]
 
 
@@ -352,7 +354,7 @@ def test_the_acknowledgement_is_refused_if_someone_acknowledged_first(
             return stale  # the page was read before the other acknowledgement
 
     audit.acknowledge(repo, "jefe.ugs", "Visto primero.", keys, NOW)
-    racing = Racing({}, SCHEMA, default_rules())
+    racing = Racing({}, SCHEMA, default_rules(), TEST_SEALER)
     racing._tabs, racing._snapshot = repo._tabs, repo.snapshot()  # the fresh content
     with pytest.raises(InvalidInput, match="Otra persona"):
         audit.acknowledge(racing, "directora", "Visto después.", keys, NOW)
@@ -363,28 +365,29 @@ def test_the_acknowledgement_is_refused_if_someone_acknowledged_first(
 
 def test_the_monitor_hashes_a_snapshot_once_and_then_only_appended_rows(
         demo_tabs: dict[str, RawTab]) -> None:
-    repo = InMemoryRepository(demo_tabs, SCHEMA, default_rules())
-    monitor = tamper.ChainMonitor()
+    repo = InMemoryRepository(demo_tabs, SCHEMA, default_rules(), TEST_SEALER)
+    monitor = tamper.ChainMonitor(TEST_SEALER)
     first = audit.check(monitor, repo.snapshot().ledger)
     assert audit.check(monitor, repo.snapshot().ledger) is first
     audit_event = {"id_evento": "e1", "tipo": "sistema", "id_objeto": "x", "secuencia": "1",
                    "accion": "prueba", "usuario": "admin", "fecha_hora": "2026-11-30 10:00:00"}
     repo.commit(RawChange().append_cells("eventos", audit_event))
     extended = audit.check(monitor, repo.snapshot().ledger)
-    full = tamper.verify_chain(events_tab(repo.snapshot().tabs["eventos"].rows))
+    full = tamper.verify_chain(events_tab(repo.snapshot().tabs["eventos"].rows),
+                               sealer=TEST_SEALER)
     assert (extended.rows, extended.head_hash, extended.intact) == (full.rows, full.head_hash,
                                                                    True)
     assert extended.rows == first.rows + 1
 
 
 def test_the_monitor_notices_rows_deleted_from_the_end(demo_tabs: dict[str, RawTab]) -> None:
-    monitor = tamper.ChainMonitor()
+    monitor = tamper.ChainMonitor(TEST_SEALER)
     assert check(monitor, demo_tabs).intact
     tabs = copy.deepcopy(demo_tabs)
     del tabs["eventos"].rows[-3:]
     finding = only(check(monitor, tabs))
     assert finding.kind is FindingKind.TRUNCATED
-    repo = InMemoryRepository(demo_tabs, SCHEMA, default_rules())
+    repo = InMemoryRepository(demo_tabs, SCHEMA, default_rules(), TEST_SEALER)
     assert caches.monitor(repo) is caches.monitor(repo)
 
 
@@ -402,9 +405,9 @@ def test_every_validation_reason_has_its_own_fixing_hint() -> None:
     (RowIssue("publicaciones_directas", 1, "canal", "", "falta esta columna en el encabezado"),
      "Restaure el encabezado «canal» en la fila 1 de «publicaciones_directas»"),
     (RowIssue("dias_no_laborables", 4, "fecha", "31/11", "no es una fecha válida "
-              "(use AAAA-MM-DD)"), "AAAA-MM-DD, por ejemplo"),
+              "(use AAAA-MM-DD)"), "DD/MM/AAAA, por ejemplo"),
     (RowIssue("eventos", 9, "fecha_hora", "ayer", "no es una fecha y hora válida "
-              "(use AAAA-MM-DD HH:MM)"), "AAAA-MM-DD HH:MM"),
+              "(use AAAA-MM-DD HH:MM)"), "DD/MM/AAAA HH:MM"),
     (RowIssue("usuarios", 3, "activo", "quizá", "use «sí» o «no»"), "«sí» o «no»"),
     (RowIssue("usuarios", 3, "roles", "jefa", "rol desconocido «jefa»"), "Permisos"),
 ])
@@ -419,11 +422,11 @@ def test_a_value_missing_because_its_header_is_gone_is_fixed_by_the_header() -> 
 
 
 def test_a_truncation_the_app_noticed_can_be_acknowledged(demo_tabs: dict[str, RawTab]) -> None:
-    monitor = tamper.ChainMonitor()
+    monitor = tamper.ChainMonitor(TEST_SEALER)
     assert check(monitor, demo_tabs).intact
     tabs = copy.deepcopy(demo_tabs)
     del tabs["eventos"].rows[-2:]
-    cut = InMemoryRepository(tabs, SCHEMA, default_rules())
+    cut = InMemoryRepository(tabs, SCHEMA, default_rules(), TEST_SEALER)
     report = audit.check(monitor, cut.snapshot().ledger)
     assert [f.kind for f in report.pending] == [FindingKind.TRUNCATED]
     audit.acknowledge(cut, "directora", "Se restauró una copia de ayer.",

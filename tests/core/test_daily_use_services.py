@@ -12,7 +12,6 @@ import pytest
 from core_helpers import NOW, count_rows
 
 from core.adapters.memory import InMemoryRepository
-from core.adapters.tabular import RawChange
 from core.domain.deadlines import due_info
 from core.domain.errors import CommentRequired, EarlyPublication, InvalidInput, NotAllowed
 from core.domain.models import OutboxMail, Status
@@ -23,6 +22,7 @@ from core.services import notifications as notify
 from core.services import requests as services
 from core.services.dashboard import DashboardFilter, deadline_dashboard
 from core.services.direct_publications import record_direct_publication
+from tests.support.accounts import change_account
 
 MONTH = DashboardFilter(NOW.date() - timedelta(days=30), NOW.date())
 
@@ -71,7 +71,7 @@ def mail_to(repo: InMemoryRepository, username: str, words: str) -> OutboxMail:
 
 
 def deactivate(repo: InMemoryRepository, username: str) -> None:
-    repo.commit(RawChange().update_cells("usuarios", username, {"activo": "no"}))
+    change_account(repo, username, NOW, active=False)
 
 
 # -- 1. nobody is left without a person to act ------------------------------------------------
@@ -244,7 +244,9 @@ def test_the_ugs_head_registers_a_verbal_instruction_of_the_de_in_her_name(
     assert state.request.created_by == "directora"
     first = state.events[0]
     assert (first.actor, first.role) == ("jefe.ugs", "de")
-    assert json.loads(first.data) == {"en_nombre_de": "directora", "via": "verbal"}
+    data = json.loads(first.data)
+    assert (data["en_nombre_de"], data["via"]) == ("directora", "verbal")
+    assert data["solicitud"]["solicitante"] == "directora"  # in the signed route
     notice = mail_to(repo, "directora", "instrucción registrada en su nombre")
     assert "Rosa Condori registró en su nombre una instrucción recibida por " \
            "instrucción verbal" in notice.body

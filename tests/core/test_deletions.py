@@ -7,7 +7,8 @@ import json
 from datetime import datetime
 
 import pytest
-from support.fixed import DEMO_NOW
+from support.accounts import change_account
+from support.fixed import DEMO_NOW, TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawTab
@@ -29,7 +30,7 @@ DEMO_ORDER = "ELIM-2026-0001"  # the demo's pending order, for the published SOL
 
 @pytest.fixture
 def repo(demo_tabs: dict[str, RawTab]) -> InMemoryRepository:
-    return InMemoryRepository(demo_tabs, SCHEMA, default_rules())
+    return InMemoryRepository(demo_tabs, SCHEMA, default_rules(), TEST_SEALER)
 
 
 def first_direct(repo: InMemoryRepository) -> tuple[str, str]:
@@ -175,19 +176,18 @@ def test_confirming_an_unknown_order_says_so(repo: InMemoryRepository) -> None:
 def test_the_role_is_checked_again_on_the_data_being_written(
         demo_tabs: dict[str, RawTab]) -> None:
     """DE was deactivated after the page was read: the order is refused, nothing written."""
-    repo = InMemoryRepository(demo_tabs, SCHEMA, default_rules())
+    repo = InMemoryRepository(demo_tabs, SCHEMA, default_rules(), TEST_SEALER)
     stale = repo.snapshot()
-    tabs = copy.deepcopy(demo_tabs)
-    users = tabs["usuarios"]
-    for cells in users.rows:
-        if cells[users.header.index("usuario")] == "directora":
-            cells[users.header.index("activo")] = "no"
+    meanwhile = InMemoryRepository(copy.deepcopy(demo_tabs), SCHEMA, default_rules(),
+                                   TEST_SEALER)
+    change_account(meanwhile, "directora", NOW, active=False)
+    tabs = dict(meanwhile.snapshot().tabs)
 
     class StaleView(InMemoryRepository):
         def snapshot(self):  # type: ignore[no-untyped-def]
             return stale
 
-    racing = StaleView(tabs, SCHEMA, default_rules())
+    racing = StaleView(tabs, SCHEMA, default_rules(), TEST_SEALER)
     publication = stale.ledger.direct_publications[0].publication_id
     with pytest.raises(NotAllowed):
         deletions.order_deletion(racing, "directora", {

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import pytest
 from core_helpers import NOW, count_rows
+from support.accounts import change_account
+from support.fixed import TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawTab
 from core.domain.errors import InvalidInput, StorageError
 from core.services import administration as admin
+from core.services import procedure_versions as procedure_admin
 from core.services import requests as services
 from sheets_schema.tabs import SCHEMA, TABS_BY_NAME
 
@@ -23,7 +26,7 @@ def with_rows(repo: InMemoryRepository, tab: str, extra: list[list[str]],
     tabs = {name: RawTab(raw.name, list(raw.header), [list(r) for r in raw.rows])
             for name, raw in snapshot.tabs.items()}
     tabs[tab].rows = extra + tabs[tab].rows if at_start else tabs[tab].rows + extra
-    return InMemoryRepository(tabs, SCHEMA, snapshot.rules)
+    return InMemoryRepository(tabs, SCHEMA, snapshot.rules, TEST_SEALER)
 
 
 def test_a_change_to_a_user_written_twice_is_refused_instead_of_hitting_the_damaged_copy(
@@ -45,27 +48,24 @@ def test_a_change_to_a_user_written_twice_is_refused_instead_of_hitting_the_dama
 
 def test_acting_on_a_request_whose_procedure_version_is_missing_names_the_cause(
         repo: InMemoryRepository) -> None:
+    procedure_admin.start_draft(repo, "jefe.ugs", 3, NOW)
+    procedure_admin.submit_draft(repo, "jefe.ugs", 3, NOW, description="Revisión")
+    procedure_admin.approve_draft(repo, "directora", 3, NOW, resolution="RA 1")
     request_id = services.create_request(repo, "solicitante", FORM, NOW)
     snapshot = repo.snapshot()
     tabs = {name: RawTab(raw.name, list(raw.header), [list(r) for r in raw.rows])
             for name, raw in snapshot.tabs.items()}
-    header = tabs["solicitudes"].header
-    row = next(r for r in tabs["solicitudes"].rows if r[0] == request_id)
-    row[header.index("version")] = "9"
-    broken = InMemoryRepository(tabs, SCHEMA, snapshot.rules)
-    with pytest.raises(InvalidInput, match=rf"{request_id} sigue la versión 9 del "
+    table = tabs["procedimientos"]
+    at = table.column_index()
+    table.rows = [r for r in table.rows  # someone deleted version 3/2's rows
+                  if (r[at["procedimiento"]], r[at["version"]]) != ("3", "2")]
+    broken = InMemoryRepository(tabs, SCHEMA, snapshot.rules, TEST_SEALER)
+    with pytest.raises(InvalidInput, match=rf"{request_id} sigue la versión 2 del "
                                            "procedimiento 3, que no está"):
         services.act(broken, "directora", request_id, "avanzar", expected_seq=1, now=NOW)
 
 
 def test_a_requester_without_a_unit_is_told_to_ask_for_one(repo: InMemoryRepository) -> None:
-    header = TABS_BY_NAME["usuarios"].headers
-    snapshot = repo.snapshot()
-    tabs = {name: RawTab(raw.name, list(raw.header), [list(r) for r in raw.rows])
-            for name, raw in snapshot.tabs.items()}
-    for row in tabs["usuarios"].rows:
-        if row[header.index("usuario")] == "solicitante":
-            row[header.index("unidad")] = ""
-    no_unit = InMemoryRepository(tabs, SCHEMA, snapshot.rules)
+    change_account(repo, "solicitante", NOW, unit="")
     with pytest.raises(InvalidInput, match="Su usuario no tiene unidad asignada"):
-        services.create_request(no_unit, "solicitante", FORM, NOW)
+        services.create_request(repo, "solicitante", FORM, NOW)

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from core_helpers import NOW, fail, request_form
+from core_helpers import NOW, request_form
+from support.fixed import TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.workbook.repository import WorkbookRepository
-from core.services.accounts import MAX_FAILED_LOGINS
+from core.domain.errors import AuthenticationFailed
+from core.services.accounts import MAX_FAILED_LOGINS, LoginGuard, authenticate
 from core.services.requests import act, create_request
 from sheets_schema import default_rules
 from sheets_schema.tabs import SCHEMA
@@ -42,7 +44,7 @@ def test_hostile_text_round_trips_through_the_workbook_unchanged(
     rid = create_request(workbook, "solicitante", request_form(
         title=text, objective=text, summary=text), NOW)
     act(workbook, "directora", rid, "rechazar", comment=text, expected_seq=1, now=NOW)
-    reopened = WorkbookRepository(workbook.path, SCHEMA, default_rules())
+    reopened = WorkbookRepository(workbook.path, SCHEMA, default_rules(), TEST_SEALER)
     ledger = reopened.snapshot().ledger
     request = ledger.requests[rid]
     assert (request.title, request.objective, request.summary) == (text, text, text)
@@ -80,10 +82,19 @@ def test_exports_neutralise_a_cell_a_spreadsheet_would_run(value: str) -> None:
     assert export.safe_cell(42) == 42
 
 
+def _fingerprint(repo: InMemoryRepository) -> str:
+    from core.domain.accounts import fingerprint
+    return fingerprint(repo.snapshot().ledger.users["jefe.ugs"].password_hash)
+
+
 def test_no_password_hash_leaves_the_users_tab(repo: InMemoryRepository) -> None:
     """Every other tab (and so every export of it) is free of bcrypt hashes, even after
     the events a log-in, a lock and a new request write."""
-    fail(repo, "jefe.ugs", NOW, times=MAX_FAILED_LOGINS)
+    guard = LoginGuard()
+    for _ in range(MAX_FAILED_LOGINS):
+        with pytest.raises(AuthenticationFailed):
+            authenticate(repo, "jefe.ugs", "equivocada", now=NOW, guard=guard)
+    assert guard.locked_until("jefe.ugs", NOW, _fingerprint(repo)) is not None
     create_request(repo, "solicitante", request_form(), NOW)
     for name, raw in repo.snapshot().tabs.items():
         if name == "usuarios":
@@ -95,7 +106,8 @@ def test_no_password_hash_leaves_the_users_tab(repo: InMemoryRepository) -> None
 def test_no_page_or_export_reads_the_password_hash() -> None:
     root = Path(__file__).resolve().parents[2]
     sources = [*root.glob("pages/*.py"), *root.glob("ui/*.py"), root / "app.py",
-               root / "core" / "export.py", root / "core" / "report.py"]
-    for source in (s for s in sources if s.exists()):
+               *root.glob("core/adapters/exports/*.py")]
+    assert len(sources) > 20
+    for source in sources:
         text = source.read_text(encoding="utf-8")
         assert "password_hash" not in text and "hash_contrasena" not in text, source.name

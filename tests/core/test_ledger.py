@@ -9,7 +9,8 @@ import copy
 from datetime import timedelta
 
 import pytest
-from core_helpers import NOW
+from core_helpers import EXTRA_USERS, NOW
+from support.fixed import TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawChange, RawTab, Snapshot, apply_change, parse_tab
@@ -17,12 +18,27 @@ from core.domain.issues import RowIssue
 from core.domain.models import Event
 from core.domain.ports import Change
 from core.domain.procedures import ProcedureSet
+from core.domain.roles import Role
+from core.domain.workdays import WorkCalendar
 from core.services.requests import act, create_request
 from sheets_schema import rules_for
+from sheets_schema.demo import USERS
 from sheets_schema.tabs import SCHEMA, TABS_BY_NAME
 
 EVENTS = TABS_BY_NAME["eventos"]
 REQUESTS = TABS_BY_NAME["solicitudes"]
+OPENED = len(USERS) + len(EXTRA_USERS)  # the accounts' signed «alta» events come first
+
+
+def ev(row: int) -> int:
+    """The sheet row of the request events' ``row`` (2 = the first request event)."""
+    return row + OPENED
+
+
+def request_events(tabs: dict[str, RawTab]) -> RawTab:
+    """The events tab with the request events only, for reading one tab on its own."""
+    raw = tabs["eventos"]
+    return RawTab(raw.name, raw.header, raw.rows[OPENED:])
 
 
 def form(procedure: int, unit: str = "NIC") -> dict[str, object]:
@@ -66,15 +82,15 @@ def loaded_rows(raw: RawTab) -> list[int]:
 
 def test_an_intact_ledger_has_no_issues(tabs: dict[str, RawTab],
                                         procedures: ProcedureSet) -> None:
-    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures)).ledger
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
     assert ledger.issues == []
-    assert len(ledger.events) == 4
+    assert len(ledger.events) == OPENED + 4
     assert sorted(s.stage for s in ledger.states.values()) == [2, 4]  # type: ignore[type-var]
 
 
 @pytest.mark.parametrize(("column", "value", "reason"), [
-    ("fecha_hora", "30/02/2026", "no es una fecha y hora válida (use AAAA-MM-DD HH:MM)"),
-    ("fecha_hora", "2026-02-30 10:00", "no es una fecha y hora válida (use AAAA-MM-DD HH:MM)"),
+    ("fecha_hora", "30/02/2026", "no es una fecha y hora válida (use DD/MM/AAAA HH:MM)"),
+    ("fecha_hora", "2026-02-30 10:00", "no es una fecha y hora válida (use DD/MM/AAAA HH:MM)"),
     ("secuencia", "tres", "debe ser un número entero"),
     ("etapa", "quinta", "debe ser un número entero"),
     ("tipo", "borrado", "valor no permitido"),
@@ -84,7 +100,7 @@ def test_an_intact_ledger_has_no_issues(tabs: dict[str, RawTab],
 def test_a_bad_cell_is_reported_with_tab_row_column_and_reason(
     tabs: dict[str, RawTab], column: str, value: str, reason: str
 ) -> None:
-    raw = tabs["eventos"]
+    raw = request_events(tabs)
     set_cell(raw, 3, column, value)
     parsed = parse_tab(EVENTS, raw)
     [issue] = parsed.issues
@@ -97,7 +113,7 @@ def test_a_bad_cell_is_reported_with_tab_row_column_and_reason(
 def test_empty_rows_are_skipped_without_issue_and_later_rows_keep_their_numbers(
     tabs: dict[str, RawTab],
 ) -> None:
-    raw = tabs["eventos"]
+    raw = request_events(tabs)
     raw.rows[1:1] = [[], ["", "  ", ""]]  # sheet rows 3 and 4
     set_cell(raw, 6, "secuencia", "x")  # the original third event, now row 6
     parsed = parse_tab(EVENTS, raw)
@@ -108,7 +124,7 @@ def test_empty_rows_are_skipped_without_issue_and_later_rows_keep_their_numbers(
 def test_a_missing_optional_column_is_reported_on_the_header_and_rows_still_load(
     tabs: dict[str, RawTab],
 ) -> None:
-    raw = tabs["eventos"]
+    raw = request_events(tabs)
     drop_column(raw, "comentario")
     parsed = parse_tab(EVENTS, raw)
     assert issue_keys(parsed.issues) == [
@@ -120,7 +136,7 @@ def test_a_missing_optional_column_is_reported_on_the_header_and_rows_still_load
 def test_a_missing_required_column_makes_every_row_fail_by_name(
     tabs: dict[str, RawTab],
 ) -> None:
-    raw = tabs["eventos"]
+    raw = request_events(tabs)
     drop_column(raw, "usuario")
     parsed = parse_tab(EVENTS, raw)
     assert issue_keys(parsed.issues) == [
@@ -133,7 +149,7 @@ def test_a_missing_required_column_makes_every_row_fail_by_name(
 def test_an_extra_column_is_reported_on_the_header_and_its_cells_are_kept(
     tabs: dict[str, RawTab],
 ) -> None:
-    raw = tabs["eventos"]
+    raw = request_events(tabs)
     raw.header.append("observaciones")
     raw.rows[0].extend([""] * (len(raw.header) - 1 - len(raw.rows[0])) + ["revisado"])
     before = copy.deepcopy(raw)
@@ -149,48 +165,59 @@ def test_a_hand_damaged_tab_reports_every_problem_keeps_the_good_rows_and_remove
     tabs: dict[str, RawTab], procedures: ProcedureSet
 ) -> None:
     raw = tabs["eventos"]
-    set_cell(raw, 3, "fecha_hora", "ayer")
-    set_cell(raw, 5, "secuencia", "1b")
-    raw.rows.insert(3, ["", ""])  # sheet row 5 is blank; the damaged seq moves to row 6
+    set_cell(raw, ev(3), "fecha_hora", "ayer")
+    set_cell(raw, ev(5), "secuencia", "1b")
+    raw.rows.insert(ev(3), ["", ""])  # a blank row; the damaged seq moves one row down
     raw.header.append("nota")
     drop_column(tabs["solicitudes"], "referencia")
-    set_cell(tabs["solicitudes"], 3, "publicar_desde", "15/03/2026")
+    set_cell(tabs["solicitudes"], 2, "publicar_desde", "el quince")
     untouched = copy.deepcopy(tabs)
 
-    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures)).ledger
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
     found = {(i.tab, i.row, i.column): i.reason for i in ledger.issues}
-    assert found[("eventos", 3, "fecha_hora")] == (
-        "no es una fecha y hora válida (use AAAA-MM-DD HH:MM)")
-    assert found[("eventos", 6, "secuencia")] == "debe ser un número entero"
+    assert found[("eventos", ev(3), "fecha_hora")] == (
+        "no es una fecha y hora válida (use DD/MM/AAAA HH:MM)")
+    assert found[("eventos", ev(6), "secuencia")] == "debe ser un número entero"
     assert "columna desconocida" in found[("eventos", 1, "nota")]
     assert found[("solicitudes", 1, "referencia")] == "falta esta columna en el encabezado"
-    assert found[("solicitudes", 3, "publicar_desde")] == "no es una fecha válida (use AAAA-MM-DD)"
-    assert [n for n, _ in ledger.events] == [2, 4]
+    assert found[("solicitudes", 2, "publicar_desde")].startswith(
+        "la celda no coincide con el registro, que dice")
+    assert [n for n, _ in ledger.events][OPENED:] == [ev(2), ev(4)]
     assert list(ledger.requests) == ["SOL-2026-0001"]
     assert tabs == untouched
 
 
-def test_a_stage_the_request_never_reached_is_reported_from_replay(
+def test_a_stage_typed_over_a_signed_event_is_reported_and_not_obeyed(
     tabs: dict[str, RawTab], procedures: ProcedureSet
 ) -> None:
-    set_cell(tabs["eventos"], 3, "etapa", "42")
-    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures)).ledger
-    assert issue_keys(ledger.issues)[0] == (
-        "eventos", 3, "accion",
-        "evento ignorado (SOL-2026-0001): registra la etapa 42 pero la solicitud estaba en la 2")
-    assert ledger.state("SOL-2026-0001").stage == 2  # type: ignore[union-attr]
+    set_cell(tabs["eventos"], ev(3), "etapa", "42")
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
+    assert ("eventos", ev(3), "firma") in [(i.tab, i.row, i.column) for i in ledger.issues]
+    assert ev(3) not in [n for n, _ in ledger.events]
+
+
+def test_a_signed_event_at_a_stage_the_request_never_reached_is_reported_from_replay(
+    tabs: dict[str, RawTab], procedures: ProcedureSet
+) -> None:
+    apply_change(tabs, SCHEMA, Change().add(Event(
+        event_id="fuera", subject="SOL-2026-0001", seq=4, stage=42, outcome="avanzar",
+        actor="jefe.ugs", at=NOW)), TEST_SEALER)
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
+    assert issue_keys(ledger.issues) == [(
+        "eventos", ev(6), "accion",
+        "evento ignorado (SOL-2026-0001): registra la etapa 42 pero la solicitud estaba en la 4")]
+    assert ledger.state("SOL-2026-0001").stage == 4  # type: ignore[union-attr]
 
 
 def test_events_of_an_unknown_request_are_reported(
     tabs: dict[str, RawTab], procedures: ProcedureSet
 ) -> None:
-    raw = tabs["eventos"]
-    stray = list(raw.rows[0])
-    stray[raw.column_index()["id_objeto"]] = "SOL-2026-0999"
-    raw.rows.append(stray)
-    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures)).ledger
+    apply_change(tabs, SCHEMA, Change().add(Event(  # signed, as the app would write it
+        event_id="perdido", subject="SOL-2026-0999", seq=2, outcome="avanzar", actor="directora",
+        at=NOW)), TEST_SEALER)
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
     assert [(i.tab, i.row, i.column, i.value, i.reason) for i in ledger.issues] == [
-        ("eventos", 6, "id_objeto", "SOL-2026-0999",
+        ("eventos", ev(6), "id_objeto", "SOL-2026-0999",
          "el evento se refiere a una solicitud inexistente")]
     assert "SOL-2026-0999" not in ledger.states
 
@@ -202,20 +229,27 @@ def test_a_repeated_request_id_keeps_the_first_row(
     copy_row = list(raw.rows[0])
     copy_row[raw.column_index()["titulo"]] = "Título cambiado a mano"
     raw.rows.append(copy_row)
-    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures)).ledger
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
     assert issue_keys(ledger.issues) == [
         ("solicitudes", 4, "id_solicitud", "identificador repetido: vale la primera fila")]
     assert ledger.requests["SOL-2026-0001"].title == "Publicación"
 
 
-def test_a_request_of_an_unknown_procedure_version_is_reported(
-    tabs: dict[str, RawTab], procedures: ProcedureSet
+@pytest.mark.parametrize(("column", "typed"), [
+    ("version", "7"), ("procedimiento", "1"), ("unidad", "DE"), ("creada_por", "directora"),
+    ("protegida_por_norma", "sí"), ("publicar_hasta", "31/12/2030"),
+])
+def test_a_routing_cell_typed_over_is_reported_and_the_signed_route_holds(
+    tabs: dict[str, RawTab], procedures: ProcedureSet, column: str, typed: str
 ) -> None:
-    set_cell(tabs["solicitudes"], 3, "version", "7")
-    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures)).ledger
-    assert [(i.row, i.column, i.value, i.reason) for i in ledger.issues] == [
-        (3, "version", "3/7", "no existe esa versión del procedimiento")]
-    assert ledger.state("SOL-2026-0002") is None
+    before = Snapshot(copy.deepcopy(tabs), SCHEMA, rules_for(procedures), TEST_SEALER).ledger
+    set_cell(tabs["solicitudes"], 3, column, typed)
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
+    [issue] = ledger.issues
+    assert (issue.tab, issue.row, issue.column, issue.value) == ("solicitudes", 3, column, typed)
+    assert issue.reason.endswith("vale el registro")
+    assert ledger.requests["SOL-2026-0002"] == before.requests["SOL-2026-0002"]
+    assert ledger.state("SOL-2026-0002") == before.state("SOL-2026-0002")
 
 
 def test_a_missing_tab_is_reported_on_its_first_row(procedures: ProcedureSet) -> None:
@@ -244,45 +278,117 @@ class Recorder:
 def test_a_ledger_rebuilt_from_the_previous_one_equals_a_full_read(
     repo: InMemoryRepository, tabs: dict[str, RawTab], procedures: ProcedureSet
 ) -> None:
-    before_snapshot = Snapshot(copy.deepcopy(tabs), SCHEMA, rules_for(procedures))
+    before_snapshot = Snapshot(copy.deepcopy(tabs), SCHEMA, rules_for(procedures), TEST_SEALER)
     before = before_snapshot.ledger
     assert before.states and before.issues == []  # derive (and cache) the old view
     recorder = Recorder(repo)
     act(recorder, "directora", "SOL-2026-0002", "avanzar",  # type: ignore[arg-type]
         expected_seq=1, now=NOW)
     after_tabs = copy.deepcopy(tabs)
-    touched = apply_change(after_tabs, SCHEMA, recorder.changes[-1])
+    touched = apply_change(after_tabs, SCHEMA, recorder.changes[-1], TEST_SEALER)
     bad = SCHEMA.events.cells(Event(event_id="x", subject="SOL-2026-0001", seq=9,
                                     outcome="avanzar", actor="a", at=NOW))
     bad["fecha_hora"] = "nunca"
     touched.rows.extend(apply_change(after_tabs, SCHEMA, RawChange().append_cells(
-        "eventos", bad)).rows)
+        "eventos", bad), TEST_SEALER).rows)
 
-    next_snapshot = Snapshot(after_tabs, SCHEMA, rules_for(procedures))
+    next_snapshot = Snapshot(after_tabs, SCHEMA, rules_for(procedures), TEST_SEALER)
     next_snapshot.previous = (before_snapshot, touched)
     incremental = next_snapshot.ledger
-    full = Snapshot(after_tabs, SCHEMA, rules_for(procedures)).ledger
+    full = Snapshot(after_tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
     assert incremental.states == full.states
     for spec in SCHEMA:
         assert incremental.records(spec.model) == full.records(spec.model), spec.name
     assert incremental.issues == full.issues
     assert issue_keys(full.issues) == [
-        ("eventos", 7, "fecha_hora", "no es una fecha y hora válida (use AAAA-MM-DD HH:MM)")]
+        ("eventos", ev(7), "fecha_hora", "no es una fecha y hora válida (use DD/MM/AAAA HH:MM)")]
     assert incremental.state("SOL-2026-0002").stage == 3  # type: ignore[union-attr]
 
 
-def test_a_user_name_written_twice_keeps_the_first_row_and_reports_the_second():
-    from sheets_schema import default_rules
-    from sheets_schema.demo import empty_tabs
+def test_a_user_row_written_twice_keeps_the_first_row_and_reports_the_second(
+    tabs: dict[str, RawTab], procedures: ProcedureSet
+) -> None:
+    raw = tabs["usuarios"]
+    at = raw.column_index()
+    first = next(r for r in raw.rows if r[at["usuario"]] == "directora")
+    second = list(first)
+    second[at["roles"]] = "administrador_sistema"
+    raw.rows.append(second)
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
+    assert ledger.users["directora"].roles == (Role.DE,)
+    assert [(i.tab, i.row, i.column) for i in ledger.issues] == [
+        ("usuarios", len(raw.rows) + 1, "usuario")]
 
-    tabs = empty_tabs()
-    header = TABS_BY_NAME["usuarios"].headers
-    first = {"usuario": "ana", "nombre": "Ana (primera)", "roles": "de",
-             "creado_en": "2026-01-05 08:00"}
-    second = {**first, "nombre": "Ana (copia)", "roles": "jefe_ugs"}
-    tabs["usuarios"] = RawTab("usuarios", header, [[row.get(h, "") for h in header]
-                                                   for row in (first, second)])
-    ledger = Snapshot(tabs, SCHEMA, default_rules()).ledger
-    assert ledger.users["ana"].full_name == "Ana (primera)"
-    assert [(i.tab, i.row, i.column) for i in ledger.issues if i.tab == "usuarios"] == [
-        ("usuarios", 3, "usuario")]
+
+def test_a_password_hash_moved_to_another_row_opens_only_its_own_account(
+    repo: InMemoryRepository, procedures: ProcedureSet
+) -> None:
+    """A sort between a reset's read and its write put editor's new hash on moderador's
+    row: neither account opens with the other's password, and both rows are reported."""
+    from core_helpers import log_in
+
+    from core.domain.errors import AuthenticationFailed
+    from core.services.administration import reset_password
+    from sheets_schema.demo import DEMO_PASSWORD
+
+    new = reset_password(repo, "admin", "editor", NOW)
+    raw = repo.tabs["usuarios"]
+    at = raw.column_index()
+    rows = {r[at["usuario"]]: r for r in raw.rows}
+    hashes = at["hash_contrasena"]
+    rows["editor"][hashes], rows["moderador"][hashes] = \
+        rows["moderador"][hashes], rows["editor"][hashes]
+    moved = InMemoryRepository(repo.tabs, SCHEMA, rules_for(procedures), TEST_SEALER)
+    assert log_in(moved, "editor", new).username == "editor"
+    assert log_in(moved, "moderador", DEMO_PASSWORD).username == "moderador"
+    for username, password in (("moderador", new), ("editor", DEMO_PASSWORD)):
+        with pytest.raises(AuthenticationFailed):
+            log_in(moved, username, password)
+    reported = {i.row for i in moved.snapshot().ledger.issues
+                if (i.tab, i.column) == ("usuarios", "hash_contrasena")}
+    assert len(reported) == 2
+
+
+@pytest.mark.parametrize(("column", "typed"), [
+    ("publicar_hasta", "=HOY()+3"), ("publicar_desde", "05/02/2027"),
+    ("creada_en", "ayer"), ("etapa", "#¡REF!"),
+])
+def test_a_bad_cell_marks_the_request_and_never_hides_it(
+    tabs: dict[str, RawTab], procedures: ProcedureSet, calendar: WorkCalendar, column: str,
+    typed: str,
+) -> None:
+    from core.services.dashboard import DashboardFilter, deadline_dashboard
+    from core.services.requests import inbox
+
+    before = Snapshot(copy.deepcopy(tabs), SCHEMA, rules_for(procedures), TEST_SEALER).ledger
+    set_cell(tabs["solicitudes"], 3, column, typed)  # SOL-2026-0002, waiting for the DE
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
+    assert [(i.row, i.column, i.value) for i in ledger.issues] == [(3, column, typed)]
+    assert ledger.state("SOL-2026-0002") == before.state("SOL-2026-0002")
+    waiting = [i.request.request_id for i in inbox(ledger, "directora", calendar, NOW.date())]
+    assert "SOL-2026-0002" in waiting
+    year = DashboardFilter(NOW.date() - timedelta(days=365), NOW.date())
+    board = deadline_dashboard(ledger, "directora", calendar, NOW.date(), year)
+    assert board.totals == deadline_dashboard(
+        before, "directora", calendar, NOW.date(), year).totals
+    assert board.totals.open == 2
+
+
+@pytest.mark.parametrize(("username", "column", "typed"), [
+    ("editor", "roles", "administrador_sistema"), ("jefe.nic", "unidad", "CGII"),
+    ("ex.directora", "activo", "sí"), ("solicitante", "correo", "otro@ejemplo.com"),
+])
+def test_an_account_cell_typed_over_is_reported_and_the_signed_account_holds(
+    tabs: dict[str, RawTab], procedures: ProcedureSet, username: str, column: str,
+    typed: str,
+) -> None:
+    before = Snapshot(copy.deepcopy(tabs), SCHEMA, rules_for(procedures), TEST_SEALER).ledger
+    raw = tabs["usuarios"]
+    row = next(i for i, r in enumerate(raw.rows) if r[raw.column_index()["usuario"]] == username)
+    set_cell(raw, row + 2, column, typed)
+    ledger = Snapshot(tabs, SCHEMA, rules_for(procedures), TEST_SEALER).ledger
+    assert ledger.users[username] == before.users[username]
+    [issue] = ledger.issues
+    assert (issue.tab, issue.row, issue.column, issue.value) == ("usuarios", row + 2, column,
+                                                                 typed)
+    assert issue.reason.endswith("vale el registro")

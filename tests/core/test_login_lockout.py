@@ -1,116 +1,189 @@
-"""Log-in lock-out: failures counted and audited, an account locked after five, and the
-same words for every refusal."""
+"""Log-in lock-out: five failures lock a name for fifteen minutes, whatever the ledger can
+do; parallel guesses get five tries at most; an unknown name is treated exactly like a
+real one; a locked person reads what happens next; failures of real accounts are audited."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from core_helpers import NOW, count_rows, fail, login_events
+from core_helpers import NOW, count_rows, login_events
 
+from core.adapters.guard_file import GuardFile
 from core.adapters.memory import InMemoryRepository
-from core.adapters.tabular import Snapshot
-from core.domain.errors import AuthenticationFailed, StorageError
-from core.domain.ports import Change
-from core.services.accounts import LOCK_MINUTES, LOGIN_FAILED, MAX_FAILED_LOGINS, authenticate
+from core.adapters.workbook.repository import WorkbookRepository
+from core.domain.errors import AuthenticationFailed
+from core.services import accounts
+from core.services.accounts import (
+    LOCK_MINUTES,
+    LOGIN_FAILED,
+    MAX_FAILED_LOGINS,
+    LoginGuard,
+    authenticate,
+    locked_message,
+)
+from core.services.administration import reset_password
 from sheets_schema.demo import DEMO_PASSWORD
 
-# -- log-in lock-out ---------------------------------------------------------------------------
+UNTIL = NOW + timedelta(minutes=LOCK_MINUTES)
 
 
-def test_each_failure_is_counted_and_audited(repo: InMemoryRepository) -> None:
-    fail(repo, "jefe.ugs", NOW, times=2)
-    user = repo.snapshot().ledger.users["jefe.ugs"]
-    assert (user.failed_logins, user.locked_until) == (2, None)
+def refused(repo: object, guard: LoginGuard, username: str, password: str = "equivocada",
+            when: object = NOW) -> str:
+    with pytest.raises(AuthenticationFailed) as caught:
+        authenticate(repo, username, password, now=when, guard=guard)  # type: ignore[arg-type]
+    return caught.value.message
+
+
+@pytest.fixture
+def guard() -> LoginGuard:
+    return LoginGuard()
+
+
+def test_each_failure_is_counted_and_audited(repo: InMemoryRepository, guard: LoginGuard
+                                             ) -> None:
+    assert [refused(repo, guard, "jefe.ugs") for _ in range(2)] == [LOGIN_FAILED] * 2
+    assert guard.failures("jefe.ugs") == 2
     assert login_events(repo, "jefe.ugs") == [
         ("login_fallido", f"intento fallido 1 de {MAX_FAILED_LOGINS}"),
         ("login_fallido", f"intento fallido 2 de {MAX_FAILED_LOGINS}"),
     ]
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(repo: InMemoryRepository) -> None:
-    fail(repo, "jefe.ugs", NOW, times=MAX_FAILED_LOGINS)
-    user = repo.snapshot().ledger.users["jefe.ugs"]
-    assert user.locked_until == NOW + timedelta(minutes=LOCK_MINUTES)
+def test_five_failures_lock_the_name_and_say_until_when(repo: InMemoryRepository,
+                                                        guard: LoginGuard) -> None:
+    answers = [refused(repo, guard, "jefe.ugs") for _ in range(MAX_FAILED_LOGINS)]
+    assert answers == [LOGIN_FAILED] * (MAX_FAILED_LOGINS - 1) + [locked_message(UNTIL)]
+    assert guard.locked_until("jefe.ugs", NOW, _fingerprint(repo, "jefe.ugs")) == UNTIL
     outcomes = [outcome for outcome, _ in login_events(repo, "jefe.ugs")]
     assert outcomes == ["login_fallido"] * MAX_FAILED_LOGINS + ["bloqueo"]
-    events = [e for _, e in repo.snapshot().ledger.events if e.subject == "jefe.ugs"]
-    assert [e.seq for e in events] == list(range(1, MAX_FAILED_LOGINS + 2))
-    assert all(e.hash for e in events)  # chained like every event
+    assert "espere hasta las 09:15 del 10/03/2026" in locked_message(UNTIL)
 
 
-def test_a_locked_account_refuses_even_the_right_password_with_the_same_words(
-        repo: InMemoryRepository) -> None:
-    fail(repo, "jefe.ugs", NOW, times=MAX_FAILED_LOGINS)
-    before = count_rows(repo)
-    with pytest.raises(AuthenticationFailed) as caught:
-        authenticate(repo, "jefe.ugs", DEMO_PASSWORD, now=NOW + timedelta(minutes=14))
-    assert caught.value.message == LOGIN_FAILED
-    fail(repo, "jefe.ugs", NOW + timedelta(minutes=14, seconds=59))
-    assert count_rows(repo) == before  # attempts during a lock write nothing more
-
-
-def test_when_the_lock_expires_the_right_password_works_and_clears_it(
-        repo: InMemoryRepository) -> None:
-    fail(repo, "jefe.ugs", NOW, times=MAX_FAILED_LOGINS)
-    later = NOW + timedelta(minutes=LOCK_MINUTES)
-    assert authenticate(repo, "jefe.ugs", DEMO_PASSWORD, now=later).username == "jefe.ugs"
-    user = repo.snapshot().ledger.users["jefe.ugs"]
-    assert (user.failed_logins, user.locked_until) == (0, None)
+def test_a_locked_name_refuses_even_the_right_password(repo: InMemoryRepository,
+                                                       guard: LoginGuard) -> None:
+    for _ in range(MAX_FAILED_LOGINS):
+        refused(repo, guard, "jefe.ugs")
+    assert refused(repo, guard, "jefe.ugs", DEMO_PASSWORD) == locked_message(UNTIL)
+    later = UNTIL + timedelta(seconds=1)
+    assert authenticate(repo, "jefe.ugs", DEMO_PASSWORD, now=later, guard=guard).username \
+        == "jefe.ugs"
+    assert guard.failures("jefe.ugs") == 0
 
 
 def test_a_success_resets_the_count_so_failures_must_be_in_a_row(
-        repo: InMemoryRepository) -> None:
-    fail(repo, "jefe.ugs", NOW, times=MAX_FAILED_LOGINS - 1)
-    authenticate(repo, "jefe.ugs", DEMO_PASSWORD, now=NOW)
-    assert repo.snapshot().ledger.users["jefe.ugs"].failed_logins == 0
-    fail(repo, "jefe.ugs", NOW, times=MAX_FAILED_LOGINS - 1)
-    assert authenticate(repo, "jefe.ugs", DEMO_PASSWORD, now=NOW).username == "jefe.ugs"
+        repo: InMemoryRepository, guard: LoginGuard) -> None:
+    for _ in range(MAX_FAILED_LOGINS - 1):
+        refused(repo, guard, "jefe.ugs")
+    authenticate(repo, "jefe.ugs", DEMO_PASSWORD, now=NOW, guard=guard)
+    assert refused(repo, guard, "jefe.ugs") == LOGIN_FAILED
+    assert guard.failures("jefe.ugs") == 1
 
 
-def test_a_success_with_nothing_to_reset_writes_nothing(repo: InMemoryRepository) -> None:
-    commits = repo.commits
-    authenticate(repo, "jefe.ugs", DEMO_PASSWORD, now=NOW)
-    assert repo.commits == commits
-
-
-@pytest.mark.parametrize("username", ["nadie", "x" * 500, "ex.directora", "Robert'); --"])
-def test_unknown_and_deactivated_names_get_the_same_answer_and_write_nothing(
-        repo: InMemoryRepository, username: str) -> None:
+def test_a_success_writes_nothing(repo: InMemoryRepository, guard: LoginGuard) -> None:
     before = count_rows(repo)
-    fail(repo, username, NOW, times=MAX_FAILED_LOGINS + 3)
-    assert count_rows(repo) == before  # no rows for names anyone can make up
-
-
-def test_a_lock_is_per_account(repo: InMemoryRepository) -> None:
-    fail(repo, "jefe.ugs", NOW, times=MAX_FAILED_LOGINS)
-    assert authenticate(repo, "directora", DEMO_PASSWORD, now=NOW).username == "directora"
-
-
-def test_without_a_clock_the_old_callers_still_log_in_and_nothing_is_counted(
-        repo: InMemoryRepository) -> None:
-    before = count_rows(repo)
-    with pytest.raises(AuthenticationFailed):
-        authenticate(repo, "jefe.ugs", "mala")
+    authenticate(repo, "editor", DEMO_PASSWORD, now=NOW, guard=guard)
     assert count_rows(repo) == before
-    assert authenticate(repo, "jefe.ugs", DEMO_PASSWORD).username == "jefe.ugs"
 
 
-class ReadOnly:
-    """A ledger that can be read but not written (a locked workbook, a quota error)."""
+def test_an_unknown_name_is_counted_and_locked_like_a_real_one_and_writes_nothing(
+        repo: InMemoryRepository, guard: LoginGuard) -> None:
+    before = count_rows(repo)
+    real = [refused(repo, guard, "jefe.ugs") for _ in range(MAX_FAILED_LOGINS + 1)]
+    invented = [refused(repo, guard, "nadie.existe") for _ in range(MAX_FAILED_LOGINS + 1)]
+    deactivated = [refused(repo, guard, "ex.directora", DEMO_PASSWORD)
+                   for _ in range(MAX_FAILED_LOGINS + 1)]
+    assert real == invented == deactivated
+    assert [c for _, c in count_rows(repo).items()] != [c for _, c in before.items()]
+    assert login_events(repo, "nadie.existe") == []
 
-    def __init__(self, repo: InMemoryRepository) -> None:
-        self._repo = repo
 
-    def snapshot(self) -> Snapshot:
-        return self._repo.snapshot()
-
-    def commit(self, change: Change) -> Snapshot:
-        raise StorageError("El libro está abierto en otro programa; no se guardó nada.")
+def test_a_reset_password_lifts_the_lock(repo: InMemoryRepository, guard: LoginGuard) -> None:
+    for _ in range(MAX_FAILED_LOGINS):
+        refused(repo, guard, "editor")
+    new = reset_password(repo, "admin", "editor", NOW)
+    assert authenticate(repo, "editor", new, now=NOW, guard=guard).username == "editor"
 
 
-def test_a_failure_that_cannot_be_recorded_is_still_the_same_refusal(
-        repo: InMemoryRepository) -> None:
-    with pytest.raises(AuthenticationFailed) as caught:
-        authenticate(ReadOnly(repo), "jefe.ugs", "mala", now=NOW)  # type: ignore[arg-type]
-    assert caught.value.message == LOGIN_FAILED
+def test_a_lock_is_per_name(repo: InMemoryRepository, guard: LoginGuard) -> None:
+    for _ in range(MAX_FAILED_LOGINS):
+        refused(repo, guard, "jefe.ugs")
+    assert authenticate(repo, "editor", DEMO_PASSWORD, now=NOW, guard=guard).username \
+        == "editor"
+
+
+def test_eight_threads_guessing_in_parallel_get_five_checks_at_most(
+        repo: InMemoryRepository, guard: LoginGuard, monkeypatch: pytest.MonkeyPatch) -> None:
+    checks: list[str] = []
+    real = accounts.verify_password
+
+    def counted(password: str, hashed: str) -> bool:
+        checks.append(password)
+        return real(password, hashed)
+
+    monkeypatch.setattr(accounts, "verify_password", counted)
+    start = threading.Barrier(8)
+
+    def guess(number: int) -> None:
+        start.wait()
+        for attempt in range(6):
+            with contextlib.suppress(AuthenticationFailed):
+                authenticate(repo, "jefe.ugs", f"adivina-{number}-{attempt}", now=NOW,
+                             guard=guard)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(checks) == MAX_FAILED_LOGINS
+    assert refused(repo, guard, "jefe.ugs", DEMO_PASSWORD) == locked_message(UNTIL)
+
+
+def test_every_refusal_costs_one_bcrypt_check_real_name_or_not(
+        repo: InMemoryRepository, guard: LoginGuard, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(accounts, "verify_password",
+                        lambda password, hashed: calls.append("verify") is None and False)
+    monkeypatch.setattr(accounts, "burn_time", lambda password: calls.append("burn"))
+    for name in ("jefe.ugs", "nadie.existe", "ex.directora"):
+        calls.clear()
+        refused(repo, guard, name)
+        assert len(calls) == 1, name
+
+
+def test_failures_count_while_the_workbook_cannot_be_written(
+        workbook: WorkbookRepository, guard: LoginGuard) -> None:
+    office = workbook.path.with_name(f".~lock.{workbook.path.name}#")
+    office.write_text("Persona en LibreOffice,pc,", encoding="utf-8")
+    answers = [refused(workbook, guard, "jefe.ugs") for _ in range(MAX_FAILED_LOGINS)]
+    assert answers[-1] == locked_message(UNTIL)
+    assert refused(workbook, guard, "jefe.ugs", DEMO_PASSWORD) == locked_message(UNTIL)
+    assert login_events(workbook, "jefe.ugs") == []  # nothing could be written, yet locked
+
+
+def test_a_restart_does_not_hand_out_five_more_tries(repo: InMemoryRepository,
+                                                     tmp_path: Path) -> None:
+    store = GuardFile(tmp_path / "guard.json")
+    first = LoginGuard(store)
+    for _ in range(MAX_FAILED_LOGINS):
+        refused(repo, first, "jefe.ugs")
+    restarted = LoginGuard(GuardFile(tmp_path / "guard.json"))
+    assert refused(repo, restarted, "jefe.ugs", DEMO_PASSWORD) == locked_message(UNTIL)
+    assert (tmp_path / "guard.json").stat().st_mode & 0o077 == 0
+
+
+def test_a_damaged_guard_file_starts_counting_again_instead_of_failing(
+        repo: InMemoryRepository, tmp_path: Path) -> None:
+    (tmp_path / "guard.json").write_text("{roto", encoding="utf-8")
+    guard = LoginGuard(GuardFile(tmp_path / "guard.json"))
+    assert refused(repo, guard, "jefe.ugs") == LOGIN_FAILED
+
+
+def _fingerprint(repo: InMemoryRepository, username: str) -> str:
+    from core.domain.accounts import fingerprint
+
+    return fingerprint(repo.snapshot().ledger.users[username].password_hash)

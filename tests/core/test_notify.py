@@ -12,13 +12,17 @@ from pathlib import Path
 
 import pytest
 from core_helpers import NOW
+from support.accounts import change_account
+from support.fixed import TEST_SEALER
+from support.ledgers import real_workbook
 from test_smtp import LocalSmtpServer
 
 import cli
+from core.adapters import keys
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawChange, RawTab
 from core.domain.errors import ConcurrentChange, InvalidInput, NotAllowed
-from core.domain.models import MAX_CELL_CHARS, MailStatus, OutboxMail
+from core.domain.models import MAX_CELL_CHARS, ArchivedMail, MailStatus, OutboxMail
 from core.domain.ports import MailError
 from core.domain.procedures import ProcedureSet
 from core.domain.workdays import WorkCalendar
@@ -162,7 +166,7 @@ def test_publication_tells_the_requester(repo: InMemoryRepository) -> None:
 
 def test_people_without_an_address_get_nothing_and_are_listed(
         repo: InMemoryRepository) -> None:
-    repo.commit(RawChange().update_cells("usuarios", "directora", {"correo": ""}))
+    change_account(repo, "directora", NOW, email="")
     rid = create_request(repo, "solicitante", form(3), NOW)
     assert mails_about(repo, rid) == []
     assert "directora" in [u.username for u in notify.users_without_email(
@@ -189,7 +193,7 @@ def test_a_refused_action_queues_no_mail(repo: InMemoryRepository) -> None:
 
 def test_a_long_comment_still_lets_the_action_through_with_a_shortened_mail(
         repo: InMemoryRepository) -> None:
-    rid = create_request(repo, "solicitante", form(3, title="T" * 40_000), NOW)
+    rid = create_request(repo, "solicitante", form(3, title="T" * 30_000), NOW)
     step(repo, "directora", rid, "rechazar", comment="c" * (MAX_CELL_CHARS - 10))
     state = repo.snapshot().ledger.state(rid)
     assert state is not None and state.status.value == "rechazada"
@@ -201,7 +205,7 @@ def test_a_damaged_outbox_tab_does_not_stop_the_action(
         seeded_tabs: dict[str, RawTab], procedures: ProcedureSet) -> None:
     tabs = dict(seeded_tabs)
     tabs["correo_saliente"] = RawTab("correo_saliente", ["id_correo", "para"], [])
-    repo = InMemoryRepository(tabs, SCHEMA, rules_for(procedures))
+    repo = InMemoryRepository(tabs, SCHEMA, rules_for(procedures), TEST_SEALER)
     rid = create_request(repo, "solicitante", form(3), NOW)
     assert repo.snapshot().ledger.state(rid) is not None
     assert repo.snapshot().tabs["correo_saliente"].rows == []
@@ -410,21 +414,70 @@ def test_institutional_days_off_move_the_due_date_in_mails(repo: InMemoryReposit
 def test_the_command_line_queues_the_digest_and_sends_but_never_demo_data(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         smtp_server: LocalSmtpServer) -> None:
-    monkeypatch.setenv("RRSS_WORKBOOK", str(tmp_path / "ledger.xlsx"))
-    monkeypatch.setenv("RRSS_DEMO", "1")
+    monkeypatch.setenv("RRSS_WORKBOOK", str(tmp_path / "demo.xlsx"))
     for name, value in smtp_server.env().items():
         monkeypatch.setenv(name, value)
     assert cli.main(["nada"]) == 2
+    assert cli.main(["demo"]) == 0
     assert cli.main(["digest"]) == 0
     assert "correo(s) de resumen en cola" in capsys.readouterr().out
     assert cli.main(["send"]) == 1  # demo users' addresses are never written to
     assert "Datos de demostración" in capsys.readouterr().out
     assert smtp_server.received == []
 
-    monkeypatch.setenv("RRSS_DEMO", "0")  # the same workbook, now treated as real data
+    # The same people and requests in a ledger that is not marked as demo data.
+    real = tmp_path / "real.xlsx"
+    real_workbook(real, keys.write_key_file(keys.key_file_for(real)))
+    monkeypatch.setenv("RRSS_WORKBOOK", str(real))
+    assert cli.main(["digest"]) == 0
     assert cli.main(["send"]) == 0
     assert "enviado(s)" in capsys.readouterr().out
     assert smtp_server.received
     monkeypatch.delenv("RRSS_SMTP_HOST")
     assert cli.main(["send"]) == 1
     assert "RRSS_SMTP_HOST" in capsys.readouterr().out
+
+
+# -- the outbox stays short: delivered mails are archived ---------------------------------------
+
+
+def test_mails_delivered_long_ago_leave_the_outbox_for_its_archive_whole(
+        repo: InMemoryRepository, smtp_server: LocalSmtpServer) -> None:
+    rid = create_request(repo, "solicitante", form(3), NOW)
+    step(repo, "directora", rid)
+    queued = notify.outbox(repo.snapshot().ledger)
+    assert queued
+    notify.deliver_pending(repo, smtp_server.mailer(), NOW)
+    sent = {m.mail_id: m for m in notify.outbox(repo.snapshot().ledger)}
+    assert all(m.status is MailStatus.SENT for m in sent.values())
+
+    report = notify.deliver_pending(repo, smtp_server.mailer(), NOW + timedelta(days=89))
+    assert report.archived == 0
+    later = create_request(repo, "solicitante", form(
+        3, publish_from=NOW.date() + timedelta(days=91),
+        publish_to=NOW.date() + timedelta(days=120)), NOW + timedelta(days=91))
+    report = notify.deliver_pending(repo, smtp_server.mailer(), NOW + timedelta(days=91))
+    assert report.archived == len(sent)
+    ledger = repo.snapshot().ledger
+    assert {m.mail_id: m for m in ledger.all(ArchivedMail)} == {
+        k: ArchivedMail(**m.model_dump()) for k, m in sent.items()}
+    assert [m.mail_id for m in notify.outbox(ledger)] and all(
+        later in m.subject for m in notify.outbox(ledger))
+    assert ledger.issues == []
+    assert notify.deliver_pending(repo, smtp_server.mailer(),
+                                  NOW + timedelta(days=92)).archived == 0
+
+
+def test_archiving_finds_its_rows_by_id_after_a_person_sorted_the_outbox(
+        repo: InMemoryRepository, smtp_server: LocalSmtpServer) -> None:
+    for _ in range(3):
+        create_request(repo, "solicitante", form(3), NOW)
+    notify.deliver_pending(repo, smtp_server.mailer(), NOW)
+    fresh = create_request(repo, "solicitante", form(
+        3, publish_from=NOW.date() + timedelta(days=100),
+        publish_to=NOW.date() + timedelta(days=130)), NOW + timedelta(days=100))
+    raw = repo.tabs["correo_saliente"]
+    raw.rows.sort(key=lambda r: r[raw.column_index()["para"]], reverse=True)
+    notify.archive_delivered(repo, NOW + timedelta(days=100))
+    left = notify.outbox(repo.snapshot().ledger)
+    assert left and all(fresh in m.subject and m.status is MailStatus.PENDING for m in left)

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from core_helpers import NOW, rows_to_cells
+from support.fixed import TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawChange, RawTab
@@ -38,7 +39,7 @@ from core.services.direct_publications import approve_promotion, record_direct_p
 from core.services.requests import act, close_request, create_request
 from sheets_schema import PERMISSIONS_CSV, PROCEDURES_CSV, procedure_rows, rules_for
 from sheets_schema import default_permissions as default_matrix
-from sheets_schema.demo import DEMO_PASSWORD, empty_tabs, unit_rows, user_row
+from sheets_schema.demo import DEMO_PASSWORD, demo_user, seeded_tabs, seeding
 from sheets_schema.tabs import SCHEMA
 from ui.navigation import PAGE_ROLES
 
@@ -182,25 +183,23 @@ TARGET = "destino"
 @pytest.fixture(scope="module")
 def one_user_per_role() -> dict[str, RawTab]:
     """An «actor.<role>» per role, all in NIC, plus the account the grant probes change."""
-    tabs = empty_tabs()
-    tabs["unidades"].rows = rows_to_cells("unidades", unit_rows())
-    users = [user_row(f"actor.{r.value}", f"Actor {r.label}", (r,), UNIT, DEMO_PASSWORD,
+    users = [demo_user(f"actor.{r.value}", f"Actor {r.label}", (r,), UNIT, DEMO_PASSWORD,
                       NOW - timedelta(days=30)) for r in Role]
     # Stage people for walking procedure 2, each with a single role.
-    users += [user_row(name, name, (role,), unit, DEMO_PASSWORD, NOW - timedelta(days=30))
+    users += [demo_user(name, name, (role,), unit, DEMO_PASSWORD, NOW - timedelta(days=30))
               for name, role, unit in [("w.prof", Role.PROFESSIONAL, "UGS"),
                                        ("w.ugs", Role.UGS_HEAD, "UGS"),
                                        ("w.de", Role.DE, "DE"),
                                        ("w.jefe", Role.UNIT_HEAD, UNIT)]]
-    tabs["usuarios"].rows = rows_to_cells("usuarios", users)
-    return tabs
+    return seeded_tabs(users, NOW - timedelta(days=30), TEST_SEALER)
 
 
 def fresh(tabs: dict[str, RawTab], target_roles: tuple[Role, ...] = (Role.REQUESTER,)
           ) -> InMemoryRepository:
-    repo = InMemoryRepository(tabs, SCHEMA, rules_for(load_procedures(procedure_rows())))
-    repo.commit(RawChange().append_cells("usuarios", user_row(
-        TARGET, "Cuenta de destino", target_roles, UNIT, DEMO_PASSWORD, NOW)))
+    rules = rules_for(load_procedures(procedure_rows()))
+    repo = InMemoryRepository(tabs, SCHEMA, rules, TEST_SEALER)
+    repo.commit(seeding([demo_user(TARGET, "Cuenta de destino", target_roles, UNIT,
+                                   DEMO_PASSWORD, NOW)], NOW))
     return repo
 
 

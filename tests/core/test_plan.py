@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 from core_helpers import NOW, count_rows
+from support.fixed import TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawTab
@@ -189,7 +190,7 @@ def hand_edited(seeded_tabs: dict[str, RawTab], procedures: ProcedureSet
                                                   "id_solicitud": "SOL-2026-0099",
                                                   "estado": "solicitado"}
     raw.rows.append([row.get(h, "verde" if h == "color" else "") for h in raw.header])
-    return InMemoryRepository(tabs, SCHEMA, rules_for(procedures))
+    return InMemoryRepository(tabs, SCHEMA, rules_for(procedures), TEST_SEALER)
 
 
 def test_an_edit_changes_the_planned_cells_and_keeps_every_other_cell(
@@ -403,7 +404,7 @@ def test_the_plan_reads_valid_rows_by_date_and_first_row_per_id(
                 PLAN_ROW(item("B", WED)) | {"servicio": "copia"},
                 PLAN_ROW(item("C", WED)) | {"fecha_desde": "pronto"}):
         raw.rows.append([row[h] for h in raw.header])
-    ledger = InMemoryRepository(tabs, SCHEMA, rules_for(procedures)).snapshot().ledger
+    ledger = InMemoryRepository(tabs, SCHEMA, rules_for(procedures), TEST_SEALER).snapshot().ledger
     assert [(i.item_id, i.service) for i in plan.plan_items(ledger)] == [
         ("B", "Servicio B"), ("A", "Servicio A")]
     assert plan.next_item_id(ledger, NOW) == "PLAN-2026-0001"

@@ -12,6 +12,8 @@ from datetime import date, timedelta
 
 import pytest
 from core_helpers import NOW, count_rows
+from support.accounts import change_account
+from support.fixed import TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
 from core.adapters.tabular import RawChange, Snapshot
@@ -84,16 +86,47 @@ def test_a_new_ledger_holds_the_shipped_procedures_in_its_tab_all_published(
     assert [ledger.procedures.current(n).last_stage for n in (1, 2, 3)] == [8, 7, 9]
 
 
-def test_the_tab_not_the_shipped_table_is_what_requests_follow(
-        repo: InMemoryRepository) -> None:
-    """A hand edit of a published row (stage 3.5 given two days) is what the app applies."""
+@pytest.mark.parametrize(("column", "typed"), [("plazo", "2"), ("responsable", "editor")])
+def test_a_hand_edit_of_a_published_row_is_reported_and_not_obeyed(
+        repo: InMemoryRepository, column: str, typed: str) -> None:
+    """Who acts at a stage, and in how long, never follows a typed cell of the tab."""
     raw = repo.snapshot().tabs[PROCEDURES_TAB]
     row = next(i for i, cells in enumerate(raw.rows) if cells[0] == "3" and cells[3] == "5")
-    column = raw.header.index("plazo")
     repo.commit(RawChange().update_row(PROCEDURES_TAB, row + 2, raw.rows[row],
-                                    {"plazo": "2"}))
-    assert repo.snapshot().ledger.procedures.current(3).stage(5).deadline.days == 2
-    assert raw.rows[row][column] == "1"
+                                       {column: typed}))
+    ledger = repo.snapshot().ledger
+    stage = ledger.procedures.current(3).stage(5)
+    assert (stage.deadline.days, stage.roles) == (1, (Role.REQUESTER, Role.UNIT_HEAD))
+    [issue] = [i for i in ledger.issues if i.tab == PROCEDURES_TAB and i.column == "version"]
+    assert (issue.row, issue.value) == (row + 2 - 4, "1")  # the version's first row
+    assert issue.reason.startswith("la versión publicada en la pestaña no es la que registró")
+
+
+def test_a_published_version_edited_by_hand_stops_its_requests_until_restored(
+        repo: InMemoryRepository) -> None:
+    procedure_admin.start_draft(repo, "jefe.ugs", 3, NOW)
+    procedure_admin.submit_draft(repo, "jefe.ugs", 3, NOW, description="Revisión")
+    procedure_admin.approve_draft(repo, "directora", 3, NOW, resolution="RA 1")
+    request_id = create_request(repo, "solicitante", form(3), NOW)
+    assert repo.snapshot().ledger.requests[request_id].version == 2
+    raw = repo.snapshot().tabs[PROCEDURES_TAB]
+    at = raw.column_index()
+    row = next(i for i, cells in enumerate(raw.rows)
+               if cells[at["procedimiento"]] == "3" and cells[at["version"]] == "2"
+               and cells[at["etapa"]] == "2")
+    original = list(raw.rows[row])
+    repo.commit(RawChange().update_row(PROCEDURES_TAB, row + 2, original,
+                                       {"responsable": "solicitante"}))
+    before = count_rows(repo)
+    assert repo.snapshot().ledger.state(request_id) is None
+    with pytest.raises(InvalidInput, match="versión 2 del procedimiento 3, que no está"):
+        act(repo, "solicitante", request_id, "avanzar", expected_seq=1, now=NOW)
+    assert count_rows(repo) == before
+    edited = repo.snapshot().tabs[PROCEDURES_TAB].rows[row]
+    repo.commit(RawChange().update_row(PROCEDURES_TAB, row + 2, edited,
+                                       {"responsable": original[at["responsable"]]}))
+    step(repo, "directora", request_id)  # restored from the sheet's history: it applies
+    assert repo.snapshot().ledger.state(request_id).stage == 3  # type: ignore[union-attr]
 
 
 def test_an_empty_tab_falls_back_to_the_shipped_procedures_and_says_so(
@@ -102,7 +135,7 @@ def test_an_empty_tab_falls_back_to_the_shipped_procedures_and_says_so(
     emptied[PROCEDURES_TAB] = type(emptied[PROCEDURES_TAB])(
         PROCEDURES_TAB, emptied[PROCEDURES_TAB].header, [])
     ledger = InMemoryRepository(emptied, repo.snapshot().schema,
-                                repo.snapshot().rules).snapshot().ledger
+                                repo.snapshot().rules, TEST_SEALER).snapshot().ledger
     assert ledger.procedures.numbers() == [1, 2, 3]
     [issue] = [i for i in ledger.issues if i.tab == PROCEDURES_TAB]
     assert (issue.row, issue.reason) == (1, "la pestaña no tiene ninguna versión publicada: "
@@ -166,7 +199,7 @@ def test_a_professional_who_is_also_ugs_head_does_not_approve_their_own_proposal
 def test_a_director_on_the_committee_does_not_approve_her_own_promotion(
         repo: InMemoryRepository) -> None:
     admin.set_roles(repo, "directora", "jefe.uaf", (Role.COMMITTEE, Role.UNIT_HEAD), NOW)
-    repo.commit(RawChange().update_cells("usuarios", "directora", {"roles": "de, comite"}))
+    change_account(repo, "directora", NOW, roles=(Role.DE, Role.COMMITTEE))
     request_id = create_request(repo, "directora", form(1, protected=True), NOW)
     for username in ("jefe.ugs", "profesional", "jefe.ugs"):
         step(repo, username, request_id)
@@ -290,7 +323,8 @@ def test_the_de_approving_turns_every_draft_row_published_in_one_audited_write(
         "version": 2, "version_anterior": 1, "etapas": 9,
         "descripcion": "Dos días para la verificación de la unidad",
         "revisado_por": "Rosa Condori", "aprobado_por": "Ana Mamani",
-        "resolucion": "RA ADSIB N° 045/2026", "fecha_revision": NOW.date().isoformat()}
+        "resolucion": "RA ADSIB N° 045/2026", "fecha_revision": NOW.date().isoformat(),
+        "huella": repo.snapshot().ledger.procedures.get(3, 2).fingerprint()}  # type: ignore[union-attr]
     assert procedure_admin.draft_of(repo.snapshot().ledger, 3) is None
     cuadro = procedure_admin.revision_table(repo.snapshot().ledger)
     assert cuadro[0].description == "Elaboración del manual de procedimientos"
@@ -439,7 +473,7 @@ def test_an_older_workbook_s_empty_tab_can_be_filled_with_the_procedures_in_forc
     tabs = dict(repo.snapshot().tabs)
     tabs[PROCEDURES_TAB] = type(tabs[PROCEDURES_TAB])(PROCEDURES_TAB,
                                                       tabs[PROCEDURES_TAB].header, [])
-    older = InMemoryRepository(tabs, repo.snapshot().schema, repo.snapshot().rules)
+    older = InMemoryRepository(tabs, repo.snapshot().schema, repo.snapshot().rules, TEST_SEALER)
     assert procedure_admin.copy_shipped_to_tab(older, "jefe.ugs", NOW) == 24
     assert older.snapshot().ledger.issues == []
     with pytest.raises(Exception, match="ya tiene filas"):
@@ -476,3 +510,17 @@ def test_text_from_the_table_cannot_break_out_of_a_diagram_label(
     assert '"3. Aprobar\\"]; x [label=\\"pwned\\\\\\n' in dot
     outside_quotes = re.sub(r'"(?:[^"\\]|\\.)*"', '""', dot)
     assert "pwned" not in outside_quotes and "x [" not in outside_quotes
+
+
+def test_every_shipped_stage_written_back_as_a_row_reads_the_same() -> None:
+    """A draft starts from the procedures in force written as rows: every column round-trips
+    (a column left out would publish a different procedure)."""
+    from core.domain.procedures import definition_row, load_procedures, table_record
+    from sheets_schema import default_procedures
+
+    shipped = default_procedures()
+    for number in shipped.numbers():
+        procedure = shipped.current(number)
+        rows = [definition_row(table_record(procedure_admin.stage_to_row(s),
+                                            ProcedureStatus.PUBLISHED)) for s in procedure.stages]
+        assert load_procedures(rows).current(number) == procedure

@@ -7,26 +7,23 @@ from datetime import timedelta
 
 os.environ.setdefault("RRSS_BCRYPT_ROUNDS", "4")
 
-from support.fixed import DEMO_NOW
+from support.fixed import DEMO_NOW, TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
-from core.adapters.tabular import RawTab
+from core.adapters.tabular import written
 from core.domain.workdays import WorkCalendar
 from core.services.reports import UNKNOWN_CHANNEL, report_data
 from sheets_schema import default_rules
 from sheets_schema.demo import demo_rows
-from sheets_schema.tabs import SCHEMA, TABS_BY_NAME
+from sheets_schema.tabs import SCHEMA
 
 NOW = DEMO_NOW
 CALENDAR = WorkCalendar.for_bolivia()
 
 
 def demo_repo() -> InMemoryRepository:
-    rows = demo_rows(NOW, CALENDAR)
-    tabs = {name: RawTab(name, TABS_BY_NAME[name].headers,
-                         [[row.get(h, "") for h in TABS_BY_NAME[name].headers] for row in data])
-            for name, data in rows.items()}
-    return InMemoryRepository(tabs, SCHEMA, default_rules())
+    tabs = written(SCHEMA, demo_rows(NOW, CALENDAR), TEST_SEALER)
+    return InMemoryRepository(tabs, SCHEMA, default_rules(), TEST_SEALER)
 
 
 def test_the_publishing_event_keeps_the_channels_and_the_link():

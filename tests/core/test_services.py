@@ -8,10 +8,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from core_helpers import EXTRA_USERS, INACTIVE, NOW, count_rows
+from core_helpers import EXTRA_USERS, INACTIVE, NOW, count_rows, log_in
+from support.accounts import change_account
+from support.fixed import TEST_SEALER
 
 from core.adapters.memory import InMemoryRepository
-from core.adapters.tabular import RawChange, RawTab, Snapshot
+from core.adapters.tabular import RawTab, Snapshot
 from core.domain import chain
 from core.domain.errors import (
     AuthenticationFailed,
@@ -20,11 +22,11 @@ from core.domain.errors import (
     NotAllowed,
     NotFound,
 )
-from core.domain.models import MAX_CELL_CHARS, Status
+from core.domain.models import MAX_CELL_CHARS, EventKind, Status
 from core.domain.ports import Change
 from core.domain.roles import Role
 from core.domain.workdays import WorkCalendar
-from core.services.accounts import authenticate, create_first_admin, needs_first_admin
+from core.services.accounts import create_first_admin, needs_first_admin
 from core.services.direct_publications import record_direct_publication
 from core.services.requests import act, create_request, inbox
 from sheets_schema import default_procedures, rules_for
@@ -70,8 +72,9 @@ def step(repo: InMemoryRepository, username: str, request_id: str, outcome: str 
         now=when, schedule=schedule_for(repo, request_id))
 
 
-def set_user(repo: InMemoryRepository, username: str, **cells: str) -> None:
-    repo.commit(RawChange().update_cells("usuarios", username, cells))
+def request_events(repo: InMemoryRepository) -> list[dict[str, str]]:
+    """The events tab's rows but for the accounts' own (their «alta» opens the ledger)."""
+    return [row for row in tab(repo, "eventos") if row["tipo"] != EventKind.USER.value]
 
 
 class PageView:
@@ -106,7 +109,7 @@ def test_the_stage_one_role_registers_a_request_which_completes_stage_one(
     [row] = tab(repo, "solicitudes")
     assert (row["id_solicitud"], row["estado"], row["etapa"], row["secuencia"],
             row["creada_por"]) == (request_id, "en_curso", "2", "1", username)
-    [event] = tab(repo, "eventos")
+    [event] = request_events(repo)
     assert (event["id_objeto"], event["usuario"], event["etapa"], event["accion"],
             event["etapa_destino"]) == (request_id, username, "1", "avanzar", "2")
     assert event["rol"] in {r.value for r in SHIPPED.current(procedure).stage(1).roles}
@@ -150,8 +153,8 @@ def test_a_deactivated_user_cannot_start_a_request(repo: InMemoryRepository) -> 
     ({"unit": ""}, "Unidad: elija la unidad solicitante."),
     ({"unit": "XYZ"}, "Unidad: «XYZ» no es una unidad activa."),
     ({"title": "   "}, "Título: no puede estar vacío."),
-    ({"title": "x" * (MAX_CELL_CHARS + 1)}, "Título: el texto supera 50000 caracteres."),
-    ({"summary": "y" * (MAX_CELL_CHARS + 1)}, "Resumen: el texto supera 50000 caracteres."),
+    ({"title": "x" * (MAX_CELL_CHARS + 1)}, "Título: el texto supera 32.767 caracteres."),
+    ({"summary": "y" * (MAX_CELL_CHARS + 1)}, "Resumen: el texto supera 32.767 caracteres."),
     ({"publish_to": NOW.date() - timedelta(days=1)},
      "la fecha «hasta» es anterior a la fecha «desde»."),
     ({"procedure": 5}, "Tipo: el número es demasiado grande."),
@@ -172,16 +175,21 @@ def test_a_title_of_exactly_one_cell_is_accepted(repo: InMemoryRepository) -> No
     assert len(repo.snapshot().ledger.requests[request_id].title) == MAX_CELL_CHARS
 
 
+@pytest.mark.parametrize("damage", ["row deleted", "registration typed over"])
 def test_a_request_number_on_a_damaged_row_is_not_given_again(
-    repo: InMemoryRepository,
+    repo: InMemoryRepository, damage: str
 ) -> None:
     create_request(repo, "solicitante", form(3), NOW)
     damaged = create_request(repo, "solicitante", form(3), NOW)
     tabs = {name: RawTab(raw.name, list(raw.header), [list(r) for r in raw.rows])
             for name, raw in repo.snapshot().tabs.items()}
-    tabs["solicitudes"].rows[1][tabs["solicitudes"].column_index()["creada_en"]] = "ayer"
-    edited = InMemoryRepository(tabs, SCHEMA, rules_for(SHIPPED))
-    assert damaged not in edited.snapshot().ledger.requests
+    if damage == "row deleted":
+        del tabs["solicitudes"].rows[1]
+    else:
+        events = tabs["eventos"]
+        events.rows[-1][events.column_index()["fecha_hora"]] = "ayer"
+    edited = InMemoryRepository(tabs, SCHEMA, rules_for(SHIPPED), TEST_SEALER)
+    assert (damaged in edited.snapshot().ledger.requests) is (damage == "row deleted")
 
     new = create_request(edited, "jefe.nic", form(3), NOW)
     assert new == "SOL-2026-0003"
@@ -195,7 +203,7 @@ def test_a_role_removed_between_the_form_and_the_click_stops_the_request(
     repo: InMemoryRepository,
 ) -> None:
     page = PageView(repo)
-    set_user(repo, "directora", roles="editor")
+    change_account(repo, "directora", NOW, roles=(Role.EDITOR,))
     before = count_rows(repo)
     with pytest.raises(NotAllowed, match="Su rol ya no le permite"):
         create_request(page, "directora", form(1), NOW)  # type: ignore[arg-type]
@@ -232,7 +240,7 @@ def test_demo_people_take_a_request_from_registration_to_publication(
     [row] = tab(repo, "solicitudes")
     assert (row["estado"], row["etapa"], row["secuencia"]) == (
         "publicada", "", str(len(people)))
-    assert [e["usuario"] for e in tab(repo, "eventos")] == people
+    assert [e["usuario"] for e in request_events(repo)] == people
     assert repo.snapshot().ledger.issues == []
 
 
@@ -248,7 +256,7 @@ def test_a_user_whose_role_was_removed_before_clicking_is_refused(
     repo: InMemoryRepository, at_ugs: str
 ) -> None:
     seq = repo.snapshot().ledger.state(at_ugs).seq  # type: ignore[union-attr]
-    set_user(repo, "jefe.ugs", roles="editor")
+    change_account(repo, "jefe.ugs", NOW, roles=(Role.EDITOR,))
     before = count_rows(repo)
     with pytest.raises(NotAllowed, match="La etapa 3 corresponde a Jefatura de la UGS"):
         act(repo, "jefe.ugs", at_ugs, "avanzar", expected_seq=seq, now=NOW)
@@ -259,7 +267,7 @@ def test_a_role_removed_between_reading_and_writing_is_caught_on_fresh_data(
     repo: InMemoryRepository, at_ugs: str
 ) -> None:
     page = PageView(repo)
-    set_user(repo, "jefe.ugs", roles="editor")
+    change_account(repo, "jefe.ugs", NOW, roles=(Role.EDITOR,))
     before = count_rows(repo)
     with pytest.raises(NotAllowed) as caught:
         act(page, "jefe.ugs", at_ugs, "avanzar", expected_seq=2, now=NOW)  # type: ignore[arg-type]
@@ -271,7 +279,7 @@ def test_a_user_deactivated_between_reading_and_writing_is_refused(
     repo: InMemoryRepository, at_ugs: str
 ) -> None:
     page = PageView(repo)
-    set_user(repo, "jefe.ugs", activo="no")
+    change_account(repo, "jefe.ugs", NOW, active=False)
     with pytest.raises(NotAllowed, match="Su usuario no existe o está desactivado"):
         act(page, "jefe.ugs", at_ugs, "avanzar", expected_seq=2, now=NOW)  # type: ignore[arg-type]
     assert repo.snapshot().ledger.state(at_ugs).seq == 2  # type: ignore[union-attr]
@@ -307,7 +315,7 @@ def test_an_oversized_comment_is_refused_with_nothing_written(
 ) -> None:
     request_id = create_request(repo, "solicitante", form(3), NOW)
     before = count_rows(repo)
-    with pytest.raises(InvalidInput, match="El comentario supera 50000 caracteres"):
+    with pytest.raises(InvalidInput, match=r"El comentario supera 32\.767 caracteres"):
         act(repo, "directora", request_id, "rechazar", comment="z" * (MAX_CELL_CHARS + 1),
             expected_seq=1, now=NOW)
     assert count_rows(repo) == before
@@ -394,7 +402,7 @@ def test_the_social_media_administrator_records_a_direct_publication(
     [row] = tab(repo, "publicaciones_directas")
     assert (row["id_publicacion"], row["tipo"], row["registrada_por"], row["publicada_en"]) == (
         publication_id, kind, "admin.rrss", "2026-03-10 06:00:00")
-    [event] = tab(repo, "eventos")
+    [event] = request_events(repo)
     assert (event["tipo"], event["id_objeto"], event["rol"]) == (
         "publicacion_directa", publication_id, "admin_rrss")
 
@@ -420,14 +428,14 @@ def test_only_the_social_media_administrator_and_the_editor_record_direct_public
                                              "Editor de RRSS"):
             record_direct_publication(repo, username, direct("4"), NOW)
     assert count_rows(repo)["publicaciones_directas"] == 0
-    assert count_rows(repo)["eventos"] == 0
+    assert request_events(repo) == []
 
 
 def test_an_administrator_whose_role_was_just_removed_records_nothing(
     repo: InMemoryRepository,
 ) -> None:
     page = PageView(repo)
-    set_user(repo, "admin.rrss", roles="moderador")
+    change_account(repo, "admin.rrss", NOW, roles=(Role.MODERATOR,))
     with pytest.raises(NotAllowed, match="Solo el Administrador Principal de RRSS"):
         record_direct_publication(page, "admin.rrss", direct("4"), NOW)  # type: ignore[arg-type]
     assert count_rows(repo)["publicaciones_directas"] == 0
@@ -452,7 +460,7 @@ def test_a_malformed_direct_publication_is_refused(
 
 
 def test_the_right_password_logs_in(repo: InMemoryRepository) -> None:
-    user = authenticate(repo, "  Jefe.UGS ", DEMO_PASSWORD)
+    user = log_in(repo, "  Jefe.UGS ", DEMO_PASSWORD)
     assert (user.username, user.roles) == ("jefe.ugs", (Role.UGS_HEAD,))
 
 
@@ -466,7 +474,7 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(
     repo: InMemoryRepository, username: str, password: str
 ) -> None:
     with pytest.raises(AuthenticationFailed) as caught:
-        authenticate(repo, username, password)
+        log_in(repo, username, password)
     assert str(caught.value) == "Usuario o contraseña incorrectos."
 
 
@@ -478,7 +486,7 @@ def test_the_first_administrator_is_created_only_when_no_one_can_log_in(
     ledger = empty_repo.snapshot().ledger
     assert not needs_first_admin(ledger)
     assert ledger.users["admin"].roles == (Role.SYSADMIN,)
-    assert authenticate(empty_repo, "admin", "clave-segura").username == "admin"
+    assert log_in(empty_repo, "admin", "clave-segura").username == "admin"
     [event] = tab(empty_repo, "eventos")
     assert (event["tipo"], event["accion"]) == ("usuario", "crear_administrador_inicial")
 
@@ -512,7 +520,7 @@ def test_a_first_administrator_with_a_bad_name_or_password_is_refused(
 # -- the hash chain of the events tab --------------------------------------------------------
 
 
-def test_every_event_row_written_is_chained_to_the_one_before(
+def test_every_event_row_written_is_signed_and_chained_to_the_one_before(
     repo: InMemoryRepository,
 ) -> None:
     first = create_request(repo, "solicitante", form(3), NOW)
@@ -524,11 +532,11 @@ def test_every_event_row_written_is_chained_to_the_one_before(
     headers = TABS_BY_NAME["eventos"].headers
     position = raw.column_index()
     previous = chain.GENESIS
-    assert len(raw.rows) == 5
+    assert len(request_events(repo)) == 5
     for cells in raw.rows:
         cells = cells + [""] * (len(raw.header) - len(cells))
-        stored = cells[position["hash"]]
-        assert len(stored) == 64
-        content = [cells[position[h]] for h in headers if h != chain.HASH_COLUMN]
-        assert stored == chain.link(previous, content)
+        content = [cells[position[h]] for h in headers if h not in ("hash", "firma")]
+        signature, stored = cells[position["firma"]], cells[position["hash"]]
+        assert signature.startswith("k1:") and TEST_SEALER.signed(content, signature)
+        assert stored == TEST_SEALER.chain(previous, signature)
         previous = stored

@@ -16,11 +16,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from support.fixed import TEST_KEY, TEST_SEALER
 
 from core.adapters.workbook.repository import WorkbookRepository
 from core.domain.workflow import RequestState
 from sheets_schema import default_rules
 from sheets_schema.tabs import SCHEMA
+from wiring import Settings, create_workbook
 
 sync_api = pytest.importorskip("playwright.sync_api")
 Browser = sync_api.Browser
@@ -54,7 +56,8 @@ def free_port() -> int:
 class Server:
     """``streamlit run app.py`` on a free port, on ``workdir/ledger.xlsx`` with demo data.
 
-    The demo workbook is built by the app on the first page load (``RRSS_DEMO=1``).
+    The demo workbook is made first, as ``python cli.py demo`` makes it (the app never
+    creates one), signed with the tests' key, which the server gets as a deployment does.
     """
 
     def __init__(self, workdir: Path) -> None:
@@ -63,8 +66,11 @@ class Server:
         self.log = workdir / "streamlit.log"
         self.workbook = workdir / "ledger.xlsx"
         env = dict(os.environ, RRSS_WORKBOOK=str(self.workbook),
-                   RRSS_BCRYPT_ROUNDS="4", RRSS_DEMO="1", RRSS_PUBLIC_URL=self.url)
+                   RRSS_BCRYPT_ROUNDS="4", RRSS_LEDGER_KEY=TEST_KEY,
+                   RRSS_PUBLIC_URL=self.url)
         env.pop("RRSS_SESSION_KEY", None)  # a key file beside the workbook, as a local run
+        if not self.workbook.exists():
+            create_workbook(Settings.from_env(env), demo=True)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py",
              "--server.headless", "true", "--server.port", str(self.port),
@@ -88,7 +94,7 @@ class Server:
 
     def repository(self) -> WorkbookRepository:
         """The server's workbook, for reading what the app wrote (read-only use)."""
-        return WorkbookRepository(self.workbook, SCHEMA, default_rules())
+        return WorkbookRepository(self.workbook, SCHEMA, default_rules(), TEST_SEALER)
 
     def state(self, request_id: str) -> RequestState:
         """The request as the server's workbook has it now (read-only)."""

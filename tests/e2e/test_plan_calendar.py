@@ -76,7 +76,7 @@ def test_the_professional_drags_an_item_to_another_day_and_a_weekend_is_refused(
     login(page, "profesional")
     ledger = server.repository().snapshot().ledger
     item = next(i for i in plan.plan_items(ledger) if i.service == "Portal de trámites")
-    calendar = calendar_for(Settings(server.workbook, True, "L"))
+    calendar = calendar_for(Settings(server.workbook, "L", {}))
     today = local_now().date()  # the server's day (La Paz)
     # Another working day of the item's own week (so both are on screen), not a past one.
     week = [item.start + timedelta(days=n) for n in range(-4, 5) if n]

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sheets_helpers import FAST, FakeClock
+from support.fixed import TEST_SEALER
 from support.standin import FakeSheetsServer, make_gspread_client
 
 from core.adapters.gsheets.adapter import SheetsApi, SheetsRepository
@@ -68,6 +69,6 @@ def open_repo(client: Any, sid: str, server: FakeSheetsServer, clock: FakeClock
                                     "account_email": server.owner_email, "clock": clock,
                                     "sleep": clock.sleep, "seed": 1}
         settings.update(options)
-        return SheetsRepository(client, sid, SCHEMA, default_rules(), **settings)
+        return SheetsRepository(client, sid, SCHEMA, default_rules(), TEST_SEALER, **settings)
 
     return make

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.fixed import TEST_ENV
 from support.standin import FakeSheetsServer, make_gspread_client
 from test_sheets_config import KEY, secrets_file
 
@@ -16,7 +17,7 @@ from core.adapters.files.drive import DriveFileStore
 from core.adapters.files.local import LocalFileStore
 from core.adapters.gsheets.adapter import DRIVE_SCOPE, SCOPES, make_client
 from core.adapters.gsheets.config import ConfigError, load_config
-from wiring import Settings, open_file_store, open_repository
+from wiring import Settings, create_workbook, open_file_store, open_repository
 
 FOLDER = "1QrStUvWxYz0123456789AbCdEfGhIjKl"
 
@@ -70,7 +71,7 @@ def test_with_a_folder_the_files_go_to_drive_through_the_sheets_session(
     monkeypatch.setenv("RRSS_DRIVE_FOLDER_ID", FOLDER)
     monkeypatch.setenv("RRSS_SECRETS_FILE", str(tmp_path / "ninguno.toml"))
     monkeypatch.delenv("RRSS_LEDGER", raising=False)
-    settings = Settings(tmp_path / "ledger.xlsx", demo=False, subdivision="L")
+    settings = Settings(tmp_path / "ledger.xlsx", "L", TEST_ENV)
     repo = open_repository(settings)
     store = open_file_store(settings, repo)
     assert isinstance(store, DriveFileStore)
@@ -84,7 +85,8 @@ def test_without_a_folder_the_files_go_beside_the_workbook_or_where_told(
     for name in ("RRSS_SHEETS_ID", "RRSS_SERVICE_ACCOUNT_JSON", "RRSS_SERVICE_ACCOUNT_FILE",
                  "RRSS_LEDGER", "RRSS_DRIVE_FOLDER_ID"):
         monkeypatch.delenv(name, raising=False)
-    settings = Settings(tmp_path / "ledger.xlsx", demo=False, subdivision="L")
+    settings = Settings(tmp_path / "ledger.xlsx", "L", {})
+    create_workbook(settings, demo=False)
     store = open_file_store(settings, open_repository(settings))
     assert isinstance(store, LocalFileStore) and store.folder == tmp_path / "ledger-archivos"
     elsewhere = Settings.from_env({"RRSS_WORKBOOK": str(tmp_path / "ledger.xlsx"),

@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import app_test
+from support.fixed import TEST_KEY
 from support.standin import FakeSheetsServer, make_gspread_client
 
 import core.adapters.gsheets.adapter
 from core.adapters.gsheets.adapter import SheetsRepository
+from core.services import intake
 from tests.app.user_session import UserSession
 
 KEY = {"type": "service_account", "private_key": "(no se usa con el stand-in)",
@@ -35,7 +37,7 @@ def _app_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("RRSS_WORKBOOK", str(tmp_path / "no-se-usa.xlsx"))
     monkeypatch.setenv("RRSS_BCRYPT_ROUNDS", "4")
     monkeypatch.setenv("RRSS_SECRETS_FILE", str(tmp_path / "ninguno.toml"))
-    for name in ("RRSS_SHEETS_ID", "RRSS_SERVICE_ACCOUNT_FILE", "RRSS_LEDGER", "RRSS_DEMO"):
+    for name in ("RRSS_SHEETS_ID", "RRSS_SERVICE_ACCOUNT_FILE", "RRSS_LEDGER"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -43,6 +45,7 @@ def _app_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def configured(monkeypatch: pytest.MonkeyPatch, server: FakeSheetsServer, sid: str) -> str:
     """The app configured by environment for the test's sheet, talking to the stand-in."""
     monkeypatch.setenv("RRSS_SHEETS_ID", sid)
+    monkeypatch.setenv("RRSS_LEDGER_KEY", TEST_KEY)
     monkeypatch.setenv("RRSS_SERVICE_ACCOUNT_JSON", json.dumps(
         {**KEY, "client_email": server.owner_email}))
 
@@ -81,8 +84,9 @@ def test_a_sheet_not_shared_with_the_service_account_is_explained_on_the_page(
 def test_the_ugs_head_takes_in_the_rows_waiting_in_the_intake_tab_a_page_view_only_reads(
         sid: str, server: FakeSheetsServer, open_repo: Callable[..., SheetsRepository]) -> None:
     header = server.values(sid, "ingreso")[0]
-    row = {"usuario": "solicitante", "titulo": "Desde el formulario", "objetivo": "o",
-           "resumen": "r", "protegida_por_norma": "no"}
+    row = {"marca_temporal": "30/11/2026 9:00:00", "usuario": "solicitante",
+           "titulo": "Desde el formulario", "objetivo": "o", "resumen": "r",
+           "protegida_por_norma": "no"}
     server.set_values(sid, "ingreso", [[row.get(h, "") for h in header]], "A2")
     repo = open_repo(cache_seconds=0)
     before = set(repo.snapshot().ledger.requests)
@@ -99,5 +103,8 @@ def test_the_ugs_head_takes_in_the_rows_waiting_in_the_intake_tab_a_page_view_on
     new = [r for r in ledger.requests.values() if r.request_id not in before]
     assert [(r.title, r.created_by, r.procedure) for r in new] == \
         [("Desde el formulario", "solicitante", 3)]
-    status = server.values(sid, "ingreso")[1][header.index("estado_ingreso")]
-    assert status == f"registrada {new[0].request_id}"
+    typed = [row.get(h, "") for h in header]
+    while typed and not typed[-1]:
+        typed.pop()
+    assert server.values(sid, "ingreso")[1] == typed  # untouched
+    assert list(intake.taken(ledger).values()) == [new[0].request_id]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.fixed import TEST_KEY, TEST_SEALER
 from support.standin import FakeSheetsServer, make_gspread_client
 
 import cli as cli_main
@@ -33,9 +34,10 @@ def secrets_file(tmp_path: Path, text: str) -> Path:
 
 def test_no_configuration_means_the_local_workbook(tmp_path: Path) -> None:
     assert load_config(env={}, secrets=[tmp_path / "no-existe.toml"]) is None
-    from wiring import Settings, open_repository
+    from wiring import Settings, create_workbook, open_repository
 
-    settings = Settings(tmp_path / "ledger.xlsx", demo=False, subdivision="L")
+    settings = Settings(tmp_path / "ledger.xlsx", "L", {})
+    create_workbook(settings, demo=False)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RRSS_SECRETS_FILE", str(tmp_path / "no-existe.toml"))
         for name in ("RRSS_SHEETS_ID", "RRSS_SERVICE_ACCOUNT_FILE", "RRSS_SERVICE_ACCOUNT_JSON",
@@ -97,7 +99,7 @@ def test_a_malformed_private_key_is_reported_before_any_call() -> None:
     config = load_config(env={"RRSS_SHEETS_ID": "1abc",
                               "RRSS_SERVICE_ACCOUNT_JSON": json.dumps(KEY)}, secrets=[])
     with pytest.raises(SheetsSetupError) as refused:
-        open_sheets(config, SCHEMA, default_rules())
+        open_sheets(config, SCHEMA, default_rules(), TEST_SEALER)
     assert "no es válida" in refused.value.message
 
 
@@ -110,6 +112,7 @@ def cli(monkeypatch: pytest.MonkeyPatch, server: FakeSheetsServer, tmp_path: Pat
     """``python cli.py bootstrap`` configured by environment, talking to the stand-in."""
     sid = server.create_spreadsheet("Libro CLI", ["Hoja 1"])
     monkeypatch.setenv("RRSS_SHEETS_ID", sid)
+    monkeypatch.setenv("RRSS_LEDGER_KEY", TEST_KEY)
     monkeypatch.setenv("RRSS_SERVICE_ACCOUNT_JSON", json.dumps(
         {**KEY, "client_email": server.owner_email}))
     monkeypatch.setenv("RRSS_SECRETS_FILE", str(tmp_path / "ninguno.toml"))

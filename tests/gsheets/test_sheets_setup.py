@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from support.fixed import TEST_SEALER
 from support.standin import FakeSheetsServer, make_gspread_client
 
 from core.adapters.gsheets.adapter import (
@@ -68,7 +69,8 @@ def test_bootstrap_with_demo_data_fills_an_empty_spreadsheet_and_the_app_reads_i
     assert bootstrap(server, empty, demo, demo=True).ok
     from sheets_schema import default_rules
 
-    repo = SheetsRepository(make_gspread_client(server), empty, SCHEMA, default_rules())
+    repo = SheetsRepository(make_gspread_client(server), empty, SCHEMA, default_rules(),
+                            TEST_SEALER)
     ledger = repo.snapshot().ledger
     assert ledger.issues == [] and len(ledger.events) == len(demo["eventos"])
     server.reset_metrics()
@@ -111,8 +113,7 @@ def test_bootstrap_appends_columns_added_to_the_schema_after_the_sheet_was_made(
 def test_the_intake_tab_accepts_the_question_titles_a_google_form_writes(
         server: FakeSheetsServer, sid: str, open_repo: Callable[..., SheetsRepository]) -> None:
     form_header = ["Marca temporal", "Usuario", "Unidad", "Título", "Objetivo", "Resumen",
-                   "Fotos enlaces", "Publicar desde", "Publicar hasta", "Protegida por norma",
-                   "Estado ingreso", "ID solicitud"]
+                   "Fotos enlaces", "Publicar desde", "Publicar hasta", "Protegida por norma"]
     server.set_values(sid, "ingreso", [form_header], "A1")
     snapshot = open_repo().snapshot()
     assert snapshot.tabs["ingreso"].header == next(s for s in ALL_TABS
@@ -148,7 +149,7 @@ def test_a_spreadsheet_not_shared_with_the_service_account_says_whom_to_share_it
         server: FakeSheetsServer, client: Any) -> None:
 
     server.add_unshared_spreadsheet("1NoCompartida")
-    repo = SheetsRepository(client, "1NoCompartida", SCHEMA, default_rules(),
+    repo = SheetsRepository(client, "1NoCompartida", SCHEMA, default_rules(), TEST_SEALER,
                             account_email="rrss@proyecto.iam.gserviceaccount.com")
     with pytest.raises(SheetsSetupError) as stopped:
         repo.snapshot()
@@ -158,7 +159,7 @@ def test_a_spreadsheet_not_shared_with_the_service_account_says_whom_to_share_it
 
 def test_an_unknown_spreadsheet_id_points_at_the_setting(client: Any) -> None:
 
-    repo = SheetsRepository(client, "1NoExiste", SCHEMA, default_rules())
+    repo = SheetsRepository(client, "1NoExiste", SCHEMA, default_rules(), TEST_SEALER)
     with pytest.raises(SheetsSetupError) as stopped:
         repo.snapshot()
     assert "spreadsheet_id" in stopped.value.message and "RRSS_SHEETS_ID" in stopped.value.message
@@ -188,7 +189,7 @@ def test_a_key_google_no_longer_accepts_fails_at_token_refresh_with_the_same_mes
 
     session = mount(AuthorizedSession(RevokedKey()), server)
     client = gspread.Client(auth=session.credentials, session=session)
-    repo = SheetsRepository(client, sid, SCHEMA, default_rules(),
+    repo = SheetsRepository(client, sid, SCHEMA, default_rules(), TEST_SEALER,
                             account_email="rrss@proyecto.iam.gserviceaccount.com")
     with pytest.raises(SheetsSetupError) as stopped:
         repo.snapshot()

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from support.fixed import DEMO_NOW
+from support.fixed import DEMO_NOW, TEST_SEALER
 
 from core.adapters.workbook.repository import WorkbookRepository
 from core.adapters.workbook.xlsx import XlsxWriter, read_workbook
@@ -32,7 +32,7 @@ EVENT_HEADERS = TABS_BY_NAME["eventos"].headers
 
 
 def open_repo(path: Path | str, lock_timeout: float = 10.0) -> WorkbookRepository:
-    return WorkbookRepository(Path(path), SCHEMA, default_rules(),
+    return WorkbookRepository(Path(path), SCHEMA, default_rules(), TEST_SEALER,
                               lock_timeout=lock_timeout)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from storage_helpers import advance, column, fresh_write, open_repo, record_publication, sheets
+from support.fixed import TEST_ENV
 
 from core.adapters.workbook import repository as workbook_module
 from core.adapters.workbook.repository import WorkbookRepository
@@ -148,3 +149,47 @@ def test_a_new_workbook_gets_the_usual_permissions_of_the_umask_not_owner_only(
     finally:
         os.umask(previous)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
+
+
+WRITER = """
+import sys
+sys.path[:0] = [sys.argv[2], sys.argv[2] + "/tests"]
+from storage_helpers import open_repo, record_publication
+repo = open_repo(sys.argv[1])
+print("listo", flush=True)
+n = 0
+while True:
+    n += 1
+    record_publication(repo, f"Escritura {n}")
+"""
+
+
+def test_temporary_files_of_writers_killed_mid_write_are_removed_at_start(
+        repo: WorkbookRepository, path: Path,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Writers killed with SIGKILL while writing leave temporary files; the next start
+    removes them, and the workbook is whole."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from wiring import Settings, open_workbook
+
+    root = Path(__file__).resolve().parents[2]
+    script = tmp_path_factory.mktemp("writer") / "writer.py"
+    script.write_text(WRITER, encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=f"{root}:{root / 'tests'}:{root / 'tests' / 'storage'}")
+    for attempt in range(12):
+        writer = subprocess.Popen([sys.executable, str(script), str(path), str(root)],
+                                  env=env, stdout=subprocess.PIPE, text=True)
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "listo"
+        time.sleep(0.05 + 0.03 * attempt)  # somewhere inside a write
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        if leftovers(path):
+            break
+    assert leftovers(path), "no writer was killed mid-write in 12 tries"
+    ledger = open_workbook(Settings(path, "L", TEST_ENV)).snapshot().ledger
+    assert leftovers(path) == []
+    assert ledger.issues == [] and ledger.direct_publications

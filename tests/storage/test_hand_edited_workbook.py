@@ -21,6 +21,7 @@ from storage_helpers import (
 from core.adapters.workbook.repository import WorkbookRepository
 from core.adapters.workbook.xlsx import normalise
 from core.domain.errors import StorageError
+from core.domain.ledger import UNSIGNED
 from sheets_schema.tabs import ALL_TABS, TABS_BY_NAME
 
 EXTRA = "observaciones"  # a column a person added in the middle of «solicitudes»
@@ -85,7 +86,7 @@ def build(path: Path, demo: dict[str, list[dict[str, str]]]) -> Damage:
                 sheet.append([])  # two empty rows in the middle
                 sheet.append([])
             values = {**row, EXTRA: note(i)}
-            sheet.append([typed(h, values[h]) for h in headers])
+            sheet.append([typed(h, values.get(h, "")) for h in headers])
         if spec.name == "eventos":
             bad_date = {**demo["eventos"][0], "id_evento": "evt-mano-1", "tipo": "sistema",
                         "id_objeto": "respaldo", "secuencia": "1", "etapa": "",
@@ -136,10 +137,11 @@ def test_every_damaged_row_is_reported_with_its_tab_row_column_and_a_spanish_rea
         *{("publicaciones_directas", n, MISSING, "falta el valor")
           for n in range(2, 2 + len(demo["publicaciones_directas"]))},
         ("eventos", damaged.bad_date_row, "fecha_hora",
-         "no es una fecha y hora válida (use AAAA-MM-DD HH:MM)"),
-        ("eventos", damaged.unknown_stage_row, "accion",
-         f"evento ignorado ({damaged.victim}): registra la etapa 42 pero la solicitud "
-         f"estaba en la {damaged.victim_stage}"),
+         "no es una fecha y hora válida (use DD/MM/AAAA HH:MM)"),
+        # Rows a person typed carry no signature: reported, never obeyed (the one naming
+        # stage 42 does not even reach the replay).
+        ("eventos", damaged.bad_date_row, "firma", UNSIGNED),
+        ("eventos", damaged.unknown_stage_row, "firma", UNSIGNED),
     }
     assert found == expected
     assert len(ledger.issues) == len(expected) + len(notes)
@@ -152,7 +154,7 @@ def test_good_rows_of_a_hand_edited_workbook_load_with_typed_numbers_and_date_ce
     assert len(ledger.requests) == len(demo["solicitudes"])
     assert len(ledger.users) == len(demo["usuarios"])
     assert len(ledger.units) == len(demo["unidades"])
-    assert len(ledger.events) == len(demo["eventos"]) + 1  # the unknown stage parses
+    assert len(ledger.events) == len(demo["eventos"])  # typed cells keep their signatures
     assert ledger.direct_publications == []  # every row lacks «canal»
     reference = open_repo(path.with_name("clean.xlsx")).snapshot().ledger
     assert {rid: (s.status, s.stage, s.seq) for rid, s in ledger.states.items()} == {
@@ -208,7 +210,7 @@ def test_an_action_on_intact_tabs_succeeds_and_leaves_every_other_row_as_it_was(
 
     ledger = open_repo(path).snapshot().ledger
     assert {(i.tab, i.row, i.column, i.reason) for i in ledger.issues} == issues_before
-    assert len([i for i in issues_before if i[2] != EXTRA]) == 6
+    assert len([i for i in issues_before if i[2] != EXTRA]) == 7
     assert ledger.state(damaged.target).seq == after_state.seq
     assert ledger.issues == repo.snapshot().ledger.issues  # incremental parse agrees
 

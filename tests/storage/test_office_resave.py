@@ -36,6 +36,8 @@ from support.office import (
 )
 
 from core.adapters.workbook.xlsx import XlsxWriter, read_workbook_bytes
+from core.domain.errors import InvalidInput
+from core.services import audit
 from core.services import requests as services
 
 office = pytest.mark.office
@@ -125,7 +127,10 @@ CASES = [
 ]
 HEADER = ["caso", "valor", "", "despues"]  # column C: empty from top to bottom
 AFTER = "fin"
-LONG_COMMENT = "comentario largo " * 2_400  # 40,800 characters: the app takes up to 50,000
+# The longest comment the app takes: 32,767 UTF-16 units (each emoji counts two), which is
+# what LibreOffice keeps. 40,000 characters are refused before anything is written.
+LONG_COMMENT = ("comentario largo " * 2_000)[:MAX - 10] + "🙂" * 5
+TOO_LONG = "x" * 40_000
 CRLF_COMMENT = "línea uno\r\nlínea dos"
 
 
@@ -164,6 +169,9 @@ def resaved(tmp_path_factory: pytest.TempPathFactory,
     repo = open_repo(ledger)
     repo.create(demo)
     request_id = new_request(repo, "Comentarios que LibreOffice cambia")
+    with pytest.raises(InvalidInput, match=r"supera 32\.767 caracteres"):
+        services.act(repo, "directora", request_id, "avanzar", comment=TOO_LONG,
+                     expected_seq=1, now=NOW)
     state = services.act(repo, "directora", request_id, "avanzar", comment=CRLF_COMMENT,
                          expected_seq=1, now=NOW)
     services.act(repo, "jefe.ugs", request_id, "avanzar", comment=LONG_COMMENT,
@@ -271,21 +279,20 @@ def changed_cells(before: dict[str, list[list[str]]], after: dict[str, list[list
 
 @office
 @needs_libreoffice
-def test_the_ledger_survives_but_for_the_changed_texts_and_their_chain_links(
+def test_the_ledger_survives_a_resave_with_its_signatures_and_chain_intact(
         resaved: Resaved) -> None:
     before, after = sheets(resaved.ledger_in), sheets(resaved.ledger_out)
     assert list(after) == list(before)  # every tab, in order
     changes = changed_cells(before, after)
-    # The two comments, and the notification e-mail that quotes the CR LF one.
+    # Only line endings change: the CR LF comment, and the e-mail that quotes it.
     assert sorted((tab, header) for tab, _, header in changes) == [
-        ("correo_saliente", "cuerpo"), ("eventos", "comentario"), ("eventos", "comentario")]
+        ("correo_saliente", "cuerpo"), ("eventos", "comentario")]
     assert all(new == libreoffice_text(old) for old, new in changes.values())
     comments = column(after["eventos"], "comentario")
     assert CRLF_COMMENT.replace("\r\n", "\n") in comments
-    assert LONG_COMMENT[:MAX] in comments
+    assert LONG_COMMENT in comments  # kept whole: the app never writes more than LO keeps
     assert chain_breaks(before["eventos"]) == []
-    assert chain_breaks(after["eventos"]) == sorted(  # each damaged event row, and only it
-        number for tab, number, _ in changes if tab == "eventos")
+    assert chain_breaks(after["eventos"]) == []  # line endings are canonical in the MAC
 
 
 @office
@@ -298,11 +305,11 @@ def test_the_app_reads_and_writes_on_after_a_libreoffice_save(
     ledger = repo.snapshot().ledger
     reference = open_repo(resaved.ledger_in).snapshot().ledger
     assert sorted(ledger.requests) == sorted(reference.requests)
-    breaks = chain_breaks(sheets(path)["eventos"])
-    assert len(breaks) == 2
-    state = advance(repo, resaved.request_id)  # the request whose comments were changed
+    assert ledger.issues == reference.issues == []
+    state = advance(repo, resaved.request_id)  # the request whose comments were re-saved
     assert state.seq == 4
-    assert chain_breaks(sheets(path)["eventos"]) == breaks  # the new event links on
+    assert chain_breaks(sheets(path)["eventos"]) == []
+    assert list(audit.report(open_repo(path).snapshot().ledger).findings) == []
 
 
 @office

@@ -20,7 +20,7 @@ TRICKY = [
     "=SUM(A1:A9)", "=HYPERLINK(\"http://x\")", "+59171234567", "-1", "@usuario",
     "línea 1\nlínea 2", "windows\r\nline", "mac\rline", "  leading", "trailing  ", "   ",
     "\ttab", "emoji 😀🇧🇴", "<&> \"quotes\" 'apos' ]]>", "control\x01char\x1f\x0b\x0c",
-    "_x0041_", "_x000D_ and _x005F_x0041_", "x" * 50_000, "Ñandú, acción, pingüino",
+    "_x0041_", "_x000D_ and _x005F_x0041_", "x" * 32_767, "Ñandú, acción, pingüino",
     "0012", "1e5", "TRUE", "2026-11-30", "3.14", "", "\x7f\x85\u2028\u00a0",
 ]
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -91,7 +91,7 @@ def test_the_workbook_opens_in_openpyxl_with_a_bold_frozen_header_and_only_text_
         for number, row in enumerate(rows[spec.name], start=2):
             for index, name in enumerate(spec.headers, start=1):
                 cell = sheet.cell(number, index)
-                if name == "hash" or row[name] == "":
+                if name in ("hash", "firma") or row[name] == "":
                     continue
                 assert cell.data_type == "s", (spec.name, cell.coordinate, cell.value)
                 assert not cell.font.b

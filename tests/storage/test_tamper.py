@@ -11,6 +11,7 @@ from typing import Any
 import openpyxl
 import pytest
 from storage_helpers import EVENT_HEADERS, NOW, open_repo, record_publication, sheets
+from support.fixed import TEST_SEALER
 
 from core.adapters.workbook.repository import WorkbookRepository
 from core.domain import tamper
@@ -145,7 +146,7 @@ def test_the_app_keeps_working_and_the_finding_stays_until_acknowledged(
 @pytest.mark.parametrize("remembered", [True, False])
 def test_rows_deleted_at_the_end_are_found_by_the_app_that_saw_them(
         repo: WorkbookRepository, path: Path, remembered: bool) -> None:
-    monitor = tamper.ChainMonitor()
+    monitor = tamper.ChainMonitor(TEST_SEALER)
     if remembered:
         assert audit.check(monitor, repo.snapshot().ledger).intact
     last = len(sheets(path)["eventos"])

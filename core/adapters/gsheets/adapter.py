@@ -62,6 +62,7 @@ from core.adapters.tabular import (
     apply_planned,
     plan_change,
 )
+from core.domain.chain import Sealer
 from core.domain.errors import StorageError, UncertainWrite
 from core.domain.ledger import Rules
 from core.domain.ports import Change
@@ -349,6 +350,8 @@ class SheetsApi:
                 raise Retryable("límite de uso por minuto de Google", False) from None
             if code in RETRYABLE_STATUS:
                 raise Retryable(f"error {code} de Google", True) from None
+            if code == 400 and "protected cell" in message.lower():
+                raise self.setup_error(403, "protected") from None
             if code == 400:
                 raise Rejected(message) from None
             raise self.setup_error(code, message) from None
@@ -374,7 +377,7 @@ class SheetsApi:
             return SheetsSetupError(
                 f"La cuenta de servicio {account} no puede editar un rango protegido de la hoja "
                 "de cálculo. En Datos > Rangos protegidos, agréguela como editora (o ejecute "
-                "«python cli.py preparar-hoja»); no se guardó nada."
+                "«python cli.py bootstrap»); no se guardó nada."
             )
         if code == 403:
             return SheetsSetupError(
@@ -405,6 +408,7 @@ class SheetsRepository:
         spreadsheet_id: str,
         schema: Schema,
         rules: Rules,
+        sealer: Sealer,
         *,
         cache_seconds: float = 5.0,
         retry: RetryPolicy | None = None,
@@ -419,6 +423,7 @@ class SheetsRepository:
         self.schema = schema
         self.specs: Mapping[str, TabSpec] = schema.by_name
         self.rules = rules
+        self.sealer = sealer
         self.cache_seconds = cache_seconds
         self.retry = retry or RetryPolicy()
         self.account_email = account_email
@@ -484,11 +489,13 @@ class SheetsRepository:
                     self.api.pause(started, attempt, exc.reason, writing=True,
                                 uncertain=bool(uncertain))
                     attempt += 1
-                    if exc.maybe_applied:
-                        fresh = self._refetch_after_loss(started)
-                        self._publish(fresh)
-                        batch = None
-                    continue  # a 429 was refused whole: the same batch goes again
+                    # Rows found by key on the read before the pause may have moved since (a
+                    # person sorting): read again and build the batch again, never resend it.
+                    fresh = self._refetch_after_loss(started) if exc.maybe_applied \
+                        else self._fetch(started)
+                    self._publish(fresh)
+                    batch = None
+                    continue
                 except Rejected as exc:
                     if not self._fence_failed(batch, exc.message):
                         raise self._rejected(exc.message) from None
@@ -506,7 +513,8 @@ class SheetsRepository:
                 with self._state_lock:
                     self._epoch += 1
                     after = _State(
-                        Snapshot(batch.tabs, self.schema, self.rules, token=self._next()),
+                        Snapshot(batch.tabs, self.schema, self.rules, self.sealer,
+                                 token=self._next()),
                         batch.control_rows, batch.control_id, batch.base.read_at, self._epoch)
                     after.snapshot.previous = (batch.base.snapshot, batch.touched)
                     self._state = after
@@ -568,7 +576,7 @@ class SheetsRepository:
                 f"La hoja de cálculo «{self._title}» no tiene el formato que la aplicación "
                 f"espera: {'; '.join(problems)}. Corrija la fila 1 de esa pestaña (los "
                 "nombres de columna deben ser exactamente los del esquema; ver README, "
-                "sección Google Sheets) o ejecute «python cli.py preparar-hoja», que "
+                "sección Google Sheets) o ejecute «python cli.py bootstrap», que "
                 "explica qué difiere."
             )
         control_rows = range_rows(str(ranges_out[-1].get("range", "")))
@@ -578,7 +586,7 @@ class SheetsRepository:
     def _successor(self, tabs: dict[str, RawTab]) -> Snapshot:
         """A snapshot of ``tabs`` that re-parses only what changed since the current one."""
         current = self._state.snapshot if self._state is not None else None
-        snapshot = Snapshot(tabs, self.schema, self.rules, token=self._next())
+        snapshot = Snapshot(tabs, self.schema, self.rules, self.sealer, token=self._next())
         if current is None:
             return snapshot
         touched: list[tuple[str, int]] = []
@@ -627,7 +635,7 @@ class SheetsRepository:
                     f"La hoja de cálculo «{self._title}» no tiene "
                     f"{'la pestaña' if len(missing) == 1 else 'las pestañas'} {listed}. Si la "
                     "borró alguien, restáurela desde Archivo > Historial de versiones; si la "
-                    "hoja es nueva, prepárela con «python cli.py preparar-hoja»."
+                    "hoja es nueva, prepárela con «python cli.py bootstrap»."
                 )
             if CONTROL_TAB not in ids:
                 ids[CONTROL_TAB] = self._create_control(started)
@@ -675,7 +683,7 @@ class SheetsRepository:
         tabs = {name: RawTab(raw.name, raw.header, list(raw.rows)) if name in names else raw
                 for name, raw in fresh.snapshot.tabs.items()}
         before = {name: len(tabs[name].rows) for name in names if name in tabs}
-        touched = apply_planned(tabs, self.schema, planned)
+        touched = apply_planned(tabs, self.schema, planned, self.sealer)
         requests_: list[dict[str, Any]] = []
         control_id, control_rows = fresh.control_id, fresh.control_rows
         if control_rows - 1 >= 2:
@@ -710,6 +718,11 @@ class SheetsRepository:
                     "rows": [row_data(values)], "fields": "userEnteredValue",
                     "start": {"sheetId": ids[name], "rowIndex": index + 1,
                               "columnIndex": column}}})
+        for name, indices in touched.removed.items():  # after the updates, bottom row first
+            for index in sorted(indices, reverse=True):
+                requests_.append({"deleteDimension": {"range": {
+                    "sheetId": ids[name], "dimension": "ROWS",
+                    "startIndex": index + 1, "endIndex": index + 2}}})
         for name, rows in appends.items():
             requests_.append({"appendCells": {
                 "sheetId": ids[name], "rows": [row_data(r) for r in rows],
@@ -754,10 +767,11 @@ def make_client(config: Any) -> Any:
     return client
 
 
-def open_sheets(config: Any, schema: Schema, rules: Rules) -> SheetsRepository:
+def open_sheets(config: Any, schema: Schema, rules: Rules, sealer: Sealer
+                ) -> SheetsRepository:
     """The repository for a :class:`core.adapters.gsheets.config.SheetsConfig` (real Google)."""
     return SheetsRepository(
-        make_client(config), config.spreadsheet_id, schema, rules,
+        make_client(config), config.spreadsheet_id, schema, rules, sealer,
         cache_seconds=config.cache_seconds,
         retry=RetryPolicy(budget=config.retry_seconds), account_email=config.client_email,
     )

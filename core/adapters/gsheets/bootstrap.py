@@ -35,8 +35,9 @@ from core.adapters.tabular import TabSpec
 from core.adapters.workbook.xlsx import column_letter
 
 NEW_TAB_ROWS = 200  # the grid grows as rows are appended; drop-downs cover these
-PROTECTION_NOTE = ("Registro de eventos: solo la cuenta de servicio de la aplicación agrega "
-                   "filas; cada fila se encadena con la anterior.")
+PROTECTION_NOTE = ("Solo la cuenta de servicio de la aplicación escribe en esta pestaña; para "
+                   "ordenar o filtrar use una vista de filtro (Datos > Vistas de filtro), que "
+                   "no cambia el orden de las filas para nadie más.")
 LOCALE = "es_BO"  # dates typed by hand read as D/M/AAAA, never M/D
 TIME_ZONE = "America/La_Paz"
 METADATA_FIELDS = (
@@ -223,7 +224,7 @@ class Bootstrap:
             if choices:
                 report.requests.append(self._validation(sheet_id, column, choices))
         report.changes.append(f"pestaña «{spec.name}» creada con {len(headers)} columnas")
-        if spec.append_only:
+        if spec.append_only or spec.app_owned:
             self._protect(report, spec.name, sheet_id, [])
 
     def _check_header(self, report: BootstrapReport, spec: TabSpec, props: Mapping[str, Any],
@@ -296,7 +297,7 @@ class Bootstrap:
                     report.requests.append(self._validation(sheet_id, column, choices))
                     report.changes.append(f"pestaña «{spec.name}»: lista desplegable en "
                                           f"«{name}»")
-        if spec.append_only:
+        if spec.append_only or spec.app_owned:
             self._protect(report, spec.name, sheet_id, sheet.get("protectedRanges") or [])
 
     def _validation(self, sheet_id: int, column: int, choices: Sequence[str]) -> dict[str, Any]:

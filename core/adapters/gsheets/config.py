@@ -34,7 +34,7 @@ from typing import Any
 
 from core.domain.errors import StorageError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]  # the repository
 SECRETS_NAME = Path(".streamlit") / "secrets.toml"
 KEY_FIELDS = ("client_email", "private_key", "token_uri")
 DEFAULT_CACHE_SECONDS = 5.0

@@ -22,17 +22,17 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from core.adapters.tabular import (
-    RawChange,
     RawTab,
     Schema,
     Snapshot,
-    apply_change,
     apply_planned,
     plan_change,
     rows_for,
+    written,
 )
 from core.adapters.workbook.sheet_cache import SheetCache
 from core.adapters.workbook.xlsx import XlsxWriter, read_workbook_bytes
+from core.domain.chain import Sealer
 from core.domain.errors import LedgerLocked, StorageError
 from core.domain.ledger import Rules
 from core.domain.models import Record
@@ -64,12 +64,14 @@ class WorkbookRepository:
         path: Path,
         schema: Schema,
         rules: Rules,
+        sealer: Sealer,
         lock_timeout: float = 10.0,
     ) -> None:
         self.path = Path(path)
         self.schema = schema
         self.specs = schema.by_name
         self.rules = rules
+        self.sealer = sealer
         self.lock_timeout = lock_timeout
         self._mutex = threading.RLock()
         self._file_lock = FileLock(str(self.path) + ".lock", timeout=lock_timeout)
@@ -93,23 +95,37 @@ class WorkbookRepository:
         may have created it a moment ago).
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tabs = {name: RawTab(name, list(spec.headers), []) for name, spec in self.specs.items()}
-        change = RawChange(summary="creación del libro")
-        for name, tab_rows in rows.items():
-            for row in tab_rows:
-                change.append_cells(name, row)
-        apply_change(tabs, self.schema, change)  # events are sealed into the chain
+        tabs = written(self.schema, rows, self.sealer)  # events signed with this key
         with self._locked():
             if self.path.exists():
                 return False
             self._write(list(tabs.values()), None)
             return True
 
+    def prepare(self) -> list[str]:
+        """Start-up housekeeping: remove the temporary files of writers that died mid-write
+        (only a writer holding the lock has one open, so none is in use now). Returns the
+        names removed. Nothing in the workbook itself is touched: a tab or column that is
+        missing is reported and refused, never re-created here (see
+        :meth:`add_missing_tabs`, which only ``python cli.py migrate`` runs)."""
+        removed: list[str] = []
+        try:
+            with self._locked():
+                for temp in self.path.parent.glob(".tmp-*.xlsx"):
+                    with contextlib.suppress(OSError):
+                        temp.unlink()
+                        removed.append(temp.name)
+        except LedgerLocked:
+            pass  # another process is writing: it will find its own leftovers later
+        return removed
+
     def add_missing_tabs(self) -> list[str]:
         """Bring an older workbook up to the schema: add new tabs and new optional columns.
 
-        Existing cells are never moved: new columns go after the last header. A missing
-        *required* column is left for a person to fix (it is reported, writes refused).
+        Only for an upgrade a person asks for (``python cli.py migrate``): at start-up a
+        missing tab or column may be damage, and re-creating it empty could change what
+        the ledger means. Existing cells are never moved: new columns go after the last
+        header. A missing *required* column is left for a person to fix.
         """
         if office_lock_owner(self.path):
             return []  # a person has it open: migrate on a later start, never under them
@@ -175,7 +191,7 @@ class WorkbookRepository:
         for name, rows in sheets:
             header = [h.strip() for h in rows[0]] if rows else []
             tabs[name] = RawTab(name, header, rows[1:])
-        snapshot = Snapshot(tabs, self.schema, self.rules, token=key)
+        snapshot = Snapshot(tabs, self.schema, self.rules, self.sealer, token=key)
         self._cached = (key, snapshot)
         return snapshot
 
@@ -216,13 +232,14 @@ class WorkbookRepository:
                 name: RawTab(raw.name, raw.header, list(raw.rows)) if name in names else raw
                 for name, raw in fresh.tabs.items()
             }
-            touched = apply_planned(tabs, self.schema, planned)
+            touched = apply_planned(tabs, self.schema, planned, self.sealer)
             by_tab: dict[str, set[int]] = {}
             for name, index in touched.rows:
                 by_tab.setdefault(name, set()).add(index)
-            incremental = by_tab if self._writer_stat == fresh.token else None
+            incremental = by_tab if self._writer_stat == fresh.token and not touched.removed \
+                else None
             key = self._write(list(tabs.values()), incremental)
-            snapshot = Snapshot(tabs, self.schema, self.rules, token=key)
+            snapshot = Snapshot(tabs, self.schema, self.rules, self.sealer, token=key)
             snapshot.previous = (fresh, touched)  # lets the ledger re-parse only what changed
             self._cached = (key, snapshot)
             self.writes += 1
