@@ -421,7 +421,7 @@ def add_note(
 
 def may_exit(ledger: Ledger, state: RequestState, user: User, exit: Exit) -> bool:
     """Whether to offer ``exit`` to ``user`` (the service decides again on fresh data)."""
-    if not state.is_open or not ledger.permissions.can(user, exit.capability):
+    if not state.is_open or state.held or not ledger.permissions.can(user, exit.capability):
         return False
     return exit is Exit.CANCEL or is_requester(state, user)
 
