@@ -261,6 +261,26 @@ class Ledger:
         """Published versions of the procedure tab, over the shipped procedures."""
         return self._procedures[0]
 
+    @cached_property
+    def unreadable_in_force(self) -> dict[int, int]:
+        """Procedures whose version in force (the last one a signed event published) is
+        not readable in the tab (deleted, or edited by hand): number -> that version. New
+        requests must not start on an older version meanwhile."""
+        latest: dict[int, int] = {}
+        for _, event in self.events:
+            if event.kind is not EventKind.SYSTEM \
+                    or not event.subject.startswith(PROCEDURE_SUBJECT):
+                continue
+            try:
+                data = event.payload()
+                number = int(event.subject.rpartition(":")[2])
+            except ValueError:
+                continue
+            version = data.get("version")
+            if FINGERPRINT in data and isinstance(version, int):
+                latest[number] = max(latest.get(number, 0), version)
+        return {n: v for n, v in latest.items() if self.procedures.get(n, v) is None}
+
     # -- derived records ------------------------------------------------------------------
 
     @cached_property
