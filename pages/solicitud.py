@@ -32,7 +32,9 @@ request_views.observation(ledger, state, user)
 request_materials.show_materials(ledger, state, user)
 session.show_deferred_error()
 acted = request_actions.own_actions(state, user, calendar, today)
-if not acted and state.is_open:
+if state.held:  # an event of it was edited in the sheet: nobody acts until it is restored
+    st.warning(session.md_escape(state.held))
+elif not acted and state.is_open:
     st.info(f"Esta etapa corresponde a {must_act_label(state)}. Usted puede consultar la "
             "solicitud, pero no actuar en ella.")
 request_actions.on_behalf(ledger, state, user, calendar)

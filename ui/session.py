@@ -159,6 +159,9 @@ def permissions() -> PermissionMatrix:
     return ledger().permissions
 
 
+PASSWORD_CHANGED = "La contraseña de su cuenta cambió; ingrese de nuevo."
+
+
 def current_user() -> User | None:
     username = st.session_state.get("username")
     if not username:
@@ -166,6 +169,11 @@ def current_user() -> User | None:
     user = ledger().users.get(username)
     if user is None or not user.active:
         st.session_state.pop("username", None)
+        return None
+    # A new password ends every session, this tab's too (not only tokens read on a reload).
+    credential = st.session_state.setdefault("credential", auth.fingerprint(user))
+    if credential != auth.fingerprint(user):
+        end_session(PASSWORD_CHANGED)
         return None
     return user
 
@@ -181,6 +189,7 @@ def _sessions() -> auth.Sessions:
 def start_session(user: User) -> None:
     """After a successful log-in: this tab's session, and a new token for the cookie."""
     st.session_state["username"] = user.username
+    st.session_state["credential"] = auth.fingerprint(user)
     st.session_state["sid"] = auth.new_session_id()
     st.session_state["last_seen"] = now()
     st.session_state.pop("token_at", None)
@@ -199,6 +208,7 @@ def resume_session() -> User | None:
     if _sessions().valid_for(token, user, now()) is None or user is None:
         return None
     st.session_state["username"] = user.username
+    st.session_state["credential"] = claims.fingerprint
     st.session_state["sid"] = claims.sid
     st.session_state["last_seen"] = now()
     st.session_state.pop("token_at", None)

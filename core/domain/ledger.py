@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Protocol, TypeVar, cast
 
@@ -49,6 +49,14 @@ DEMO_OUTCOME = "datos_de_demostracion"  # the signed system event of a demo ledg
 PROCEDURE_SUBJECT = procedure_subject(0)[:-1]
 UNSIGNED = ("la fila no lleva la firma de la aplicación (la escribió o cambió una persona): "
             "no se obedece; revise Auditoría")
+RESTORE = "hasta que se restaure la fila desde el historial de versiones de la hoja"
+
+
+def first_gap(events: Sequence[tuple[int, Event]]) -> int | None:
+    """The first sequence number missing below the highest of a subject's signed events
+    (a row deleted, or edited so that it lost its signature)."""
+    numbers = {event.seq for _, event in events}
+    return next((n for n in range(1, max(numbers, default=0) + 1) if n not in numbers), None)
 
 
 def _same(shown: str, wanted: str) -> bool:
@@ -253,6 +261,26 @@ class Ledger:
         """Published versions of the procedure tab, over the shipped procedures."""
         return self._procedures[0]
 
+    @cached_property
+    def unreadable_in_force(self) -> dict[int, int]:
+        """Procedures whose version in force (the last one a signed event published) is
+        not readable in the tab (deleted, or edited by hand): number -> that version. New
+        requests must not start on an older version meanwhile."""
+        latest: dict[int, int] = {}
+        for _, event in self.events:
+            if event.kind is not EventKind.SYSTEM \
+                    or not event.subject.startswith(PROCEDURE_SUBJECT):
+                continue
+            try:
+                data = event.payload()
+                number = int(event.subject.rpartition(":")[2])
+            except ValueError:
+                continue
+            version = data.get("version")
+            if FINGERPRINT in data and isinstance(version, int):
+                latest[number] = max(latest.get(number, 0), version)
+        return {n: v for n, v in latest.items() if self.procedures.get(n, v) is None}
+
     # -- derived records ------------------------------------------------------------------
 
     @cached_property
@@ -274,6 +302,11 @@ class Ledger:
         for username, account in accounts.items():
             number, row = rows.get(username, (0, None))
             user = account.user(hashes.get(account.password, ""))
+            held = self._held(username, f"la cuenta «{username}»",
+                              "la cuenta queda suspendida")
+            if held is not None:
+                issues.append(held)
+                user = user.model_copy(update={"active": False})
             users[username] = user
             if row is None:
                 if self.tab(UserRow).present:
@@ -301,6 +334,48 @@ class Ledger:
                                          "cuenta sin registro firmado de la aplicación: no "
                                          "puede ingresar ni actuar"))
         return users, issues
+
+    @cached_property
+    def _edited_subjects(self) -> dict[str, int]:
+        """Subjects (request ids, user names) named by an event row the app did not sign,
+        with the first such sheet row: an event edited, typed or pasted by a person."""
+        unsigned, stored = self.tab(Event).unsigned, self.stored(Event)
+        at = stored.position("subject") if stored is not None else None
+        found: dict[str, int] = {}
+        if not unsigned or stored is None or at is None:
+            return found
+        for number in sorted(unsigned):
+            cells = stored.rows[number - 2]
+            subject = cells[at].strip() if at < len(cells) else ""
+            if subject:
+                found.setdefault(subject, number)
+        return found
+
+    @cached_property
+    def _signed_by_subject(self) -> dict[tuple[EventKind, str], list[tuple[int, Event]]]:
+        found: dict[tuple[EventKind, str], list[tuple[int, Event]]] = defaultdict(list)
+        for number, event in self.events:
+            found[(event.kind, event.subject)].append((number, event))
+        return found
+
+    def _held(self, subject: str, what: str, effect: str,
+              kind: EventKind = EventKind.USER) -> RowIssue | None:
+        """Why ``subject`` must be held (an event of its own edited or missing): an event
+        the app no longer obeys must never undo what it did (a deactivation, a role taken
+        away, a withdrawal). None when its events are intact."""
+        row = self._edited_subjects.get(subject)
+        if row is not None:
+            return self.issue(Event, row, "subject", subject,
+                              f"un evento de {what} fue modificado o agregado a mano (no lleva "
+                              f"la firma de la aplicación): {effect} {RESTORE}")
+        signed = self._signed_by_subject.get((kind, subject), [])
+        missing = first_gap(signed)
+        if missing is not None:
+            after = min(n for n, e in signed if e.seq > missing)
+            return self.issue(Event, after, "seq", str(missing),
+                              f"falta el evento número {missing} de {what} (se borró o se "
+                              f"modificó una fila): {effect} {RESTORE}")
+        return None
 
     @property
     def users(self) -> dict[str, User]:
@@ -462,6 +537,14 @@ class Ledger:
     def _replayed(self) -> tuple[dict[str, RequestState], list[RowIssue]]:
         states = {rid: s for rid, (s, _) in self._replay_by_request.items() if s is not None}
         issues = [i for _, found in self._replay_by_request.values() for i in found]
+        for request_id, state in states.items():
+            held = self._held(request_id, f"la solicitud {request_id}",
+                              "nadie puede actuar en ella", EventKind.REQUEST)
+            if held is not None:
+                issues.append(held)
+                states[request_id] = replace(state, held=(
+                    f"La solicitud {request_id} está detenida: {held.reason} (pestaña "
+                    f"«{held.tab}», fila {held.row}; vea Salud de datos)."))
         for request_id, events in self._events_by_request.items():
             if request_id not in self.requests:
                 issues.extend(self.issue(Event, number, "subject", request_id,

@@ -126,6 +126,9 @@ class RequestState:
     events: tuple[Event, ...] = ()
     superseded: tuple[Event, ...] = ()
     votes: tuple[str, ...] = ()  # Committee members who approved this stage, short of quorum
+    # Why nobody may act (a row of its events edited or missing in the sheet): "" if none.
+    # An unsigned event is never obeyed; holding the request keeps it from being undone.
+    held: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -153,7 +156,7 @@ def initial_state(request: Request, procedure: Procedure) -> RequestState:
 
 def acting_role(state: RequestState, user: User) -> Role | None:
     """The role in which ``user`` may act at the current stage, if any."""
-    if not state.is_open or not user.active:
+    if not state.is_open or not user.active or state.held:
         return None
     for role in state.roles_now():
         if not user.has(role):
@@ -202,7 +205,7 @@ def unstaffed_stages(procedure: Procedure, request: Request, users: Iterable[Use
 def copied_roles(state: RequestState) -> tuple[Role, ...]:
     """Roles informed of the step that led here («mediante la jefatura de la UGS»), who
     may add an observation while the request is at this stage."""
-    if not state.is_open:
+    if not state.is_open or state.held:
         return ()
     last = next((e for e in reversed(state.events) if is_transition(e)), None)
     if last is None or last.stage is None or outcome_kind(last) == OutcomeKind.RETURN:
@@ -434,6 +437,8 @@ def _check_open(state: RequestState, expected_seq: int) -> None:
             f"La solicitud {state.request.request_id} ya está {state.status.label.lower()}: "
             "no admite más acciones."
         )
+    if state.held:
+        raise RequestClosed(state.held)
 
 
 def _check_length(text: str) -> None:

@@ -212,6 +212,13 @@ def create_request(
         recorder = current_user(ledger, username)
         actor = current_user(ledger, on_behalf_of) if on_behalf_of else recorder
         procedure = ledger.procedures.current(data.procedure)
+        in_force = ledger.unreadable_in_force.get(data.procedure)
+        if in_force is not None:  # never fall back to older rules because a cell was edited
+            raise InvalidInput(
+                f"La versión {in_force} del procedimiento {data.procedure}, la vigente, no está "
+                f"en la pestaña «{ledger.naming.tab(ProcedureTableRow)}» o se editó a mano: no "
+                "se registran solicitudes con una versión anterior. Restaure sus filas desde el "
+                "historial de versiones de la hoja (vea Salud de datos).")
         first = procedure.stage(1)
         role = next((r for r in first.roles if actor.has(r)), None)
         if role is None:
@@ -421,7 +428,7 @@ def add_note(
 
 def may_exit(ledger: Ledger, state: RequestState, user: User, exit: Exit) -> bool:
     """Whether to offer ``exit`` to ``user`` (the service decides again on fresh data)."""
-    if not state.is_open or not ledger.permissions.can(user, exit.capability):
+    if not state.is_open or state.held or not ledger.permissions.can(user, exit.capability):
         return False
     return exit is Exit.CANCEL or is_requester(state, user)
 

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.domain.ports import Repository
 from core.services.accounts import LOCK_MINUTES, MAX_FAILED_LOGINS, record_now
+from core.services.administration import reset_password
 from sheets_schema.demo import USERS
 from tests.app.user_session import UserSession
 from ui.session import SESSION_MINUTES
@@ -19,6 +20,7 @@ from wiring import local_now
 
 BAD_LOGIN = "Usuario o contraseña incorrectos."
 EXPIRED = "Su sesión expiró por inactividad; ingrese de nuevo."
+PASSWORD_CHANGED = "La contraseña de su cuenta cambió; ingrese de nuevo."
 ROLES = {username: roles for username, _, roles, _ in USERS}
 
 
@@ -122,3 +124,14 @@ def test_a_session_expires_after_the_idle_limit_and_not_before(demo_workbook: ob
     assert EXPIRED in [w.value for w in session.at.warning]
     assert not logged_in(session)
     assert session.at.text_input(key="login_user").value == ""
+
+
+def test_a_new_password_ends_a_session_already_open_in_a_tab(demo_workbook: Repository) -> None:
+    session = UserSession()  # the person whose password leaked, or someone who took it
+    session.log_in("editor")
+    assert logged_in(session)
+    reset_password(demo_workbook, "admin", "editor", local_now())
+    session.run()
+    assert not logged_in(session)
+    assert session.at.text_input(key="login_user").value == ""
+    assert PASSWORD_CHANGED in [w.value for w in session.at.warning]

@@ -524,3 +524,22 @@ def test_every_shipped_stage_written_back_as_a_row_reads_the_same() -> None:
         rows = [definition_row(table_record(procedure_admin.stage_to_row(s),
                                             ProcedureStatus.PUBLISHED)) for s in procedure.stages]
         assert load_procedures(rows).current(number) == procedure
+
+
+def test_a_published_version_edited_by_hand_never_lets_new_requests_start_on_an_older_one(
+        repo: InMemoryRepository) -> None:
+    """Whoever edits one cell of the version in force must not bring back the rules of the
+    one before it (who acts, a quorum, copies) for new requests: they wait until restored."""
+    procedure_admin.start_draft(repo, "jefe.ugs", 3, NOW)
+    publish(repo, 3)
+    raw = repo.snapshot().tabs[PROCEDURES_TAB]
+    at = raw.column_index()
+    row = next(i for i, cells in enumerate(raw.rows)
+               if cells[at["procedimiento"]] == "3" and cells[at["version"]] == "2"
+               and cells[at["etapa"]] == "2")
+    repo.commit(RawChange().update_row(PROCEDURES_TAB, row + 2, list(raw.rows[row]),
+                                       {"interpretacion": "editada a mano"}))
+    before = count_rows(repo)
+    with pytest.raises(InvalidInput, match="versión 2 del procedimiento 3"):
+        create_request(repo, "solicitante", form(3), NOW)
+    assert count_rows(repo) == before

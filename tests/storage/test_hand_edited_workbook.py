@@ -139,9 +139,14 @@ def test_every_damaged_row_is_reported_with_its_tab_row_column_and_a_spanish_rea
         ("eventos", damaged.bad_date_row, "fecha_hora",
          "no es una fecha y hora válida (use DD/MM/AAAA HH:MM)"),
         # Rows a person typed carry no signature: reported, never obeyed (the one naming
-        # stage 42 does not even reach the replay).
+        # stage 42 does not even reach the replay), and the request such a row names is
+        # held until it is removed: an unsigned row could hide an edited signed one.
         ("eventos", damaged.bad_date_row, "firma", UNSIGNED),
         ("eventos", damaged.unknown_stage_row, "firma", UNSIGNED),
+        ("eventos", damaged.unknown_stage_row, "id_objeto",
+         f"un evento de la solicitud {damaged.victim} fue modificado o agregado a mano (no "
+         "lleva la firma de la aplicación): nadie puede actuar en ella hasta que se restaure "
+         "la fila desde el historial de versiones de la hoja"),
     }
     assert found == expected
     assert len(ledger.issues) == len(expected) + len(notes)
@@ -210,7 +215,7 @@ def test_an_action_on_intact_tabs_succeeds_and_leaves_every_other_row_as_it_was(
 
     ledger = open_repo(path).snapshot().ledger
     assert {(i.tab, i.row, i.column, i.reason) for i in ledger.issues} == issues_before
-    assert len([i for i in issues_before if i[2] != EXTRA]) == 7
+    assert len([i for i in issues_before if i[2] != EXTRA]) == 8
     assert ledger.state(damaged.target).seq == after_state.seq
     assert ledger.issues == repo.snapshot().ledger.issues  # incremental parse agrees
 
