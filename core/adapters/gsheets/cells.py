@@ -131,7 +131,9 @@ def serial(text: str, kind: Kind) -> float | int | None:
 def cell(text: str, kind: Kind = Kind.TEXT) -> dict[str, Any]:
     """One cell of ``updateCells``/``appendCells`` (fields :data:`FIELDS`)."""
     number = serial(text, kind) if text and kind is not Kind.TEXT else None
-    shown = NUMBER_FORMATS[kind if number is not None or kind is Kind.TEXT else Kind.TEXT]
+    # An empty cell keeps its column's format (for what a person types there later); a
+    # value that cannot be typed is text.
+    shown = NUMBER_FORMATS[kind if number is not None or not text else Kind.TEXT]
     out: dict[str, Any] = {"userEnteredFormat": {"numberFormat": dict(shown)}}
     if number is not None:
         out["userEnteredValue"] = {"numberValue": number}
