@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
+from core.adapters import waits
 from core.adapters.smtp import mailer_from_env
 from core.domain.errors import DomainError
 from core.domain.ledger import Ledger
@@ -132,10 +133,17 @@ def now() -> datetime:
     return clock() if callable(clock) else local_now()
 
 
+def tell_waiting(message: str) -> None:
+    """Shown at once while the ledger makes the person wait (Google's per-minute quota):
+    what is happening, how long, and that nothing is saved yet."""
+    st.toast(message, icon="⏳")
+
+
 def ledger() -> Ledger:
     """The current ledger (a page view only reads)."""
     try:
-        return repository().snapshot().ledger
+        with waits.listening(tell_waiting):
+            return repository().snapshot().ledger
     except DomainError as error:
         _stop_with(error)
         raise  # unreachable: st.stop() ends the run
@@ -183,7 +191,8 @@ def run(
     page shows the message with :func:`show_deferred_error`.
     """
     try:
-        result = action()
+        with waits.listening(tell_waiting):
+            result = action()
     except DomainError as error:
         if defer_error:
             st.session_state["deferred_error"] = error.message

@@ -108,3 +108,24 @@ def test_the_ugs_head_takes_in_the_rows_waiting_in_the_intake_tab_a_page_view_on
         typed.pop()
     assert server.values(sid, "ingreso")[1] == typed  # untouched
     assert list(intake.taken(ledger).values()) == [new[0].request_id]
+
+
+def test_while_google_makes_an_action_wait_the_person_reads_why_and_nothing_breaks(
+        sid: str, server: FakeSheetsServer, open_repo: Callable[..., SheetsRepository]) -> None:
+    from core.adapters.gsheets.adapter import RetryPolicy
+
+    repo = open_repo(retry=RetryPolicy(budget=75.0, first_delay=0.001, max_delay=0.002))
+    session = UserSession("solicitante", repo)
+    session.page("nueva_solicitud")
+    session.at.text_input(key="new_title").input("Durante la espera")
+    session.at.text_area(key="new_objective").input("Objetivo")
+    session.at.text_area(key="new_summary").input("Resumen")
+    server.inject(429, times=2, match="spreadsheets.batchUpdate")
+    session.button("Registrar solicitud").click()
+    session.run()
+    toasts = [t.value for t in session.at.toast]
+    assert toasts and toasts[0].startswith("Google Sheets pide esperar (límite de uso por "
+                                           "minuto de Google)")
+    assert "todavía no se guardó nada" in toasts[0]
+    titles = [r.title for r in repo.snapshot().ledger.requests.values()]
+    assert "Durante la espera" in titles

@@ -26,9 +26,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 VERSION = 1
-MAX_CHARS = 40_000  # a cell holds 50,000; leave room
-MAX_ENTRIES = 64
-MAX_DELTA_CHARS = 8_000  # one write's description; larger ones say "read the tab whole"
+MAX_CHARS = 20_000  # a cell holds 50,000; every write rewrites it and every refresh reads it
+MAX_ENTRIES = 32
+MAX_DELTA_CHARS = 4_000  # one write's description; larger ones say "read the tab whole"
 
 
 @dataclass(frozen=True)
