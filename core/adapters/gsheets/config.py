@@ -15,8 +15,8 @@ otherwise to a folder beside the workbook (``wiring.open_file_store``).
 Optional tuning, in ``[sheets]`` or the environment: ``cache_seconds``
 (``RRSS_SHEETS_CACHE_SECONDS``, default 5) and ``retry_seconds``
 (``RRSS_SHEETS_RETRY_SECONDS``, default 75: longer than Google's per-minute refill).
-``RRSS_LEDGER=local`` ignores any Sheets configuration (the local workbook is used); ``RRSS_LEDGER=sheets`` makes a missing one an
-error instead of a silent fall-back.
+``RRSS_LEDGER=local`` ignores any Sheets configuration (the local workbook is used);
+``RRSS_LEDGER=sheets`` makes a missing one an error instead of a silent fall-back.
 
 Nothing here talks to Google: a half-written configuration is reported in Spanish, naming
 the setting to fix; no configuration at all means "use the local workbook".

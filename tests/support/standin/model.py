@@ -397,6 +397,9 @@ class Spreadsheet:
         if not cell or "userEnteredValue" not in cell:
             return ""
         uev = cell["userEnteredValue"]
+        text = uev.get("stringValue")
+        if text is not None:  # text shows as itself in every render option
+            return str(text)
         number_format = (cell.get("userEnteredFormat") or {}).get("numberFormat")
         if value_render == "FORMULA" and "formulaValue" in uev:
             return uev["formulaValue"]
@@ -421,11 +424,23 @@ class Spreadsheet:
     ) -> list[list[Any]]:
         """Values of a resolved rectangle, trimmed the way Google trims them."""
         assert b.end_row is not None and b.end_col is not None
-        occupied = [
-            (r, c)
-            for (r, c), cell in sheet.cells.items()
-            if has_value(cell) and b.start_row <= r < b.end_row and b.start_col <= c < b.end_col
-        ]
+        area = (b.end_row - b.start_row) * (b.end_col - b.start_col)
+        if area < len(sheet.cells):  # a few rows of a large tab: look only at them
+            cells = sheet.cells
+            occupied = [
+                (r, c)
+                for r in range(b.start_row, b.end_row)
+                for c in range(b.start_col, b.end_col)
+                if has_value(cells.get((r, c)))
+            ]
+        else:
+            occupied = [
+                (r, c)
+                for (r, c), cell in sheet.cells.items()
+                if has_value(cell)
+                and b.start_row <= r < b.end_row
+                and b.start_col <= c < b.end_col
+            ]
         if not occupied:
             return []
         if major == "COLUMNS":
