@@ -156,14 +156,16 @@ def burst(repo: SheetsRepository, count: int) -> None:
 def test_a_quota_used_up_for_the_minute_is_waited_out_and_the_person_is_told(
         metered: Callable[[QuotaLimits], SheetsRepository], clock: FakeClock) -> None:
     repo = metered(QuotaLimits(read=60, write=4))
-    told: list[str] = []
+    told: list[waits.Wait] = []
     with waits.listening(told.append):
         burst(repo, 6)  # four writes fill the minute; the fifth waits for the refill
     titles = [r.title for r in repo.snapshot().ledger.requests.values()]
     assert sum(t.startswith("Ráfaga") for t in titles) == 6
     assert 0 < sum(clock.sleeps) <= RetryPolicy().budget
-    assert told and told[0].startswith("Google Sheets pide esperar (límite de uso por minuto")
-    assert "No cierre la página; todavía no se guardó nada." in told[0]
+    assert told and told[0].message.startswith(
+        "Google Sheets pide esperar (límite de uso por minuto")
+    assert "Aún no se guardó nada; no cierre la página." in told[0].message
+    assert sum(w.seconds for w in told) == pytest.approx(sum(clock.sleeps))  # how long each
 
 
 def test_a_retry_after_from_google_is_waited_as_it_says(

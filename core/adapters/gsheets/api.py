@@ -35,7 +35,7 @@ T = TypeVar("T")
 API = "https://sheets.googleapis.com/v4/spreadsheets"
 DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
-QUOTA_REASON = "límite de uso por minuto de Google"
+QUOTA_REASON = "límite de uso por minuto"
 
 
 class SheetsSetupError(StorageError):
@@ -180,12 +180,13 @@ class SheetsApi:
                 f"Google Sheets no aceptó el cambio ({reason}) durante {waited}; no se guardó "
                 "nada. Intente de nuevo en un minuto."
             )
-        what = "guardar el cambio" if writing else "leer la hoja de cálculo"
-        left = max(0, round(self.retry.budget - spent))
-        waits.tell(
-            f"Google Sheets pide esperar ({reason}): se vuelve a intentar {what} en "
-            f"{max(1, round(delay))} s (como máximo {left} s más). No cierre la página"
-            + ("; todavía no se guardó nada." if writing and not uncertain else ".")
+        what = "guardar" if writing else "leer la hoja"
+        waits.tell(  # short: a toast shows about three lines before «view more»
+            f"Google Sheets pide esperar ({reason}): se reintenta {what} en "
+            f"{max(1, round(delay))} s. "
+            + ("Aún no se guardó nada; no cierre la página." if writing and not uncertain
+               else "No cierre la página."),
+            delay,
         )
         self.sleep(delay)
 

@@ -137,6 +137,7 @@ class _Fault:
     after_apply: bool
     message: str | None
     reason: str | None = None  # Drive error reason (storageQuotaExceeded, ...)
+    retry_after: int | None = None  # seconds in a Retry-After header (a 429's)
 
 
 def _classify(operation: str | None) -> str:
@@ -624,6 +625,7 @@ class FakeSheetsServer(DriveMixin):
         *,
         message: str | None = None,
         reason: str | None = None,
+        retry_after: int | None = None,
     ) -> None:
         """Fail the next ``times`` matching requests with Google's error body.
 
@@ -632,14 +634,16 @@ class FakeSheetsServer(DriveMixin):
         "write" / "drive". A Sheets 429 carries the read- or write-quota message that fits the
         request. Drive requests get Drive's body; ``reason`` names its error reason
         ("storageQuotaExceeded", "insufficientFilePermissions", ...) and, when given without
-        a status (``status=None``), its status too.
+        a status (``status=None``), its status too. ``retry_after`` adds a ``Retry-After``
+        header (seconds) to a 429, as a front end may send.
         """
         if status is None:
             if reason is None:
                 raise ValueError("give a status or a reason")
             status = REASONS[reason][0]
         with self._meter_lock:
-            self._faults.append(_Fault(status, times, match, False, message, reason))
+            self._faults.append(
+                _Fault(status, times, match, False, message, reason, retry_after))
 
     def inject_timeout(
         self, times: int = 1, after_apply: bool = False, match: Matcher = None
@@ -889,6 +893,8 @@ class FakeSheetsServer(DriveMixin):
                     err = quota_error(kind, "user", self._caller().project)
                     if fault.message:
                         err.message = fault.message
+                    if fault.retry_after is not None:
+                        err.headers = {"Retry-After": str(fault.retry_after)}
                     raise err
                 raise ApiError(fault.status, fault.message)
             self._check_quota(_classify(call.operation))
