@@ -2,9 +2,10 @@
 
 A page view reuses the view for ``cache_seconds``; then Drive says whether the file
 changed (Drive's quota, not Sheets'); only a change costs one Sheets read, of the control
-tab, the new rows of the tabs the app owns and the small tabs people edit. An action is
-one batchUpdate; the fence refuses it when another server wrote first, and only then is
-anything read.
+tab, the new rows of the tabs the app owns and the small tabs people edit. An action asks
+Drive first and is one batchUpdate when nothing changed; when another server wrote, what
+changed is read first. The fence refuses a batch another writer overtook (and, without
+Drive, a batch built on a view another server changed); only then is anything read.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def test_an_action_on_a_fresh_view_costs_one_write_and_the_next_page_views_nothi
     server.reset_metrics()
 
     services.act(repo, "directora", request_id, "avanzar", expected_seq=seq, now=NOW)
-    assert operations(server) == ["spreadsheets.batchUpdate"]
+    assert operations(server) == ["spreadsheets.batchUpdate"]  # confirmed a moment ago
 
     server.reset_metrics()
     state = repo.snapshot().ledger.state(request_id)
@@ -79,6 +80,18 @@ def test_an_action_on_a_fresh_view_costs_one_write_and_the_next_page_views_nothi
     clock.advance(6)  # Drive's version moved by this server's write only: nothing to read
     assert repo.snapshot().ledger.state(request_id).seq == 2  # type: ignore[union-attr]
     assert operations(server) == ["drive.files.get"]
+
+
+def test_an_action_seconds_after_the_last_read_asks_drive_and_writes_without_reading(
+        open_repo: Callable[..., SheetsRepository], server: FakeSheetsServer,
+        clock: FakeClock) -> None:
+    repo = open_repo()
+    request_id, seq = open_request(repo)
+    clock.advance(3)  # the page is still within its cache: no call to show it
+    server.reset_metrics()
+    services.act(repo, "directora", request_id, "avanzar", expected_seq=seq, now=NOW)
+    assert operations(server) == ["drive.files.get", "spreadsheets.batchUpdate"]
+    assert server.read_calls == 0  # Drive's quota, not Sheets'
 
 
 def test_an_action_on_an_older_view_asks_drive_first_and_writes_without_reading(
@@ -112,9 +125,30 @@ def test_another_servers_action_shows_up_here_after_one_read_of_what_changed(
     assert "'solicitudes'" not in ranges and "'eventos'" not in ranges  # never whole
 
 
-def test_a_stale_write_is_refused_by_the_fence_and_only_then_read_again(
-        open_repo: Callable[..., SheetsRepository], server: FakeSheetsServer) -> None:
+def test_an_action_after_another_servers_write_reads_what_changed_and_writes_once(
+        open_repo: Callable[..., SheetsRepository], server: FakeSheetsServer,
+        clock: FakeClock) -> None:
     first, second = open_repo(), open_repo()
+    request_id, seq = open_request(first)
+    second.snapshot()
+    services.create_request(first, "solicitante", {
+        "procedure": 3, "title": "Antes", "objective": "o", "summary": "r"}, NOW)
+    clock.advance(3)
+    server.reset_metrics()
+    services.act(second, "directora", request_id, "avanzar", expected_seq=seq, now=NOW)
+    assert [(c.operation, c.status) for c in server.calls] == [
+        ("drive.files.get", 200),  # the version moved: the first server wrote since
+        ("spreadsheets.values.batchGet", 200),  # what changed, and nothing else
+        ("spreadsheets.batchUpdate", 200),  # never refused: no write request wasted
+    ]
+    assert second.conflicts == 0
+    ledger = open_repo().snapshot().ledger
+    assert ledger.state(request_id).seq == 2 and ledger.issues == []  # type: ignore[union-attr]
+
+
+def test_without_drive_a_stale_write_is_refused_by_the_fence_and_only_then_read_again(
+        open_repo: Callable[..., SheetsRepository], server: FakeSheetsServer) -> None:
+    first, second = open_repo(), open_repo(drive_probe=False)
     request_id, seq = open_request(first)
     second.snapshot()
     services.create_request(first, "solicitante", {
@@ -123,7 +157,6 @@ def test_a_stale_write_is_refused_by_the_fence_and_only_then_read_again(
     services.act(second, "directora", request_id, "avanzar", expected_seq=seq, now=NOW)
     assert [(c.operation, c.status) for c in server.calls] == [
         ("spreadsheets.batchUpdate", 400),  # the fence: the first server wrote since
-        ("drive.files.get", 200),
         ("spreadsheets.values.batchGet", 200),  # what changed, and nothing else
         ("spreadsheets.batchUpdate", 200),
     ]

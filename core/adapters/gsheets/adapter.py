@@ -19,13 +19,16 @@ what changed, not the ledger:
   current view and sends it in **one** ``spreadsheets.batchUpdate``, which Google applies
   atomically: ``appendCells`` for new rows (placed after the last row with data, so a row
   typed by a person is never overwritten) and ``updateCells`` for changed cells. Dates
-  and numbers are written as typed values with a fixed format (:mod:`cells`). The batch
-  starts with the *fence*: it deletes the last row of «_control», whose row count the view
-  holds. If another writer (another thread, another server) wrote since, that row is gone
-  and Google refuses the whole batch; only then does the adapter read what changed,
-  re-run the guard ("otra persona ya actuó…") and build the batch again. A view older than
-  ``cache_seconds`` is first checked with Drive (no Sheets call when nothing changed); a
-  change that rewrites rows of a tab people edit reads first, so its positions are current.
+  and numbers are written as typed values with a fixed format (:mod:`cells`). Unless the
+  view was confirmed in the last second (the action's own page read), Drive is asked
+  first whether anything changed since the view (Drive's quota: no Sheets call when
+  nothing did, or only this server's own writes); if something did, what changed is read
+  first, so the batch is rarely refused. The batch starts with the *fence*: it deletes
+  the last row of «_control», whose row count the view holds. If another writer (another
+  thread, another server) wrote in between, that row is gone and Google refuses the whole
+  batch; then the adapter reads what changed, re-runs the guard ("otra persona ya
+  actuó…") and builds the batch again. Without Drive, a view younger than
+  ``cache_seconds`` is written on directly and the fence alone guards it.
 
 Every committed batch therefore follows exactly the content its guard saw, which keeps
 the events' hash chain linked. Replaying the events tab still resolves a duplicate that
@@ -96,6 +99,7 @@ CONTROL_NOTE = ("No edite esta pestaña: la aplicación la usa para que dos escr
                 "simultáneas no se pisen.")
 MAX_CONFLICTS = 12  # fenced attempts before giving up (many writers at once)
 MAX_BATCH_BYTES = 9_000_000  # Google refuses bodies over 10 MiB (10,485,760 bytes)
+DRIVE_TRUSTED = 1.0  # seconds a view Drive confirmed is written on without asking again
 SERVERS_WINDOW = 120.0  # seconds: app servers that wrote in this window share the reads
 MAX_SERVERS = 8  # the refresh interval stretches at most this many times
 _LOG = logging.getLogger(__name__)
@@ -416,9 +420,16 @@ class SheetsRepository:
 
     # -- writing ---------------------------------------------------------------------------
 
+    def _trusted(self) -> float:
+        """How old a view may be and still be written on without asking Drive first: a
+        second when Drive answers (the action's own page read has usually just asked);
+        without Drive, ``cache_seconds``, the fence alone guarding what changed since."""
+        return min(DRIVE_TRUSTED, self.cache_seconds) if self._probe_ok else self.cache_seconds
+
     def _needs_fresh(self, change: Change) -> bool:
         """Whether the change rewrites rows of a tab people edit (positions may have moved
-        since the view was read): then it reads first."""
+        since the view was read): then Drive is asked first however fresh the view, and
+        what changed is read."""
         raw = change if isinstance(change, RawChange) else RawChange()
         names = {self.schema.of(u.kind).name for u in change.updates}
         names |= {self.schema.of(type(r.old)).name for r in change.replaces}
@@ -430,7 +441,13 @@ class SheetsRepository:
         fresh = self._state
         if fresh is None:
             fresh = self._publish(self._full(started))
-        elif self._needs_fresh(change) or self._clock() - fresh.read_at >= self.cache_seconds:
+        elif self._needs_fresh(change) or self._clock() - fresh.read_at >= self._trusted():
+            # Drive says whether anything changed since the view (Drive's quota, not
+            # Sheets'): if nothing did, or only this server's own writes, the batch is
+            # built on the view with no Sheets read; if something did, what changed is
+            # read first rather than sending a batch the fence would refuse (a refused
+            # batch still costs a write request, and with several servers busy a view a
+            # few seconds old is usually stale).
             fresh = self._publish(self._refresh(started))
         uncertain: list[_Batch] = []  # sent, answer lost: may be in the sheet
         batch: _Batch | None = None
