@@ -20,7 +20,7 @@ what changed, not the ledger:
   atomically: ``appendCells`` for new rows (placed after the last row with data, so a row
   typed by a person is never overwritten) and ``updateCells`` for changed cells. Dates
   and numbers are written as typed values with a fixed format (:mod:`cells`). Unless the
-  view was confirmed in the last second (the action's own page read), Drive is asked
+  view was confirmed a moment ago (the action's own page read), Drive is asked
   first whether anything changed since the view (Drive's quota: no Sheets call when
   nothing did, or only this server's own writes); if something did, what changed is read
   first, so the batch is rarely refused. The batch starts with the *fence*: it deletes
@@ -99,7 +99,7 @@ CONTROL_NOTE = ("No edite esta pestaña: la aplicación la usa para que dos escr
                 "simultáneas no se pisen.")
 MAX_CONFLICTS = 12  # fenced attempts before giving up (many writers at once)
 MAX_BATCH_BYTES = 9_000_000  # Google refuses bodies over 10 MiB (10,485,760 bytes)
-DRIVE_TRUSTED = 1.0  # seconds a view Drive confirmed is written on without asking again
+DRIVE_TRUSTED = 0.25  # seconds a view Drive confirmed is written on without asking again
 SERVERS_WINDOW = 120.0  # seconds: app servers that wrote in this window share the reads
 MAX_SERVERS = 8  # the refresh interval stretches at most this many times
 _LOG = logging.getLogger(__name__)
@@ -422,7 +422,8 @@ class SheetsRepository:
 
     def _trusted(self) -> float:
         """How old a view may be and still be written on without asking Drive first: a
-        second when Drive answers (the action's own page read has usually just asked);
+        quarter of a second when Drive answers (the action's own page read has just
+        asked; longer, and another server's write would often slip in between);
         without Drive, ``cache_seconds``, the fence alone guarding what changed since."""
         return min(DRIVE_TRUSTED, self.cache_seconds) if self._probe_ok else self.cache_seconds
 
