@@ -406,7 +406,7 @@ def _peak(stamps: list[tuple[float, int, str]], kind: str) -> int:
     times = [when for when, _, what in stamps if what == kind]
     peak, start = 0, 0
     for end, when in enumerate(times):
-        while times[start] <= when - 60.0:
+        while times[start] <= when - 60.0 + 1e-6:  # (when - 60 s, when]: float-proof
             start += 1
         peak = max(peak, end - start + 1)
     return peak
