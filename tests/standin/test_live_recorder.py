@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from adapters.contract_helpers import new_request, reset_live_sheet
 from support.fixed import TEST_SEALER
-from support.recorder import ACCOUNT, SPREADSHEET, Recorder, file_name
+from support.recorder import ACCOUNT, FOLDER, SPREADSHEET, Recorder, file_name
 from support.standin import FakeSheetsServer, make_gspread_client
 from test_conformance import CANDIDATES, replay_live
 
@@ -130,4 +130,5 @@ def test_live_check_with_credentials_runs_the_live_contract_recorded() -> None:
 
     assert live_check.missing({"RRSS_LIVE_SHEETS_ID": "1AbC",
                                "RRSS_SERVICE_ACCOUNT_JSON": "{}"}) == []
-    assert live_check.FOLDER == Path(__file__).resolve().parent / "live-recordings"
+    records_into = live_check.FOLDER  # where the replay looks for them
+    assert records_into == Path(__file__).resolve().parent / "live-recordings" == FOLDER
