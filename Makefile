@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 E2E_NODE := tests/e2e/node
 
-.PHONY: run test test-fast bench lint chromium libreoffice e2e-node check
+.PHONY: run test test-fast bench lint chromium libreoffice e2e-node check live-check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -58,6 +58,12 @@ test-fast: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/run.py
+
+# The contract suite against a real Google Sheet, its traffic recorded for the stand-in's
+# conformance replay (tests/live_check.py; README, Google Sheets). Needs
+# RRSS_LIVE_SHEETS_ID and RRSS_SERVICE_ACCOUNT_FILE (or _JSON); without them it says so.
+live-check: $(VENV)/.installed
+	$(PY) tests/live_check.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

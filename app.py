@@ -167,4 +167,5 @@ def main() -> None:
         st.session_state.pop(session.ENTERED_THROUGH_APP, None)
 
 
-main()
+with session.telling_waits():  # Google's quota waits, shown while they last
+    main()

@@ -59,6 +59,9 @@ REQUESTS = TabSpec(
              "estado": tuple(s.value for s in Status),
              "producto": tuple(p.value for p in Product)},
     app_owned=True,
+    formats={"creada_en": "moment", "actualizada_en": "moment", "version": "whole",
+             "publicar_desde": "date", "publicar_hasta": "date", "etapa": "whole",
+             "secuencia": "whole", "promocion_bs": "amount"},
 )
 EVENTS = TabSpec(
     "eventos", Event,
@@ -83,6 +86,7 @@ USERS = TabSpec(
     "como hash bcrypt y vale si coincide con la huella que registró la aplicación.",
     choices={"activo": YES_NO},
     app_owned=True,
+    formats={"creado_en": "moment"},
 )
 UNITS = TabSpec(
     "unidades", Unit,

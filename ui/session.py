@@ -8,15 +8,18 @@ otherwise the repository comes from configuration, once per server process.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 import streamlit as st
 
+from core.adapters import waits
 from core.adapters.smtp import mailer_from_env
 from core.domain.errors import DomainError
 from core.domain.ledger import Ledger
@@ -145,10 +148,24 @@ def now() -> datetime:
     return clock() if callable(clock) else local_now()
 
 
+def tell_waiting(wait: waits.Wait) -> None:
+    """Shown at once while the ledger makes the person wait (Google's per-minute quota):
+    what is happening, how long, and that nothing is saved yet. The toast stays up until
+    the next attempt (each attempt that must wait says so again)."""
+    st.toast(wait.message, icon="⏳", duration=max(4, math.ceil(wait.seconds) + 1))
+
+
+def telling_waits() -> AbstractContextManager[None]:
+    """For the whole script run (``app.py``): any wait the storage imposes on this page
+    view or action is shown to the person as it happens."""
+    return waits.listening(tell_waiting)
+
+
 def ledger() -> Ledger:
     """The current ledger (a page view only reads)."""
     try:
-        return repository().snapshot().ledger
+        with telling_waits():
+            return repository().snapshot().ledger
     except DomainError as error:
         _stop_with(error)
         raise  # unreachable: st.stop() ends the run
@@ -281,7 +298,8 @@ def run(
     page shows the message with :func:`show_deferred_error`.
     """
     try:
-        result = action()
+        with telling_waits():  # also from a widget callback, which runs before app.py
+            result = action()
     except DomainError as error:
         if defer_error:
             st.session_state["deferred_error"] = error.message

@@ -50,6 +50,9 @@ class TabSpec:
     append_only: bool = False
     form_fed: bool = False  # a Google Form writes its rows: headers matched loosely
     app_owned: bool = False  # only the app writes it: protected so people only read it
+    # header -> "date", "moment", "whole" or "amount": what a column of a view holds when
+    # its record keeps it as text (Google Sheets writes those values typed)
+    formats: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if list(self.columns) != self.model.fields():

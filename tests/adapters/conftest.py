@@ -3,11 +3,14 @@
 ``backend`` is parametrised: the local workbook, a Google Sheet on the in-process
 stand-in (copied per test from one bootstrapped template), and, marked ``live``, a real
 Google Sheet given by ``RRSS_LIVE_SHEETS_ID`` plus service-account credentials in the
-environment (skipped without them; that spreadsheet is erased for every test).
+environment (skipped without them; that spreadsheet is erased for every test). With
+``RRSS_LIVE_RECORD`` (a folder; ``make live-check`` sets it) each live test's traffic is
+recorded there (``support.recorder``) for the conformance replay.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from contract_helpers import (
     live_settings,
     reset_live_sheet,
 )
+from support.recorder import Recorder, file_name
 from support.standin import FakeSheetsServer, make_gspread_client
 
 from core.adapters.gsheets.adapter import RetryPolicy
@@ -63,5 +67,15 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path,
     assert config is not None
     client: Any = make_client(config)
     retry = RetryPolicy(budget=120.0)
-    reset_live_sheet(client, sheet, demo, config.client_email, retry)
-    yield SheetsBackend(client, sheet, None, config.client_email, retry)
+    folder = os.environ.get("RRSS_LIVE_RECORD", "").strip()
+    if not folder or "files" in request.fixturenames:  # Drive uploads are not replayed
+        reset_live_sheet(client, sheet, demo, config.client_email, retry)
+        yield SheetsBackend(client, sheet, None, config.client_email, retry)
+        return
+    recorder = Recorder(config.client_email, sheet)
+    try:
+        with recorder.attached(client.http_client.session):
+            reset_live_sheet(client, sheet, demo, config.client_email, retry)
+            yield SheetsBackend(client, sheet, None, config.client_email, retry)
+    finally:  # a failing test's traffic is what the stand-in most needs to learn from
+        recorder.save(Path(folder) / file_name(request.node.nodeid))

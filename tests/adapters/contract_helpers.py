@@ -160,10 +160,14 @@ class SheetsBackend(Backend):
                                 for r in self.server.values(self.spreadsheet_id, spec.name)]
                     for spec in ALL_TABS if spec.name in titles}
         api = self.api()
+        meta = api.with_retries(api.clock(), lambda: api.get(
+            {"fields": "sheets.properties.title"}))
+        titles = {s["properties"]["title"] for s in meta.get("sheets") or []}
+        specs = [spec for spec in ALL_TABS if spec.name in titles]  # a deleted tab: absent
         answer = api.with_retries(api.clock(), lambda: api.batch_get(
-            [f"'{s.name}'" for s in ALL_TABS], {"valueRenderOption": "FORMATTED_VALUE"}))
+            [f"'{s.name}'" for s in specs], {"valueRenderOption": "FORMATTED_VALUE"}))
         return {spec.name: [[str(c) for c in r] for r in vr.get("values") or []]
-                for spec, vr in zip(ALL_TABS, answer["valueRanges"], strict=True)}
+                for spec, vr in zip(specs, answer["valueRanges"], strict=True)}
 
     def person_appends(self, tab: str, row: Mapping[str, str]) -> int:
         header = self.content()[tab][0]
@@ -242,8 +246,10 @@ def reset_live_sheet(client: Any, spreadsheet_id: str, rows: Mapping[str, Any],
                      account_email: str, retry: RetryPolicy) -> None:
     """Erase a scratch spreadsheet (every tab) and bootstrap it with ``rows``."""
     api = SheetsApi(client, spreadsheet_id, retry=retry, account_email=account_email)
+    # The title, locale and time zone too: a recording's replay recreates the file from
+    # this first answer (tests/standin/test_conformance.py).
     meta = api.with_retries(api.clock(), lambda: api.get(
-        {"fields": "sheets.properties(sheetId,title)"}))
+        {"fields": "properties(title,locale,timeZone),sheets.properties(sheetId,title)"}))
     temp = f"vacía-{uuid.uuid4().hex[:6]}"
     requests_: list[dict[str, Any]] = [{"addSheet": {"properties": {"title": temp}}}]
     requests_ += [{"deleteSheet": {"sheetId": s["properties"]["sheetId"]}}

@@ -111,6 +111,30 @@ class Server:
             self.process.wait()
 
 
+class SheetsServer(Server):
+    """The app on a Google Sheet held by the stand-in, in the server's own process
+    (``tests/e2e/standin_app.py``). ``quota_used_up()`` makes Google answer the next
+    write 429 with ``Retry-After: retry_after`` seconds, once."""
+
+    def __init__(self, workdir: Path, retry_after: int = 6) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = workdir / "streamlit.log"
+        self.trigger = workdir / "cuota-agotada"
+        env = dict(os.environ, RRSS_BCRYPT_ROUNDS="4", RRSS_LEDGER="sheets",
+                   RRSS_WORKBOOK=str(workdir / "no-se-usa.xlsx"),
+                   RRSS_SECRETS_FILE=str(workdir / "ninguno.toml"),
+                   RRSS_E2E_QUOTA_FILE=str(self.trigger),
+                   RRSS_E2E_RETRY_AFTER=str(retry_after))
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "e2e" / "standin_app.py"), str(self.port)],
+            cwd=ROOT, env=env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
+        self._wait_for_port(timeout=60)
+
+    def quota_used_up(self) -> None:
+        self.trigger.touch()
+
+
 def start_server(workdir: Path, request: pytest.FixtureRequest) -> Server:
     """A server of the test's own, stopped when ``request``'s scope ends."""
     server = Server(workdir)

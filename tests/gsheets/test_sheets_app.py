@@ -108,3 +108,61 @@ def test_the_ugs_head_takes_in_the_rows_waiting_in_the_intake_tab_a_page_view_on
         typed.pop()
     assert server.values(sid, "ingreso")[1] == typed  # untouched
     assert list(intake.taken(ledger).values()) == [new[0].request_id]
+
+
+def test_while_google_makes_an_action_wait_the_person_reads_why_and_nothing_breaks(
+        sid: str, server: FakeSheetsServer, open_repo: Callable[..., SheetsRepository]) -> None:
+    from core.adapters.gsheets.adapter import RetryPolicy
+
+    repo = open_repo(retry=RetryPolicy(budget=75.0, first_delay=0.001, max_delay=0.002))
+    session = UserSession("solicitante", repo)
+    session.page("nueva_solicitud")
+    session.at.text_input(key="new_title").input("Durante la espera")
+    session.at.text_area(key="new_objective").input("Objetivo")
+    session.at.text_area(key="new_summary").input("Resumen")
+    server.inject(429, times=2, match="spreadsheets.batchUpdate")
+    session.button("Registrar solicitud").click()
+    session.run()
+    toasts = [t.value for t in session.at.toast]
+    assert toasts and toasts[0].startswith("Google Sheets pide esperar (límite de uso por "
+                                           "minuto): se reintenta guardar en ")
+    assert "Aún no se guardó nada" in toasts[0]
+    titles = [r.title for r in repo.snapshot().ledger.requests.values()]
+    assert "Durante la espera" in titles
+
+
+def test_while_google_makes_a_page_view_wait_the_person_reads_why_then_the_page(
+        sid: str, server: FakeSheetsServer, open_repo: Callable[..., SheetsRepository],
+        clock: Any) -> None:
+    from core.adapters.gsheets.adapter import RetryPolicy
+
+    repo = open_repo(retry=RetryPolicy(budget=75.0, first_delay=0.001, max_delay=0.002))
+    session = UserSession("jefe.ugs", repo)
+    before = [e.value for e in session.at.error]
+    assert not session.at.toast
+    rows = len(server.values(sid, "unidades"))
+    server.set_values(sid, "unidades", [["NUEVA", "Unidad nueva", "sí"]], f"A{rows + 1}")
+    server.inject(429, times=3, match="spreadsheets.values.batchGet")
+    clock.advance(60)  # the view is old and a person changed the sheet: this view reads
+    session.run()
+    toasts = [t.value for t in session.at.toast]
+    assert len(toasts) == 3 and all(
+        t.startswith("Google Sheets pide esperar (límite de uso por minuto): se reintenta "
+                     "leer la hoja en ") for t in toasts)
+    assert session.at.title[0].value == "Bandeja"
+    assert [e.value for e in session.at.error] == before  # the page, not an error
+    assert repo.snapshot().tabs["unidades"].rows[-1][0] == "NUEVA"
+
+
+def test_a_wait_on_a_path_outside_an_action_is_also_shown(
+        sid: str, server: FakeSheetsServer, open_repo: Callable[..., SheetsRepository],
+        clock: Any) -> None:
+    """The session's first page of the day queues the overdue digest (a write that is no
+    page's action): its wait is shown too, because the whole script run listens."""
+    from core.adapters.gsheets.adapter import RetryPolicy
+
+    repo = open_repo(retry=RetryPolicy(budget=75.0, first_delay=0.001, max_delay=0.002))
+    server.inject(429, times=1, match="spreadsheets.batchUpdate")
+    session = UserSession("jefe.ugs", repo)
+    toasts = [t.value for t in session.at.toast]
+    assert toasts and "se reintenta guardar en" in toasts[0]

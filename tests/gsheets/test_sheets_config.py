@@ -62,7 +62,7 @@ def test_environment_variables_give_the_sheet_and_the_key(tmp_path: Path) -> Non
 def test_the_example_secrets_file_is_a_valid_configuration_once_filled_in() -> None:
     config = load_config(env={}, secrets=[EXAMPLE])
     assert config is not None and config.client_email.endswith(".iam.gserviceaccount.com")
-    assert config.cache_seconds == 5.0 and config.retry_seconds == 20.0
+    assert config.cache_seconds == 5.0 and config.retry_seconds == 75.0
 
 
 @pytest.mark.parametrize(("env", "secrets", "names"), [

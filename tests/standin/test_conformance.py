@@ -5,6 +5,12 @@ request by request. Spreadsheet ids come from the stand-in's Drive "create" answ
 protected-range and named-range ids are learned by walking Google's answer next to the
 stand-in's. Everything else must match: status codes, ranges as Google writes them, padded
 or trimmed ``values``, counts, reply shapes, and error ``code``/``status``.
+
+The same replay plays the recordings ``make live-check`` makes of this app's own traffic
+(``tests/standin/live-recordings``, written by ``support.recorder``). Those run on a
+scratch spreadsheet that existed before the recording: the replay recreates it from the
+recording's first answer about it (its title, locale, time zone and tabs) and plays the
+rest, the account being the recorder's stand-in address.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.recorder import ACCOUNT, FOLDER
 from support.standin import FakeSheetsServer, make_session
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,6 +56,10 @@ NO_COMPARE: list[tuple[str, str, str]] = [
         "column widths after autoResizeDimensions come from Google's font metrics",
     ),
 ]
+
+# Answers that depend on Google's load at the time (quota, back end), not on the request:
+# a live recording may hold some; the replay skips them (the client retried anyway).
+TRANSIENT = frozenset({429, 500, 502, 503, 504})
 
 ID_KEYS = {
     "sheetId": "sheet",
@@ -103,14 +114,15 @@ def _operation(method: str, uri: str) -> str:
 class Replay:
     """Replays one recording and collects every difference found."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, owner: str = RECORDED_OWNER) -> None:
         self.name = name
-        self.server = FakeSheetsServer(seed=1, owner_email=RECORDED_OWNER)
+        self.server = FakeSheetsServer(seed=1, owner_email=owner)
         self.session = make_session(self.server)
         self.file_ids: dict[str, str] = {}
         self.num_ids: dict[tuple[str, Any], Any] = {}
         self.problems: list[str] = []
         self.compared = 0
+        self.transient = 0
         for file_id in UNSHARED_FILES.get(name, []):
             self.server.add_unshared_spreadsheet(file_id)
             self.file_ids[file_id] = file_id
@@ -204,8 +216,41 @@ class Replay:
         for index, interaction in enumerate(interactions):
             self._one(index, interaction)
 
+    def recreate_scratch_files(self, interactions: list[dict[str, Any]]) -> None:
+        """Files used before any answer of the recording creates them (a live recording's
+        scratch spreadsheet): made as the first answer about each describes it."""
+        created: set[str] = set()
+        for interaction in interactions:
+            req, rec = interaction["request"], interaction["response"]
+            op = _operation(req["method"].upper(), req["uri"])
+            try:
+                body = json.loads(rec["body"]["string"] or "null")
+            except ValueError:
+                body = None
+            if op in ("drive.files.create", "drive.files.copy") and isinstance(body, dict):
+                created.add(str(body.get("id", "")))
+                continue
+            for file_id in _SS_ID.findall(req["uri"]):
+                if file_id in created or file_id in self.file_ids:
+                    continue
+                if op != "spreadsheets.get" or rec["status"]["code"] != 200 or \
+                        not isinstance(body, dict) or "sheets" not in body:
+                    continue  # left for the replay to report
+                props = body.get("properties") or {}
+                self.server.create_spreadsheet(
+                    props.get("title", "Hoja"),
+                    [{"title": sh["properties"]["title"],
+                      "sheetId": sh["properties"].get("sheetId", 0)}
+                     for sh in body["sheets"]],
+                    spreadsheet_id=file_id, locale=props.get("locale", "en_US"),
+                    time_zone=props.get("timeZone", "Etc/GMT"))
+                self.file_ids[file_id] = file_id
+
     def _one(self, index: int, interaction: dict[str, Any]) -> None:
         req, rec = interaction["request"], interaction["response"]
+        if rec["status"]["code"] in TRANSIENT:
+            self.transient += 1  # Google's load, not the request: nothing to replay
+            return
         method = req["method"].upper()
         op = _operation(method, req["uri"])
         uri = self._map_text(req["uri"])
@@ -251,6 +296,32 @@ class Replay:
         found = self._diff(expected, self._normalise(op, ours))
         if found:
             self.problems.append(f"{where}: {found}")
+
+
+def replay_live(path: Path) -> Replay:
+    """Replay one of this app's live recordings (see the module docstring)."""
+    interactions = json.loads(path.read_text(encoding="utf-8"))["interactions"]
+    replay = Replay(path.stem, owner=ACCOUNT)
+    replay.recreate_scratch_files(interactions)
+    replay.run(interactions)
+    return replay
+
+
+def _live_recordings() -> list[Path | None]:
+    return sorted(FOLDER.glob("*.json")) or [None]
+
+
+@pytest.mark.parametrize("path", _live_recordings(),
+                         ids=lambda p: p.stem if isinstance(p, Path) else "none")
+def test_live_recording(path: Path | None) -> None:
+    """One recording of this app against real Google (``make live-check``): every answer
+    the stand-in gives matches Google's."""
+    if path is None:
+        pytest.skip("no live recordings yet: `make live-check` with credentials makes them")
+    replay = replay_live(path)
+    assert replay.compared, f"{path.name}: nothing was compared"
+    assert not replay.problems, f"{path.name}: {len(replay.problems)} differences\n" + \
+        "\n".join(replay.problems[:8])
 
 
 @pytest.mark.skipif(RECORDINGS is None, reason="shared/reference recordings not present")

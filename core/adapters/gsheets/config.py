@@ -14,9 +14,9 @@ otherwise to a folder beside the workbook (``wiring.open_file_store``).
 
 Optional tuning, in ``[sheets]`` or the environment: ``cache_seconds``
 (``RRSS_SHEETS_CACHE_SECONDS``, default 5) and ``retry_seconds``
-(``RRSS_SHEETS_RETRY_SECONDS``, default 20). ``RRSS_LEDGER=local`` ignores any Sheets
-configuration (the local workbook is used); ``RRSS_LEDGER=sheets`` makes a missing one an
-error instead of a silent fall-back.
+(``RRSS_SHEETS_RETRY_SECONDS``, default 75: longer than Google's per-minute refill).
+``RRSS_LEDGER=local`` ignores any Sheets configuration (the local workbook is used);
+``RRSS_LEDGER=sheets`` makes a missing one an error instead of a silent fall-back.
 
 Nothing here talks to Google: a half-written configuration is reported in Spanish, naming
 the setting to fix; no configuration at all means "use the local workbook".
@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[3]  # the repository
 SECRETS_NAME = Path(".streamlit") / "secrets.toml"
 KEY_FIELDS = ("client_email", "private_key", "token_uri")
 DEFAULT_CACHE_SECONDS = 5.0
-DEFAULT_RETRY_SECONDS = 20.0
+DEFAULT_RETRY_SECONDS = 75.0  # longer than the per-minute quota refill
 
 
 class ConfigError(StorageError):

@@ -11,6 +11,7 @@ that is where adapters most often depend on Google's exact behaviour ("0042" bec
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import struct
@@ -240,12 +241,45 @@ def _format_number_pattern(x: float, pattern: str, rules: LocaleRules = EN_US) -
     return ("-" if neg else "") + prefix + body + ("%" if percent else "")
 
 
+@functools.lru_cache(maxsize=256)
+def _datetime_tokens(pattern: str) -> tuple[bool, tuple[str, ...]]:
+    ampm = "am/pm" in pattern.lower()
+    pat = re.sub(r"(?i)\s*am/pm", "", pattern)
+    return ampm, tuple(re.findall(r"yyyy|yy|mmmm|mmm|mm|m|dd|d|hh|h|ss|s|[^a-z]+|[a-z]", pat))
+
+
+_STRFTIME = {"yyyy": "%Y", "dd": "%d", "hh": "%H", "ss": "%S"}
+
+
+@functools.lru_cache(maxsize=256)
+def _strftime_of(pattern: str) -> str | None:
+    """The same pattern for ``strftime`` when every token has a locale-free equivalent
+    (a fast path for big reads; the token loop below is the reference)."""
+    ampm, tokens = _datetime_tokens(pattern)
+    if ampm:
+        return None
+    out, seen_hour = [], False
+    for i, tok in enumerate(tokens):
+        if tok == "mm":
+            nxt = next((t for t in tokens[i + 1 :] if t.isalpha()), "")
+            out.append("%M" if seen_hour or nxt in ("ss", "s") else "%m")
+        elif tok in _STRFTIME:
+            seen_hour = seen_hour or tok == "hh"
+            out.append(_STRFTIME[tok])
+        elif tok.isalpha():
+            return None
+        else:
+            out.append(tok.replace("%", "%%"))
+    return "".join(out)
+
+
 def _format_datetime(serial: float, pattern: str, rules: LocaleRules = EN_US) -> str:
     when = EPOCH + dt.timedelta(days=serial)
     when = when.replace(microsecond=0) + dt.timedelta(seconds=round(when.microsecond / 1e6))
-    ampm = "am/pm" in pattern.lower()
-    pat = re.sub(r"(?i)\s*am/pm", "", pattern)
-    tokens = re.findall(r"yyyy|yy|mmmm|mmm|mm|m|dd|d|hh|h|ss|s|[^a-z]+|[a-z]", pat)
+    fast = _strftime_of(pattern)
+    if fast is not None and when.year >= 1000:
+        return when.strftime(fast)
+    ampm, tokens = _datetime_tokens(pattern)
     out = []
     seen_hour = False
     for i, tok in enumerate(tokens):

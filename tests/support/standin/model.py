@@ -397,6 +397,9 @@ class Spreadsheet:
         if not cell or "userEnteredValue" not in cell:
             return ""
         uev = cell["userEnteredValue"]
+        text = uev.get("stringValue")
+        if text is not None:  # text shows as itself in every render option
+            return str(text)
         number_format = (cell.get("userEnteredFormat") or {}).get("numberFormat")
         if value_render == "FORMULA" and "formulaValue" in uev:
             return uev["formulaValue"]
@@ -421,11 +424,28 @@ class Spreadsheet:
     ) -> list[list[Any]]:
         """Values of a resolved rectangle, trimmed the way Google trims them."""
         assert b.end_row is not None and b.end_col is not None
-        occupied = [
-            (r, c)
-            for (r, c), cell in sheet.cells.items()
-            if has_value(cell) and b.start_row <= r < b.end_row and b.start_col <= c < b.end_col
-        ]
+        area = (b.end_row - b.start_row) * (b.end_col - b.start_col)
+        cells = sheet.cells
+        value = "userEnteredValue"  # has_value, inlined: reads are the stand-in's hot path
+        if area < len(cells):  # a few rows of a large tab: look only at them
+            get = cells.get
+            occupied = [
+                (r, c)
+                for r in range(b.start_row, b.end_row)
+                for c in range(b.start_col, b.end_col)
+                if (cell := get((r, c))) and value in cell
+            ]
+        elif b.start_row == 0 and b.start_col == 0 and b.end_row >= sheet.row_count \
+                and b.end_col >= sheet.col_count:  # the whole tab
+            occupied = [key for key, cell in cells.items() if cell and value in cell]
+        else:
+            occupied = [
+                (r, c)
+                for (r, c), cell in cells.items()
+                if cell and value in cell
+                and b.start_row <= r < b.end_row
+                and b.start_col <= c < b.end_col
+            ]
         if not occupied:
             return []
         if major == "COLUMNS":

@@ -114,6 +114,7 @@ class Call(NamedTuple):
     operation: str | None  # e.g. "spreadsheets.values.append", "drive.files.get"
     status: int | None  # None when the client got a timeout before any answer
     caller: str | None = None  # the caller's e-mail (see make_session(as_email=...))
+    response_bytes: int = 0  # size of the answer's body, as Google would send it
 
 
 class Answer(NamedTuple):
@@ -136,6 +137,7 @@ class _Fault:
     after_apply: bool
     message: str | None
     reason: str | None = None  # Drive error reason (storageQuotaExceeded, ...)
+    retry_after: int | None = None  # seconds in a Retry-After header (a 429's)
 
 
 def _classify(operation: str | None) -> str:
@@ -374,6 +376,35 @@ class FakeSheetsServer(DriveMixin):
                             ss.locale,
                         )
 
+    def load_cells(
+        self,
+        spreadsheet_id: str,
+        sheet_title: str,
+        rows: list[list[JsonDict | None]],
+        start_row: int = 1,
+    ) -> None:
+        """Store CellData as given (``userEnteredValue``, ``userEnteredFormat``) from 0-based
+        row ``start_row`` down, growing the grid: the custodian loading a large ledger in
+        one step for a test or a benchmark (no parsing, not metered; the cell limits are
+        still checked)."""
+        with self._mutating(spreadsheet_id) as ss:
+            sheet = self._sheet(ss, sheet_title)
+            before = grid_cells(ss.sheets)
+            width = max((len(r) for r in rows), default=0)
+            sheet.grid["rowCount"] = max(sheet.row_count, start_row + len(rows))
+            sheet.grid["columnCount"] = max(sheet.col_count, width)
+            _check_growth(ss, before)
+            cells = sheet.cells
+            for r, row in enumerate(rows, start=start_row):
+                for c, cell in enumerate(row):
+                    if cell:
+                        text = (cell.get("userEnteredValue") or {}).get("stringValue")
+                        if text is not None and len(text) > 25_000 and value_too_long(text):
+                            raise ApiError.invalid(CELL_TOO_LONG)
+                        cells[(r, c)] = cell
+                    else:
+                        cells.pop((r, c), None)
+
     def clear_values(self, spreadsheet_id: str, sheet_title: str) -> None:
         """Empty every cell value of a sheet, as a person selecting all + Delete would."""
         with self._mutating(spreadsheet_id) as ss:
@@ -594,6 +625,7 @@ class FakeSheetsServer(DriveMixin):
         *,
         message: str | None = None,
         reason: str | None = None,
+        retry_after: int | None = None,
     ) -> None:
         """Fail the next ``times`` matching requests with Google's error body.
 
@@ -602,14 +634,16 @@ class FakeSheetsServer(DriveMixin):
         "write" / "drive". A Sheets 429 carries the read- or write-quota message that fits the
         request. Drive requests get Drive's body; ``reason`` names its error reason
         ("storageQuotaExceeded", "insufficientFilePermissions", ...) and, when given without
-        a status (``status=None``), its status too.
+        a status (``status=None``), its status too. ``retry_after`` adds a ``Retry-After``
+        header (seconds) to a 429, as a front end may send.
         """
         if status is None:
             if reason is None:
                 raise ValueError("give a status or a reason")
             status = REASONS[reason][0]
         with self._meter_lock:
-            self._faults.append(_Fault(status, times, match, False, message, reason))
+            self._faults.append(
+                _Fault(status, times, match, False, message, reason, retry_after))
 
     def inject_timeout(
         self, times: int = 1, after_apply: bool = False, match: Matcher = None
@@ -664,15 +698,20 @@ class FakeSheetsServer(DriveMixin):
         status, payload, content_type, headers = self._process(
             call, route, request, fault if fault is not None and fault.status else None
         )
+        response = _build_response(request, status, payload, content_type, headers)
+        lost = fault is not None and fault.status is None
         self._record(
-            call._replace(status=None if fault is not None and fault.status is None else status)
+            call._replace(
+                status=None if lost else status,
+                response_bytes=0 if lost else len(response.content),
+            )
         )
-        if fault is not None and fault.status is None:
+        if lost:
             raise requests.exceptions.ReadTimeout(
                 f"stand-in: injected read timeout (after applying) for {method} {url}",
                 request=request,
             )
-        return _build_response(request, status, payload, content_type, headers)
+        return response
 
     # ================================================================ internals: plumbing
 
@@ -854,6 +893,8 @@ class FakeSheetsServer(DriveMixin):
                     err = quota_error(kind, "user", self._caller().project)
                     if fault.message:
                         err.message = fault.message
+                    if fault.retry_after is not None:
+                        err.headers = {"Retry-After": str(fault.retry_after)}
                     raise err
                 raise ApiError(fault.status, fault.message)
             self._check_quota(_classify(call.operation))
