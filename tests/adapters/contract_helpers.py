@@ -21,7 +21,7 @@ from support.fixed import DEMO_NOW, TEST_SEALER
 from core.adapters.gsheets.adapter import RetryPolicy, SheetsApi, SheetsRepository
 from core.adapters.gsheets.bootstrap import Bootstrap
 from core.adapters.workbook.repository import WorkbookRepository
-from core.adapters.workbook.xlsx import XlsxWriter, read_workbook
+from core.adapters.workbook.xlsx import XlsxWriter, column_letter, read_workbook
 from core.domain.ledger import Ledger
 from core.domain.ports import Repository
 from core.domain.workflow import RequestState, acting_role
@@ -223,15 +223,6 @@ class SheetsBackend(Backend):
         at = rows[0].index(column) + 1
         worksheet.sort((at, "des" if descending else "asc"),
                        range=f"A2:{column_letter(len(rows[0]) - 1)}{len(rows)}")
-
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def bootstrap_sheet(client: Any, spreadsheet_id: str, rows: Mapping[str, Any],

@@ -85,6 +85,7 @@ from core.adapters.tabular import (
     apply_planned,
     plan_change,
 )
+from core.adapters.workbook.xlsx import column_letter
 from core.domain.chain import Sealer
 from core.domain.errors import StorageError, UncertainWrite
 from core.domain.ledger import Rules
@@ -122,16 +123,6 @@ def range_rows(a1: str) -> int:
         return 0
     end = match.group(2) or match.group(1)
     return int(end) if end else 0
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def fresh_sheet_id(avoid: int = -1) -> int:
