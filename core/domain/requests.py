@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -105,17 +105,15 @@ def registering(event: Event, request: Request,
                                                        sort_keys=True)})
 
 
-def request_row(request: Request, status: str, stage: int | None, seq: int,
-                updated_at: datetime, protected: bool | None = None) -> RequestRow:
+def request_row(state: RequestState) -> RequestRow:
     """The readable row of a request: its text, its route and where it stands."""
+    request = state.request
+    standing = {field: text_of(value) for field, value in standing_update(state).items()}
     return RequestRow(
         request_id=request.request_id, created_at=text_of(request.created_at),
         created_by=request.created_by, procedure=str(request.procedure),
         version=str(request.version), title=request.title, objective=request.objective,
         summary=request.summary, unit=request.unit, links=request.links,
         publish_from=text_of(request.publish_from), publish_to=text_of(request.publish_to),
-        protected=text_of(request.protected if protected is None else protected),
-        reference=request.reference, status=status,
-        stage=text_of(stage), seq=str(seq), updated_at=text_of(updated_at),
-        promotion_bs=text_of(request.promotion_bs),
-        product=request.product.value if request.product else "")
+        reference=request.reference, promotion_bs=text_of(request.promotion_bs),
+        product=request.product.value if request.product else "", **standing)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from pydantic import (
     BaseModel,
@@ -265,7 +264,7 @@ def create_request(
                                           Capability.RECORD_ON_BEHALF)
 
         change = Change(guard=guard, summary=f"nueva solicitud {request_id}")
-        change.add(request_row(request, **_status_fields(request, after)), event)
+        change.add(request_row(after), event)
         notifications.queue_transition(change, ledger, state, after, event, calendar,
                                        public_url)
         if extend is not None:
@@ -273,11 +272,6 @@ def create_request(
         return change, request_id
 
     return commit_numbered(repo, build)
-
-
-def _status_fields(request: Request, state: RequestState) -> dict[str, Any]:
-    """What the request's row shows of where it stands (the events remain the truth)."""
-    return standing_update(state)
 
 
 def _state(ledger: Ledger, request_id: str) -> RequestState:
@@ -377,7 +371,7 @@ def _commit(repo: Repository, request_id: str,
 
     change = Change(guard=guard, summary=f"{request_id}: {event.outcome}")
     change.add(event)
-    change.update(RequestRow, request_id, **_status_fields(state.request, after))
+    change.update(RequestRow, request_id, **standing_update(after))
     notifications.queue_transition(change, ledger, state, after, event, calendar, public_url)
     if write is None:
         repo.commit(change)
